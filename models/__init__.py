@@ -1,0 +1,40 @@
+"""Built-in models: baselines and protein language models (ProtCLIP registers from ``protbench.protclip``).
+
+``MODELS`` lists :class:`~protbench.registry.ModelEntry` objects; factories
+import heavy libraries only when a model is built.
+"""
+from __future__ import annotations
+
+from protbench.registry import ModelEntry
+from protbench.spec import Capability
+
+P, R, F = Capability.PROTEIN, Capability.RESIDUE, Capability.FINETUNE
+
+
+def _feature(feature: str):
+    def factory(**_: object):
+        from .features import FeatureModel
+
+        return FeatureModel(feature)
+
+    return factory
+
+
+def _esm2(size: str):
+    def factory(weights: str | None = None, dtype: str = "float32", layer: str = "last", seed: int = 0,
+                device: str = "cpu"):
+        from .esm import ESM2
+
+        return ESM2(size=size, weights=weights, dtype=dtype, layer=layer, seed=seed, device=device,
+                    name=f"esm2-{size}" if weights is None else None)
+
+    return factory
+
+
+MODELS = [
+    ModelEntry("aac", _feature("aac"), "amino-acid composition (20 fractions), weight-free", frozenset({P})),
+    ModelEntry("esm2-tiny", _esm2("tiny"), "ESM-2 architecture, 2 layers, 64-d, random init (tests, smoke runs)",
+               frozenset({P, R, F})),
+    *[ModelEntry(f"esm2-{s}", _esm2(s), f"ESM-2 {s.upper()} (random init unless --weights PATH)",
+                 frozenset({P, R, F}), needs_weights=True) for s in ("8m", "35m", "150m", "650m", "3b")],
+]

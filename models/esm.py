@@ -1,0 +1,183 @@
+"""ESM-2 protein language models through transformers' ``EsmModel``.
+
+Named sizes follow the released ESM-2 checkpoints (layers, width, heads):
+``8m`` (6, 320, 20), ``35m`` (12, 480, 20), ``150m`` (30, 640, 20),
+``650m`` (33, 1280, 20), ``3b`` (36, 2560, 40), plus ``tiny`` (2, 64, 4) for
+tests. Without ``weights`` the model is randomly initialised from ``seed``
+(deterministic). ``weights`` may be a transformers folder (``config.json`` +
+``model.safetensors``/``pytorch_model.bin``, loaded offline) or a fair-esm
+``.pt`` checkpoint (see :mod:`protbench.models.esm_checkpoint`).
+
+Tokens are built directly from the fixed 33-token ESM alphabet (identical in
+fair-esm and transformers): ``<cls> residues <eos> <pad>…``. Pooled vectors are
+the masked mean over residue positions of the chosen layer (BOS/EOS/padding
+excluded). Attention runs through PyTorch SDPA; ``dtype="bfloat16"`` halves
+memory traffic on CPUs with bf16 units (the benchmark checks cosine ≥ 0.999
+against fp32).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+
+from protbench.pooling import masked_mean
+from protbench.spec import Capability, ModelMeta
+
+ESM_ALPHABET = ("<cls>", "<pad>", "<eos>", "<unk>", "L", "A", "G", "V", "S", "E", "R", "T", "I", "D", "P", "K",
+                "Q", "N", "F", "Y", "M", "H", "W", "C", "X", "B", "U", "Z", "O", ".", "-", "<null_1>", "<mask>")
+CLS, PAD, EOS, UNK, MASK = 0, 1, 2, 3, 32
+_CODE = np.full(256, UNK, dtype=np.int64)
+for _i, _t in enumerate(ESM_ALPHABET):
+    if len(_t) == 1:
+        _CODE[ord(_t)] = _i
+
+ESM2_SIZES: dict[str, tuple[int, int, int]] = {
+    "tiny": (2, 64, 4),
+    "8m": (6, 320, 20),
+    "35m": (12, 480, 20),
+    "150m": (30, 640, 20),
+    "650m": (33, 1280, 20),
+    "3b": (36, 2560, 40),
+}
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
+def esm2_config(size: str = "tiny"):
+    """A transformers ``EsmConfig`` with ESM-2's architecture at a named size."""
+    from transformers import EsmConfig
+
+    try:
+        layers, dim, heads = ESM2_SIZES[size.lower()]
+    except KeyError:
+        raise ValueError(f"unknown ESM-2 size {size!r}; choose one of {sorted(ESM2_SIZES)}") from None
+    return EsmConfig(vocab_size=33, hidden_size=dim, num_hidden_layers=layers, num_attention_heads=heads,
+                     intermediate_size=4 * dim, hidden_act="gelu", position_embedding_type="rotary",
+                     max_position_embeddings=1026, layer_norm_eps=1e-5, pad_token_id=PAD, mask_token_id=MASK,
+                     token_dropout=True, emb_layer_norm_before=False, hidden_dropout_prob=0.0,
+                     attention_probs_dropout_prob=0.0)
+
+
+def tokenize(seqs: Sequence[str]) -> torch.Tensor:
+    """``(B, max_len + 2)`` int64 token ids: ``<cls> residues <eos>`` right-padded with ``<pad>``."""
+    width = max((len(s) for s in seqs), default=0) + 2
+    ids = np.full((len(seqs), width), PAD, dtype=np.int64)
+    for i, s in enumerate(seqs):
+        ids[i, 0] = CLS
+        ids[i, 1:1 + len(s)] = _CODE[np.frombuffer(s.encode("ascii"), dtype=np.uint8)]
+        ids[i, 1 + len(s)] = EOS
+    return torch.from_numpy(ids)
+
+
+def residue_positions(ids: torch.Tensor) -> torch.Tensor:
+    """``(B, L)`` bool: true at residue tokens (not cls/eos/pad)."""
+    return (ids != CLS) & (ids != EOS) & (ids != PAD)
+
+
+def state_fingerprint(module: torch.nn.Module, extra: dict[str, Any]) -> str:
+    """sha256 (16 hex) over parameter names, shapes and bytes plus ``extra`` settings."""
+    h = hashlib.sha256(json.dumps(extra, sort_keys=True).encode())
+    for name, t in module.state_dict().items():
+        h.update(name.encode())
+        h.update(str(tuple(t.shape)).encode())
+        t = t.detach().cpu().contiguous()
+        if t.dtype in (torch.bfloat16, torch.float16):
+            t = t.view(torch.int16)
+        h.update(t.numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+def load_esm_module(size: str, weights: str | Path | None, seed: int, attn: str):
+    """A transformers ``EsmModel``: from a folder, a fair-esm ``.pt`` file, or random init."""
+    from transformers import EsmModel
+
+    if weights is None:
+        torch.manual_seed(seed)
+        cfg = esm2_config(size)
+        cfg._attn_implementation = attn
+        return EsmModel(cfg, add_pooling_layer=False)
+    path = Path(weights).expanduser()
+    if not path.exists():
+        raise FileNotFoundError(
+            f"ESM weights not found at {path}. Give a transformers folder (e.g. a local copy of "
+            f"facebook/esm2_t12_35M_UR50D from the Hugging Face hub) or a fair-esm .pt file "
+            f"(https://dl.fbaipublicfiles.com/fair-esm/models/esm2_t12_35M_UR50D.pt)."
+        )
+    if path.is_dir():
+        return EsmModel.from_pretrained(path, add_pooling_layer=False, attn_implementation=attn,
+                                        local_files_only=True)
+    from protbench.models.esm_checkpoint import esm_module_from_fair_esm
+
+    return esm_module_from_fair_esm(path, attn=attn)
+
+
+@dataclass
+class _Trainable:
+    """Fine-tuning view: ``module`` is trained; calling it pools ``(B, dim)`` with gradients."""
+
+    module: torch.nn.Module
+    dim: int
+    device: str = "cpu"
+
+    def __call__(self, seqs: Sequence[str]) -> torch.Tensor:
+        ids = tokenize(seqs).to(self.device)
+        out = self.module(input_ids=ids, attention_mask=(ids != PAD).long())
+        return masked_mean(out.last_hidden_state, residue_positions(ids)).float()
+
+
+class ESM2:
+    """ESM-2 as a suite model: pooled, residue-level, and trainable outputs.
+
+    ``layer``: ``"last"`` or an int hidden-state index (0 = embeddings).
+    """
+
+    def __init__(self, size: str = "tiny", weights: str | Path | None = None, dtype: str = "float32",
+                 layer: str | int = "last", seed: int = 0, device: str = "cpu", attn: str = "sdpa",
+                 name: str | None = None):
+        if dtype not in DTYPES:
+            raise ValueError(f"unknown dtype {dtype!r}; choose one of {sorted(DTYPES)}")
+        self.size, self.weights, self.device, self.seed, self.attn = size, weights, device, seed, attn
+        self.module = load_esm_module(size, weights, seed, attn).eval()
+        self.dtype = DTYPES[dtype]
+        self.module.to(device=device, dtype=self.dtype)
+        self.layer = layer
+        cfg = self.module.config
+        fp = state_fingerprint(self.module, {"dtype": dtype, "arch": "esm2"})
+        label = name or (f"esm2-{size}" if weights is None else f"esm2:{Path(weights).name}")
+        self.meta = ModelMeta(
+            name=label, fingerprint=f"esm2-{fp}", dim=cfg.hidden_size, max_length=1022,
+            capabilities=frozenset({Capability.PROTEIN, Capability.RESIDUE, Capability.FINETUNE}),
+            layer=str(layer), pooling="mean", revision=str(weights or f"random-init seed {seed}"),
+            training_data=("UniRef50 2021_04",) if weights else (),
+            description=f"ESM-2 ({cfg.num_hidden_layers} layers, {cfg.hidden_size}-d)"
+                        + ("" if weights else ", randomly initialised"),
+            parameters={"size": size, "dtype": dtype, "attn": attn, "weights": str(weights) if weights else None,
+                        "seed": seed if weights is None else None, "layers": cfg.num_hidden_layers},
+        )
+
+    @torch.inference_mode()
+    def hidden(self, seqs: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(states (B, L, D), residue mask (B, L))`` of the chosen layer for a batch."""
+        ids = tokenize(seqs).to(self.device)
+        want_all = self.layer != "last"
+        out = self.module(input_ids=ids, attention_mask=(ids != PAD).long(), output_hidden_states=want_all)
+        states = out.last_hidden_state if not want_all else out.hidden_states[int(self.layer)]
+        return states, residue_positions(ids)
+
+    def embed_proteins(self, seqs: Sequence[str]) -> np.ndarray:
+        states, mask = self.hidden(seqs)
+        return masked_mean(states, mask).float().cpu().numpy()
+
+    def embed_residues(self, seqs: Sequence[str]) -> list[np.ndarray]:
+        states, mask = self.hidden(seqs)
+        states = states.float().cpu().numpy()
+        return [states[i, 1:1 + len(s)] for i, s in enumerate(seqs)]
+
+    def trainable_encoder(self) -> _Trainable:
+        module = load_esm_module(self.size, self.weights, self.seed, self.attn).to(self.device).float().train()
+        return _Trainable(module, self.meta.dim, self.device)

@@ -1,0 +1,154 @@
+"""The probe protocol: a small head trained on frozen pooled embeddings.
+
+Heads: ``linear`` and ``mlp`` (Linear → ReLU → Dropout → Linear, ``hidden``
+units), trained with Adam on cross-entropy (classification), BCE
+(multi-label) or MSE on standardised targets (regression). Inputs are
+standardised with train statistics. Each configuration in the grid (head ×
+learning rate × weight decay) trains with early stopping on the validation
+selection metric; the configuration with the best validation score wins.
+Test data is never seen while fitting or selecting.
+"""
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass, field
+from itertools import product
+from typing import Any, Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+TASK_TYPES = ("regression", "classification", "multilabel")
+
+
+@dataclass
+class ProbeConfig:
+    """Grid and training schedule of the probe (defaults follow common PEER-style probing)."""
+
+    heads: tuple[str, ...] = ("linear", "mlp")
+    hidden: int = 512
+    dropout: float = 0.1
+    learning_rates: tuple[float, ...] = (1e-3,)
+    weight_decays: tuple[float, ...] = (0.0,)
+    batch_size: int = 256
+    max_epochs: int = 100
+    patience: int = 10
+
+    @classmethod
+    def quick(cls) -> "ProbeConfig":
+        """A cheap setting for smoke runs and tests."""
+        return cls(heads=("linear", "mlp"), hidden=64, max_epochs=30, patience=5)
+
+
+@dataclass
+class ProbeFit:
+    """A fitted head with its preprocessing and how it was chosen."""
+
+    head: nn.Module
+    task_type: str
+    x_mean: np.ndarray
+    x_std: np.ndarray
+    y_mean: float = 0.0
+    y_std: float = 1.0
+    chosen: dict[str, Any] = field(default_factory=dict)
+    valid_score: float = float("nan")
+    seconds: float = 0.0
+
+    @torch.no_grad()
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Scores for ``x`` ``(n, d)``: regression ``(n,)`` in target units; class probabilities ``(n, C)``;
+        multi-label probabilities ``(n, C)``."""
+        self.head.eval()
+        xt = torch.from_numpy(((x - self.x_mean) / self.x_std).astype(np.float32))
+        out = torch.cat([self.head(xt[i:i + 8192]) for i in range(0, len(xt), 8192)]) if len(xt) else \
+            self.head(xt)
+        if self.task_type == "regression":
+            return out.squeeze(-1).double().numpy() * self.y_std + self.y_mean
+        if self.task_type == "classification":
+            return torch.softmax(out, dim=-1).double().numpy()
+        return torch.sigmoid(out).double().numpy()
+
+
+def make_head(kind: str, d_in: int, d_out: int, hidden: int, dropout: float) -> nn.Module:
+    if kind == "linear":
+        return nn.Linear(d_in, d_out)
+    if kind == "mlp":
+        return nn.Sequential(nn.Linear(d_in, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, d_out))
+    raise ValueError(f"unknown probe head {kind!r}; use 'linear' or 'mlp'")
+
+
+def _targets(task_type: str, y: np.ndarray, y_mean: float, y_std: float) -> torch.Tensor:
+    if task_type == "regression":
+        return torch.from_numpy(((np.asarray(y, dtype=np.float64) - y_mean) / y_std).astype(np.float32)).unsqueeze(-1)
+    if task_type == "classification":
+        return torch.from_numpy(np.asarray(y, dtype=np.int64))
+    return torch.from_numpy(np.asarray(y, dtype=np.float32))
+
+
+def _loss(task_type: str) -> nn.Module:
+    return {"regression": nn.MSELoss(), "classification": nn.CrossEntropyLoss(),
+            "multilabel": nn.BCEWithLogitsLoss()}[task_type]
+
+
+def fit_probe(task_type: str, x_train: np.ndarray, y_train: np.ndarray, x_valid: np.ndarray, y_valid: np.ndarray,
+              select: Callable[[np.ndarray, np.ndarray], float], seed: int = 0, n_outputs: int | None = None,
+              config: ProbeConfig | None = None, higher_is_better: bool = True) -> ProbeFit:
+    """Train every grid configuration with early stopping on ``select(y_valid, scores)``; return the best.
+
+    x_*: ``(n, d)`` float arrays; y_train/y_valid: ``(n,)`` floats (regression), ``(n,)`` int class ids
+    (classification, ``n_outputs`` classes) or ``(n, C)`` 0/1 (multi-label).
+    """
+    if task_type not in TASK_TYPES:
+        raise ValueError(f"unknown task type {task_type!r}; choose one of {TASK_TYPES}")
+    config = config or ProbeConfig()
+    t0 = time.perf_counter()
+    x_mean = x_train.mean(axis=0)
+    x_std = x_train.std(axis=0) + 1e-6
+    y_mean, y_std = 0.0, 1.0
+    if task_type == "regression":
+        y_mean, y_std = float(np.mean(y_train)), float(np.std(y_train) + 1e-12)
+    if task_type == "regression":
+        n_outputs = 1
+    elif n_outputs is None:
+        n_outputs = int(np.max(y_train)) + 1 if task_type == "classification" else y_train.shape[1]
+    xt = torch.from_numpy(((x_train - x_mean) / x_std).astype(np.float32))
+    yt = _targets(task_type, y_train, y_mean, y_std)
+    loss_fn = _loss(task_type)
+    sign = 1.0 if higher_is_better else -1.0
+
+    best: ProbeFit | None = None
+    for kind, lr, wd in product(config.heads, config.learning_rates, config.weight_decays):
+        torch.manual_seed(seed)
+        gen = torch.Generator().manual_seed(seed)
+        head = make_head(kind, xt.shape[1], n_outputs, config.hidden, config.dropout)
+        opt = torch.optim.Adam(head.parameters(), lr=lr, weight_decay=wd)
+        fit = ProbeFit(head, task_type, x_mean, x_std, y_mean, y_std)
+        best_score, best_state, best_epoch, bad = -np.inf, None, 0, 0
+        for epoch in range(config.max_epochs):
+            head.train()
+            perm = torch.randperm(len(xt), generator=gen)
+            for i in range(0, len(perm), config.batch_size):
+                idx = perm[i:i + config.batch_size]
+                opt.zero_grad(set_to_none=True)
+                loss_fn(head(xt[idx]), yt[idx]).backward()
+                opt.step()
+            score = sign * select(y_valid, fit.predict(x_valid))
+            if not np.isfinite(score):
+                score = -np.inf
+            if score > best_score or best_state is None:
+                best_score, best_state, best_epoch, bad = score, copy.deepcopy(head.state_dict()), epoch, 0
+            else:
+                bad += 1
+                if bad >= config.patience:
+                    break
+        head.load_state_dict(best_state)
+        fit.valid_score = sign * best_score
+        fit.chosen = {"head": kind, "lr": lr, "weight_decay": wd, "best_epoch": best_epoch + 1,
+                      "epochs_run": epoch + 1, "hidden": config.hidden if kind == "mlp" else None}
+        if best is None or sign * fit.valid_score > sign * best.valid_score:
+            best = fit
+    assert best is not None
+    best.seconds = time.perf_counter() - t0
+    return best

@@ -1,0 +1,140 @@
+"""The small runtime-checkable protocols a task and a model implement.
+
+A **model** needs ``meta`` and ``embed_proteins``; texts, residues and a
+trainable encoder are optional capabilities declared in ``meta.capabilities``.
+A **task** needs ``spec``, ``load``, ``write_smoke`` and ``evaluate``; most tasks
+get these from a family base class in ``protbench.tasks``.
+
+Tasks never call a model directly: they receive an :class:`Embeddings` view
+that serves vectors from the content-addressed cache and runs the model only
+for sequences not cached yet.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Protocol, Sequence, runtime_checkable
+
+import numpy as np
+
+from .spec import Capability, ModelMeta, SeedResult, TaskData, TaskSpec
+
+
+@runtime_checkable
+class ProteinModel(Protocol):
+    """Minimum a model offers: pooled protein vectors.
+
+    ``embed_proteins(seqs)`` gets at most ``meta.max_length`` residues per
+    sequence (the engine truncates or chunks before) and returns a float32
+    array of shape ``(len(seqs), meta.dim)``.
+    """
+
+    meta: ModelMeta
+
+    def embed_proteins(self, seqs: Sequence[str]) -> np.ndarray: ...
+
+
+@runtime_checkable
+class TextModel(Protocol):
+    """Optional: ``embed_texts(texts) -> (len(texts), meta.text_dim or meta.dim)`` float32."""
+
+    def embed_texts(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+@runtime_checkable
+class ResidueModel(Protocol):
+    """Optional: ``embed_residues(seqs) -> [ (len(s), meta.dim) float32 for s in seqs ]``."""
+
+    def embed_residues(self, seqs: Sequence[str]) -> list[np.ndarray]: ...
+
+
+@runtime_checkable
+class TrainableEncoder(Protocol):
+    """A torch encoder that fine-tuning trains together with a task head.
+
+    ``module`` holds the trainable parameters; calling the encoder on a list of
+    sequences returns a ``(B, dim)`` tensor with gradients.
+    """
+
+    module: Any
+    dim: int
+
+    def __call__(self, seqs: Sequence[str]) -> Any: ...
+
+
+@runtime_checkable
+class FinetunableModel(Protocol):
+    """Optional: ``trainable_encoder()`` returns a fresh :class:`TrainableEncoder`."""
+
+    def trainable_encoder(self) -> TrainableEncoder: ...
+
+
+@runtime_checkable
+class Embeddings(Protocol):
+    """The view a task evaluates through (implemented by ``protbench.embed.CachedEmbeddings``)."""
+
+    meta: ModelMeta
+    model: Any
+
+    def proteins(self, seqs: Sequence[str]) -> np.ndarray: ...
+
+    def texts(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def residues(self, seqs: Sequence[str]) -> list[np.ndarray]: ...
+
+
+@dataclass
+class EvalOptions:
+    """Run-wide evaluation settings passed to every task.
+
+    ``protocol`` overrides the task's default; ``quick`` asks for a cheap
+    configuration (smoke runs, tests); ``params`` carries protocol-specific
+    overrides from the command line (``--param key=value``).
+    """
+
+    protocol: str | None = None
+    device: str = "cpu"
+    quick: bool = False
+    params: dict[str, Any] = field(default_factory=dict)
+    workdir: Path | None = None   # a folder the task may write artefacts into (splits, logs)
+
+
+@runtime_checkable
+class Task(Protocol):
+    """A benchmark: metadata, a loader of its upstream files, smoke data, and an evaluation."""
+
+    spec: TaskSpec
+
+    def load(self, files: Mapping[str, Path]) -> TaskData:
+        """Parse the fetched files (keyed by ``DataSource.filename``) into splits of records."""
+        ...
+
+    def write_smoke(self, folder: Path) -> dict[str, Path]:
+        """Write small deterministic files in the upstream format; same keys as ``load`` expects."""
+        ...
+
+    def evaluate(self, data: TaskData, emb: Embeddings, seed: int, options: EvalOptions) -> SeedResult:
+        """Train/select on train+valid only, score test once; return per-split scores."""
+        ...
+
+
+def model_capabilities(model: Any) -> frozenset[Capability]:
+    """Capabilities a model declares, checked against the methods it actually has."""
+    declared = set(getattr(model.meta, "capabilities", {Capability.PROTEIN}))
+    checks: Mapping[Capability, Callable[[Any], bool]] = {
+        Capability.PROTEIN: lambda m: isinstance(m, ProteinModel),
+        Capability.TEXT: lambda m: isinstance(m, TextModel),
+        Capability.RESIDUE: lambda m: isinstance(m, ResidueModel),
+        Capability.FINETUNE: lambda m: isinstance(m, FinetunableModel),
+        Capability.SHARED_SPACE: lambda m: isinstance(m, TextModel),
+    }
+    return frozenset(c for c in declared if checks[c](model))
+
+
+def missing_capabilities(spec: TaskSpec, model: Any, protocol: str | None = None) -> list[str]:
+    """Capabilities ``spec`` requires that ``model`` lacks (sorted names; empty = runnable)."""
+    need = set(spec.requires)
+    if protocol == "finetune":
+        need.add(Capability.FINETUNE)
+    have = model_capabilities(model)
+    return sorted(c.value for c in need - have)

@@ -1,0 +1,239 @@
+"""Result files: one JSON per model × task, schema-versioned and validated on load.
+
+Layout under a results folder: ``<model>/<task>.json`` (measured) and, for
+numbers copied from papers, ``reported/<model>/<task>.json`` with
+``"kind": "reported"`` and a ``source``. Optional prediction arrays for paired
+statistics live beside a result as ``<model>/<task>.predictions.npz``.
+
+The schema (:data:`SCHEMA`, JSON Schema draft 2020-12) is the contract with
+the leaderboard; bump :data:`SCHEMA_VERSION` on incompatible changes.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import socket
+import subprocess
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+SCHEMA_VERSION = 1
+
+_SCORES = {"type": "object", "additionalProperties": {   # split -> metric -> value
+    "type": "object", "additionalProperties": {"type": ["number", "null"]}}}
+
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "protbench result",
+    "type": "object",
+    "required": ["schema_version", "kind", "status", "task", "model", "created"],
+    "properties": {
+        "schema_version": {"const": SCHEMA_VERSION},
+        "kind": {"enum": ["measured", "reported"]},
+        "status": {"enum": ["ok", "failed", "skipped"]},
+        "reason": {"type": "string"},
+        "error": {"type": "string"},
+        "task": {"type": "object", "required": ["id", "family", "main_metric"],
+                 "properties": {"id": {"type": "string"}, "family": {"type": "string"},
+                                "main_metric": {"type": "string"}, "variant": {"type": "string"}}},
+        "model": {"type": "object", "required": ["name"],
+                  "properties": {"name": {"type": "string"}, "fingerprint": {"type": "string"}}},
+        "profile": {"enum": ["real", "smoke"]},
+        "protocol": {"type": "object"},
+        "seeds": {"type": "object", "additionalProperties": {
+            "type": "object", "required": ["scores"],
+            "properties": {"scores": _SCORES, "ci": {"type": "object"}, "info": {"type": "object"}}}},
+        "summary": {"type": "object", "additionalProperties": {   # split -> metric -> stats
+            "type": "object", "additionalProperties": {
+                "type": "object", "required": ["mean", "n"],
+                "properties": {"mean": {"type": ["number", "null"]}, "std": {"type": ["number", "null"]},
+                               "n": {"type": "integer"}, "ci": {"type": "array"}}}}},
+        "dataset": {"type": "object"},
+        "environment": {"type": "object"},
+        "timings_s": {"type": "object", "additionalProperties": {"type": "number"}},
+        "embedding": {"type": "object"},
+        "source": {"type": "object"},
+        "created": {"type": "string"},
+    },
+    "allOf": [
+        {"if": {"properties": {"status": {"const": "ok"}}}, "then": {"required": ["summary"]}},
+        {"if": {"properties": {"status": {"const": "failed"}}}, "then": {"required": ["error"]}},
+        {"if": {"properties": {"status": {"const": "skipped"}}}, "then": {"required": ["reason"]}},
+        {"if": {"properties": {"kind": {"const": "reported"}}}, "then": {"required": ["source"]}},
+    ],
+}
+
+
+class ResultError(ValueError):
+    """A result file that does not parse or does not match the schema."""
+
+
+def validate(result: dict[str, Any], where: str = "result") -> None:
+    import jsonschema
+
+    try:
+        jsonschema.validate(result, SCHEMA)
+    except jsonschema.ValidationError as exc:
+        path = "/".join(str(p) for p in exc.absolute_path) or "(top level)"
+        raise ResultError(f"{where}: invalid result at {path}: {exc.message}") from None
+
+
+def summarize(seeds: dict[str, dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Mean, sample std (ddof=1; 0 for one seed) and count per split and metric over seeds."""
+    values: dict[str, dict[str, list[float]]] = {}
+    for seed_res in seeds.values():
+        for split, metrics in seed_res["scores"].items():
+            for metric, v in metrics.items():
+                values.setdefault(split, {}).setdefault(metric, []).append(v)
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for split, metrics in values.items():
+        for metric, vs in metrics.items():
+            finite = [float(v) for v in vs if v is not None and math.isfinite(v)]
+            mean = float(np.mean(finite)) if finite else None
+            std = float(np.std(finite, ddof=1)) if len(finite) > 1 else (0.0 if finite else None)
+            out.setdefault(split, {})[metric] = {"mean": mean, "std": std, "n": len(finite)}
+    return out
+
+
+def environment() -> dict[str, Any]:
+    """Versions and host facts recorded with every result."""
+    from importlib import metadata
+
+    def version(dist: str) -> str | None:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return None
+
+    env = {
+        "protbench": version("protbench"),
+        "git": git_revision(),
+        "python": platform.python_version(),
+        "torch": version("torch"),
+        "numpy": version("numpy"),
+        "scikit-learn": version("scikit-learn"),
+        "transformers": version("transformers"),
+        "host": socket.gethostname(),
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
+    }
+    try:
+        import torch
+
+        env["torch_threads"] = torch.get_num_threads()
+        env["cuda"] = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    except Exception:  # pragma: no cover
+        pass
+    return env
+
+
+def git_revision() -> str | None:
+    """``HEAD`` of the checkout protbench runs from (with ``+dirty``), or None outside git."""
+    here = Path(__file__).resolve().parent
+    try:
+        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5)
+        if rev.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+                               capture_output=True, text=True, timeout=5).stdout.strip()
+        return rev.stdout.strip() + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def result_path(root: Path, model: str, task: str, kind: str = "measured") -> Path:
+    safe_model = model.replace("/", "_")
+    base = Path(root) / "reported" if kind == "reported" else Path(root)
+    return base / safe_model / f"{task}.json"
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, (set, frozenset, tuple)):
+        return sorted(o) if isinstance(o, (set, frozenset)) else list(o)
+    if isinstance(o, Path):
+        return str(o)
+    if hasattr(o, "value"):
+        return o.value
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def _clean(o: Any) -> Any:
+    """NaN/inf become null so files are strict JSON."""
+    if isinstance(o, float):
+        return o if math.isfinite(o) else None
+    if isinstance(o, dict):
+        return {str(k): _clean(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_clean(v) for v in o]
+    return o
+
+
+def write_result(path: Path, result: dict[str, Any]) -> Path:
+    """Validate and write atomically (temp file + rename)."""
+    result = _clean(json.loads(json.dumps(result, default=_json_default)))
+    validate(result, str(path))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w") as fh:
+        json.dump(result, fh, indent=1, sort_keys=True)
+        fh.write("\n")
+    os.replace(tmp, path)
+    return path
+
+
+def read_result(path: Path) -> dict[str, Any]:
+    """Load and validate one result file (:class:`ResultError` names the file on any problem)."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except json.JSONDecodeError as exc:
+        raise ResultError(f"{path}: not valid JSON ({exc})") from None
+    if isinstance(data, dict) and data.get("schema_version") not in (None, SCHEMA_VERSION):
+        raise ResultError(f"{path}: schema version {data.get('schema_version')} is not supported "
+                          f"(this protbench reads version {SCHEMA_VERSION})")
+    validate(data, str(path))
+    return data
+
+
+def iter_results(root: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """Every ``*.json`` result under ``root`` (measured and reported), validated."""
+    for p in sorted(Path(root).rglob("*.json")):
+        if p.name.startswith("."):
+            continue
+        yield p, read_result(p)
+
+
+def save_predictions(path: Path, predictions: dict[str, dict[str, Any]]) -> Path:
+    """Write ``{seed: {name: array}}`` as one npz (keys ``<seed>/<name>``), atomically."""
+    flat = {f"{seed}/{name}": np.asarray(arr) for seed, arrays in predictions.items() for name, arr in arrays.items()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".npz")
+    with os.fdopen(fd, "wb") as fh:
+        np.savez_compressed(fh, **flat)
+    os.replace(tmp, path)
+    return path
+
+
+def load_predictions(path: Path) -> dict[str, dict[str, np.ndarray]]:
+    out: dict[str, dict[str, np.ndarray]] = {}
+    with np.load(path) as z:
+        for key in z.files:
+            seed, name = key.split("/", 1)
+            out.setdefault(seed, {})[name] = z[key]
+    return out
