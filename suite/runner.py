@@ -166,7 +166,9 @@ class Runner:
         return self._emb
 
     def model_dir(self) -> Path:
-        return self.config.output_dir / self.model.meta.name.replace("/", "_")
+        """``<output>/<model>`` for real data, ``<output>/<model>/smoke`` for the smoke profile."""
+        d = self.config.output_dir / self.model.meta.name.replace("/", "_")
+        return d / "smoke" if self.config.profile == "smoke" else d
 
     # ------------------------------------------------------------------------------------------
     def run(self, task_ids: list[str]) -> list[TaskOutcome]:

@@ -43,3 +43,7 @@ def rmse(y_true, y_pred) -> float:
     """Root mean squared error, in the target's units."""
     t, p = _pair(y_true, y_pred)
     return float(np.sqrt(np.mean((t - p) ** 2)))
+
+
+METRICS = {"spearman": spearman, "pearson": pearson, "mae": mae, "rmse": rmse}
+LOWER_IS_BETTER = {"mae", "rmse"}
