@@ -206,7 +206,8 @@ class Runner:
             except R.ResultError:
                 if cfg.overwrite == "never":
                     return TaskOutcome(tid, "kept", path, "existing result is invalid; left alone (--overwrite never)")
-        protocol = cfg.protocol if cfg.protocol in spec.protocols else spec.protocol
+        preferred = self.model.meta.parameters.get("protocol")   # e.g. a CNN trained from scratch: finetune
+        protocol = next((p for p in (cfg.protocol, preferred) if p and p in spec.protocols), spec.protocol)
         requirements = getattr(task, "requirements", None)
         missing = (sorted(c.value for c in set(requirements(protocol)) - set(self._caps())) if requirements
                    else missing_capabilities(spec, self.model, protocol))

@@ -63,24 +63,63 @@ class ProbeTask:
 
     def evaluate(self, data: TaskData, emb: Embeddings, seed: int, options: EvalOptions) -> SeedResult:
         protocol = options.protocol or self.spec.protocol
+        if protocol not in self.spec.protocols:
+            raise ValueError(f"task {self.spec.id!r} has no protocol {protocol!r}; choose one of {self.spec.protocols}")
         n_out = self.outputs(data)
         ys = {s: labels_of(data, s, self.task_type, n_out) for s in ("train", "valid", "test")}
-        select = METRICS[self.spec.main_metric]
-        higher = self.spec.main_metric not in LOWER_IS_BETTER
-        if protocol == "probe":
-            xs = {s: emb.proteins([r.sequence for r in data.splits[s]]) for s in ("train", "valid", "test")}
-            config = ProbeConfig.quick() if options.quick else ProbeConfig()
-            fit = fit_probe(self.task_type, xs["train"], ys["train"], xs["valid"], ys["valid"], select, seed=seed,
-                            n_outputs=n_out, config=config, higher_is_better=higher)
-            preds = {s: fit.predict(xs[s]) for s in ("valid", "test")}
-            info: dict[str, Any] = {"chosen": fit.chosen, "fit_seconds": round(fit.seconds, 3)}
-        elif protocol == "finetune":
-            from protbench.evaluation.finetune import finetune
-
-            preds, info = finetune(self.task_type, emb.model, data, ys, select, seed=seed, n_outputs=n_out,
-                                   quick=options.quick, higher_is_better=higher, device=options.device)
-        else:
-            raise ValueError(f"task {self.spec.id!r} has no protocol {protocol!r}; choose one of {self.spec.protocols}")
+        ctx = ProtocolContext(task_type=self.task_type, data=data, ys=ys, emb=emb, seed=seed, n_outputs=n_out,
+                              select=METRICS[self.spec.main_metric],
+                              higher_is_better=self.spec.main_metric not in LOWER_IS_BETTER, options=options)
+        preds, info = resolve_protocol(protocol)(ctx)
         scores = {s: score_all(self.spec.metrics, ys[s], preds[s]) for s in ("valid", "test")}
         return SeedResult(scores=scores, info=info,
                           predictions={"test": {"y_true": ys["test"], "y_score": preds["test"]}})
+
+
+@dataclass
+class ProtocolContext:
+    """Everything a supervised protocol needs; it returns ``({"valid": scores, "test": scores}, info)``.
+
+    Scores have the shape the task's metrics expect: ``(n,)`` regression values,
+    ``(n, C)`` class probabilities, or ``(n, C)`` multi-label probabilities.
+    """
+
+    task_type: str
+    data: TaskData
+    ys: dict[str, np.ndarray]
+    emb: Embeddings
+    seed: int
+    n_outputs: int | None
+    select: Callable[[np.ndarray, np.ndarray], float]
+    higher_is_better: bool
+    options: EvalOptions
+
+
+def probe_protocol(ctx: ProtocolContext) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Frozen pooled embeddings → head chosen on validation (see :mod:`protbench.evaluation.probe`)."""
+    xs = {s: ctx.emb.proteins([r.sequence for r in ctx.data.splits[s]]) for s in ("train", "valid", "test")}
+    config = ProbeConfig.quick() if ctx.options.quick else ProbeConfig()
+    fit = fit_probe(ctx.task_type, xs["train"], ctx.ys["train"], xs["valid"], ctx.ys["valid"], ctx.select,
+                    seed=ctx.seed, n_outputs=ctx.n_outputs, config=config, higher_is_better=ctx.higher_is_better)
+    return {s: fit.predict(xs[s]) for s in ("valid", "test")}, {"chosen": fit.chosen,
+                                                                  "fit_seconds": round(fit.seconds, 3)}
+
+
+# protocol name -> function or "module:function" (imported on first use)
+PROTOCOLS: dict[str, Any] = {
+    "probe": probe_protocol,
+    "finetune": "protbench.evaluation.finetune:finetune_protocol",
+    "alignment-knn": "protbench.evaluation.alignment_knn:knn_protocol",
+}
+
+
+def resolve_protocol(name: str) -> Callable[[ProtocolContext], tuple[dict[str, np.ndarray], dict[str, Any]]]:
+    fn = PROTOCOLS.get(name)
+    if fn is None:
+        raise ValueError(f"unknown protocol {name!r}; known: {sorted(PROTOCOLS)}")
+    if isinstance(fn, str):
+        import importlib
+
+        mod, attr = fn.split(":")
+        fn = getattr(importlib.import_module(mod), attr)
+    return fn

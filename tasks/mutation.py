@@ -72,7 +72,7 @@ beta_lactamase = ProbeTask(
     spec=TaskSpec(
         id="beta-lactamase", family=Family.MUTATION,
         description="Fitness of TEM-1 β-lactamase single mutants (ampicillin resistance), PEER split.",
-        main_metric="spearman", metrics=REGRESSION_METRICS, protocol="probe", protocols=("probe", "finetune"),
+        main_metric="spearman", metrics=REGRESSION_METRICS, protocol="probe", protocols=("probe", "finetune", "alignment-knn"),
         sources=(BETA_LACTAMASE_SOURCE,), splits={"train": 4158, "valid": 520, "test": 520},
         citation="Gray et al. 2018, Cell Systems 6(1):116; PEER benchmark, Xu et al. 2022 (arXiv 2206.02096)",
         license="Apache-2.0 (PEER)", label_space="regression (scaled_effect1)",
