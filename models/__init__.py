@@ -33,6 +33,13 @@ def _esm2(size: str):
 
 MODELS = [
     ModelEntry("aac", _feature("aac"), "amino-acid composition (20 fractions), weight-free", frozenset({P})),
+    ModelEntry("dpc", _feature("dpc"), "dipeptide composition (400 fractions), weight-free", frozenset({P})),
+    ModelEntry("dde", _feature("dde"), "dipeptide deviation from expected mean (400), weight-free", frozenset({P})),
+    ModelEntry("moran", _feature("moran"), "Moran autocorrelation, 8 AAindex scales x lags 1-30 (240), weight-free",
+               frozenset({P})),
+    ModelEntry("ct", _feature("ct"), "conjoint triad (343), weight-free", frozenset({P})),
+    ModelEntry("ctd", _feature("ctd"), "composition/transition/distribution, 7 attributes (147), weight-free",
+               frozenset({P})),
     ModelEntry("esm2-tiny", _esm2("tiny"), "ESM-2 architecture, 2 layers, 64-d, random init (tests, smoke runs)",
                frozenset({P, R, F})),
     *[ModelEntry(f"esm2-{s}", _esm2(s), f"ESM-2 {s.upper()} (random init unless --weights PATH)",
