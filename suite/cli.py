@@ -104,6 +104,55 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_FAILED if any(o.status == "failed" for o in outcomes) else EXIT_OK
 
 
+# -- embed (stage 3 alone; runs under torchrun) ----------------------------------------------------
+def cmd_embed(args: argparse.Namespace) -> int:
+    """Fill the embedding cache for tasks' sequences and/or FASTA files; shard over ranks under torchrun."""
+    from .cache import EmbeddingCache
+    from .embed import CachedEmbeddings, EmbedConfig
+    from .fetch import Files
+    from .runner import limit_splits, select_tasks, smoke_files
+    from .sequences import read_fasta
+
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1:
+        import torch.distributed as dist
+
+        dist.init_process_group(backend=args.backend or ("nccl" if args.device.startswith("cuda") else "gloo"))
+        if args.device.startswith("cuda"):
+            import torch
+
+            args.device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
+    reg = registries(args)
+    options = _kv(args.model_opt)
+    if args.weights:
+        options["weights"] = str(args.weights)
+    options.setdefault("device", args.device)
+    model = reg.models.get(args.model).create(**options)
+    fetcher = make_fetcher(args)
+    seqs: list[str] = []
+    for fasta in args.fasta or []:
+        seqs += [r.sequence for r in read_fasta(fasta)]
+    for tid in select_tasks(reg, args.tasks or [], args.families or [], args.all):
+        task = reg.tasks.get(tid)
+        paths = smoke_files(task, fetcher.cache_dir) if args.profile == "smoke" else fetcher.fetch_all(task.spec.sources)
+        data = task.load(Files(paths, fetcher.cache_dir))
+        if args.limit:
+            data = limit_splits(data, args.limit)
+        seqs += data.protein_sequences()
+    emb = CachedEmbeddings(model, EmbeddingCache(Path(fetcher.cache_dir) / "embeddings"),
+                           EmbedConfig(token_budget=args.token_budget, policy=args.policy))
+    emb.warm(seqs)
+    rank = int(os.environ.get("RANK", "0"))
+    print(f"rank {rank}/{world}: {len(set(seqs))} distinct sequences, embedded {emb.stats.embedded} here, "
+          f"{emb.stats.cache_hits} from cache, {emb.stats.forward_batches} batches, {emb.stats.seconds:.1f} s",
+          flush=True)
+    if world > 1:
+        import torch.distributed as dist
+
+        dist.destroy_process_group()
+    return EXIT_OK
+
+
 # -- list / show ----------------------------------------------------------------------------------
 def cmd_list(args: argparse.Namespace) -> int:
     from tabulate import tabulate
@@ -229,6 +278,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="cpu", help="torch device (cpu, cuda, cuda:1)")
     add_data_options(p)
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("embed", help="only fill the embedding cache (tasks and/or FASTA); shards over ranks "
+                       "under torchrun")
+    p.add_argument("--model", required=True)
+    task_selection(p)
+    p.add_argument("--fasta", action="append", type=Path, metavar="FILE", help="also embed these sequences")
+    p.add_argument("--weights", type=Path)
+    p.add_argument("--model-opt", action="append", metavar="KEY=VALUE")
+    p.add_argument("--profile", choices=("real", "smoke"), default="real")
+    p.add_argument("--limit", type=int)
+    p.add_argument("--token-budget", type=int, default=16384)
+    p.add_argument("--policy", choices=("truncate", "chunk"), default="truncate")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--backend", choices=("gloo", "nccl"), help="torch.distributed backend (default: by device)")
+    add_data_options(p)
+    p.set_defaults(func=cmd_embed)
 
     p = sub.add_parser("list", help="list registered tasks or models")
     p.add_argument("what", choices=("tasks", "models"))
