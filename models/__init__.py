@@ -31,6 +31,12 @@ def _esm2(size: str):
     return factory
 
 
+def _align_knn(candidates: int = 32, gap_open: int = 11, gap_extend: int = 1, threads: int = 2):
+    from .knn import AlignmentKNN
+
+    return AlignmentKNN(candidates=candidates, gap_open=gap_open, gap_extend=gap_extend, threads=threads)
+
+
 MODELS = [
     ModelEntry("aac", _feature("aac"), "amino-acid composition (20 fractions), weight-free", frozenset({P})),
     ModelEntry("dpc", _feature("dpc"), "dipeptide composition (400 fractions), weight-free", frozenset({P})),
@@ -40,6 +46,8 @@ MODELS = [
     ModelEntry("ct", _feature("ct"), "conjoint triad (343), weight-free", frozenset({P})),
     ModelEntry("ctd", _feature("ctd"), "composition/transition/distribution, 7 attributes (147), weight-free",
                frozenset({P})),
+    ModelEntry("align-knn", _align_knn, "alignment kNN: Smith-Waterman identity to train, label transfer "
+               "(protocol alignment-knn)", frozenset({P})),
     ModelEntry("esm2-tiny", _esm2("tiny"), "ESM-2 architecture, 2 layers, 64-d, random init (tests, smoke runs)",
                frozenset({P, R, F})),
     *[ModelEntry(f"esm2-{s}", _esm2(s), f"ESM-2 {s.upper()} (random init unless --weights PATH)",
