@@ -167,7 +167,8 @@ class Fetcher:
     def missing_message(self, missing: Iterable[DataSource]) -> str:
         lines = ["these files are not in the cache or any mirror" + (" (offline mode)" if self.offline else "") + ":"]
         for s in missing:
-            hashes = ", ".join(f"{a} {h}" for a, h in (("md5", s.md5), ("sha256", s.sha256)) if h)
+            hashes = ", ".join(f"{a} {h}" for a, h in (("md5", s.md5), ("sha256", s.sha256)) if h) \
+                or f"checksum unknown: {s.unverified}"
             lines.append(f"  {s.filename}  from {s.url}  ({hashes})")
         mirrors = ", ".join(str(m) for m in self.mirrors) or "none set"
         lines.append(
@@ -180,7 +181,7 @@ class Fetcher:
         import pooch
 
         self.download_dir.mkdir(parents=True, exist_ok=True)
-        known = f"sha256:{source.sha256}" if source.sha256 else f"md5:{source.md5}"
+        known = f"sha256:{source.sha256}" if source.sha256 else f"md5:{source.md5}" if source.md5 else None
         last: Exception | None = None
         with FileLock(str(self.download_dir / f".{source.filename}.lock")):
             target = self.download_dir / source.filename

@@ -40,7 +40,10 @@ class DataSource:
 
     ``filename`` is the canonical upstream file name; the fetcher looks for it
     under that name in the cache and in mirror folders. Give ``md5`` and/or
-    ``sha256`` (hex); every hash given is verified on every use.
+    ``sha256`` (hex); every hash given is verified on every use. Where no hash could be
+    obtained (the file was not reachable when the task was written), say why in ``unverified``
+    instead of inventing one: such a file is used unchecked, and its loader should record the
+    hashes of the bytes it actually read.
     """
 
     filename: str
@@ -50,10 +53,12 @@ class DataSource:
     size: int | None = None          # bytes, when known (for messages only)
     description: str = ""
     license: str = ""
+    unverified: str = ""             # why no hash is given (only when none could be obtained)
 
     def __post_init__(self) -> None:
-        if not (self.md5 or self.sha256):
-            raise ValueError(f"DataSource {self.filename!r}: give md5 or sha256 so the file can be verified")
+        if not (self.md5 or self.sha256 or self.unverified):
+            raise ValueError(f"DataSource {self.filename!r}: give md5 or sha256 so the file can be verified "
+                             f"(or, if no hash can be obtained, the reason in `unverified`)")
 
 
 @dataclass(frozen=True)
