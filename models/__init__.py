@@ -37,6 +37,14 @@ def _align_knn(candidates: int = 32, gap_open: int = 11, gap_extend: int = 1, th
     return AlignmentKNN(candidates=candidates, gap_open=gap_open, gap_extend=gap_extend, threads=threads)
 
 
+def _cnn(hidden: int = 1024, layers: int = 2, kernel: int = 5, max_length: int = 1000, epochs: int = 100,
+         lr: float = 1e-4, batch_size: int = 32, seed: int = 0, device: str = "cpu", max_train: int | None = None):
+    from .cnn import PeerCNN
+
+    return PeerCNN(hidden=hidden, layers=layers, kernel=kernel, max_length=max_length, epochs=epochs, lr=lr,
+                   batch_size=batch_size, seed=seed, device=device, max_train=max_train)
+
+
 MODELS = [
     ModelEntry("aac", _feature("aac"), "amino-acid composition (20 fractions), weight-free", frozenset({P})),
     ModelEntry("dpc", _feature("dpc"), "dipeptide composition (400 fractions), weight-free", frozenset({P})),
@@ -48,6 +56,8 @@ MODELS = [
                frozenset({P})),
     ModelEntry("align-knn", _align_knn, "alignment kNN: Smith-Waterman identity to train, label transfer "
                "(protocol alignment-knn)", frozenset({P})),
+    ModelEntry("cnn", _cnn, "PEER CNN (2 x Conv1d 1024, kernel 5, max pool) trained from scratch per task "
+               "(protocol finetune)", frozenset({P, F})),
     ModelEntry("esm2-tiny", _esm2("tiny"), "ESM-2 architecture, 2 layers, 64-d, random init (tests, smoke runs)",
                frozenset({P, R, F})),
     *[ModelEntry(f"esm2-{s}", _esm2(s), f"ESM-2 {s.upper()} (random init unless --weights PATH)",

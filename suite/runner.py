@@ -32,6 +32,7 @@ from .spec import Family, TaskData
 log = logging.getLogger("protbench")
 
 OVERWRITE = ("never", "always", "only-missing")
+EMBEDDING_FREE_PROTOCOLS = ("finetune", "alignment-knn")   # protocols that skip the embedding stage
 PROFILES = ("real", "smoke")
 
 
@@ -259,7 +260,8 @@ class Runner:
         emb = self.embeddings
         t = time.perf_counter()
         before = emb.stats.forward_batches
-        emb.warm(data.protein_sequences())
+        if protocol not in EMBEDDING_FREE_PROTOCOLS:   # these never read frozen embeddings
+            emb.warm(data.protein_sequences())
         timings["embed"] = time.perf_counter() - t
 
         partial_dir = self.model_dir() / ".partial" / spec.id
