@@ -1,0 +1,121 @@
+"""Sub-commands ``leaderboard``, ``compare`` and ``quickstart`` for the ``protbench`` CLI."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def cmd_leaderboard(args: argparse.Namespace) -> int:
+    from . import render
+    from .report import FORMATS, build_report
+
+    registry = None
+    if not args.no_registry:
+        from protbench.registry import load_registries
+
+        registry = load_registries(include=args.include or [])
+    formats = FORMATS if args.format == ["all"] else args.format
+    report = build_report(args.results, out_dir=args.out, formats=formats, reference=args.reference,
+                          n_boot=args.bootstrap, alpha=args.alpha, split=args.split, registry=registry,
+                          layouts=args.layout, profiles=None if args.profile == "all" else [args.profile],
+                          figures=not args.no_figures)
+    if not report.board.cells:
+        print(f"no results found under {', '.join(map(str, args.results))}", file=sys.stderr)
+    if not args.quiet:
+        for table in report.all_tables():
+            if table.key.startswith(("families-", "tasks-")) or args.layout == "paper":
+                print(render.text(table.transpose() if table.key.startswith("tasks-") else table))
+    for problem in report.board.problems:
+        print(f"warning: {render.plain(problem)}", file=sys.stderr)
+    for fmt, path in report.files.items():
+        print(f"wrote {fmt:5s} {path}", file=sys.stderr)
+    return EXIT_FAILED if report.board.problems and args.strict else EXIT_OK
+
+
+def _metric_tolerances(items: list[str] | None) -> dict[str, float]:
+    out = {}
+    for item in items or ():
+        name, _, value = item.partition("=")
+        try:
+            out[name] = float(value)
+        except ValueError:
+            raise SystemExit(f"--metric-tolerance expects NAME=NUMBER, got {item!r}") from None
+    return out
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .compare import compare, format_differences
+
+    for p in (args.a, args.b):
+        if not Path(p).exists():
+            print(f"protbench compare: {p} does not exist", file=sys.stderr)
+            return EXIT_USAGE
+    diffs, ba, bb = compare(args.a, args.b, tolerance=args.tolerance,
+                            metric_tolerance=_metric_tolerances(args.metric_tolerance), metrics=args.metrics,
+                            only_worse=args.only_worse, allow_missing=args.allow_missing)
+    for problem in ba.problems + bb.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    print(format_differences(diffs, show_all=args.all))
+    bad = sum(d.exceeded for d in diffs)
+    print(f"\n{len(diffs)} comparisons, {bad} beyond tolerance", file=sys.stderr)
+    return EXIT_FAILED if bad or (args.strict and (ba.problems or bb.problems)) else EXIT_OK
+
+
+def cmd_quickstart(args: argparse.Namespace) -> int:
+    from .quickstart import QuickstartConfig, run_quickstart
+
+    config = QuickstartConfig(out=args.out, pretrain_seconds=args.pretrain_seconds, models=args.models,
+                              tasks=args.tasks, seeds=args.seeds, skip_pretrain=args.skip_pretrain)
+    summary = run_quickstart(config)
+    return EXIT_OK if summary.ok else EXIT_FAILED
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("leaderboard", help="tables (Markdown, LaTeX, CSV, HTML) from result folders",
+                       description="Per-task, per-family and overall tables plus the ProtCLIP paper layouts, "
+                                   "reported numbers marked †, smoke-profile results kept apart.")
+    p.add_argument("results", nargs="*", type=Path, default=[Path("results")],
+                   help="result folders (default: results/)")
+    p.add_argument("--out", type=Path, default=Path("leaderboard/out"), help="output folder")
+    p.add_argument("--format", nargs="+", default=["all"], choices=("all", "md", "latex", "csv", "html"))
+    p.add_argument("--layout", choices=("all", "suite", "paper"), default="all",
+                   help="suite tables (per task, per family), the paper's tables, or both")
+    p.add_argument("--profile", choices=("all", "real", "smoke"), default="all")
+    p.add_argument("--reference", help="model for paired bootstrap tests (marked ▲/▼ in tables)")
+    p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (default 1000)")
+    p.add_argument("--alpha", type=float, default=0.05, help="significance level / CI level 1-alpha")
+    p.add_argument("--split", default="test")
+    p.add_argument("--no-figures", action="store_true", help="HTML without plots")
+    p.add_argument("--no-registry", action="store_true",
+                   help="only tasks found in results (default: every registered task, missing ones shown)")
+    p.add_argument("--include", action="append", default=[], metavar="PATH", help="plugin file or folder")
+    p.add_argument("--strict", action="store_true", help="exit 1 when a result file is invalid")
+    p.add_argument("-q", "--quiet", action="store_true", help="do not print tables to the terminal")
+    p.set_defaults(func=cmd_leaderboard)
+
+    p = sub.add_parser("compare", help="differences between two result folders, exit 1 beyond tolerance",
+                       description="Per model × task × metric differences B − A between two result folders.")
+    p.add_argument("a", type=Path)
+    p.add_argument("b", type=Path)
+    p.add_argument("--tolerance", type=float, default=0.0, help="absolute tolerance for every metric")
+    p.add_argument("--metric-tolerance", action="append", metavar="NAME=VALUE",
+                   help="tolerance for one metric (repeatable)")
+    p.add_argument("--metrics", nargs="+", help="only these metrics (default: all in either result)")
+    p.add_argument("--only-worse", action="store_true", help="only changes for the worse count")
+    p.add_argument("--allow-missing", action="store_true", help="results present on one side only are fine")
+    p.add_argument("--all", action="store_true", help="print every comparison, not only the violations")
+    p.add_argument("--strict", action="store_true", help="exit 1 when a result file is invalid")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("quickstart", help="offline demo: pretrain a tiny ProtCLIP, evaluate models on smoke "
+                                          "data of every task, print the leaderboard, write the HTML report")
+    p.add_argument("--out", type=Path, default=Path("protbench-quickstart"), help="output folder")
+    p.add_argument("--pretrain-seconds", type=float, default=60.0, help="time budget of the tiny pretraining")
+    p.add_argument("--models", nargs="+", help="models to evaluate (default: protclip-tiny and baselines)")
+    p.add_argument("--tasks", nargs="+", help="task ids (default: every registered task)")
+    p.add_argument("--seeds", nargs="+", type=int, default=[0])
+    p.add_argument("--skip-pretrain", action="store_true", help="evaluate baselines only")
+    p.set_defaults(func=cmd_quickstart)

@@ -1,0 +1,236 @@
+"""Read result folders into a :class:`Board`: one :class:`Cell` per model × task × profile × kind.
+
+A cell holds the scores of one split (``test`` by default) as :class:`Stat`
+(mean and sample std over seeds, the seed count, a confidence interval when
+known). Measured and reported numbers are separate cells (``kind``), and so
+are real-data and smoke-profile results (``profile``): nothing downstream can
+average across them by accident.
+
+Several files for the same key (say, two result folders with different seeds)
+are merged seed-wise when they describe the same test data; otherwise the
+newest wins and the board records a note. Unreadable or invalid files never
+stop the collection: they are listed in :attr:`Board.problems`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from protbench import results as R
+
+FAMILY_ORDER = ("function", "mutation", "cross-modal", "similarity", "ppi")
+# the 22 benchmarks in the order of BENCHMARKS.md / the paper; other tasks follow by id
+TASK_ORDER = ("subloc", "binloc", "ec", "go-bp", "go-mf", "go-cc", "beta-lactamase", "aav", "thermostability",
+              "fluorescence", "stability", "prot2bp", "prot2mf", "prot2cc", "prot2drug", "disease2prot",
+              "simsem-mf", "simsem-bp", "simsem-cc", "shs27k", "shs148k", "string")
+STATUS_RANK = {"ok": 0, "failed": 1, "skipped": 2}
+
+
+@dataclass(frozen=True)
+class Stat:
+    """One metric of one cell: mean and sample std over ``n`` seeds, ``ci`` = (low, high) when known."""
+
+    mean: float | None
+    std: float | None = None
+    n: int = 0
+    ci: tuple[float, float] | None = None
+
+
+@dataclass
+class TaskInfo:
+    """What the board knows about a task (from result files or the task registry)."""
+
+    id: str
+    family: str
+    main_metric: str
+    metrics: tuple[str, ...] = ()
+    variant: str = "full"
+    higher_is_better: bool = True
+    registered: bool = False
+
+
+@dataclass
+class Cell:
+    """All results for one model × task × profile × kind, reduced to one split."""
+
+    model: str
+    task: str
+    profile: str                 # "real" | "smoke"
+    kind: str                    # "measured" | "reported"
+    status: str                  # "ok" | "failed" | "skipped"
+    family: str
+    main_metric: str
+    higher_is_better: bool = True
+    variant: str = "full"
+    stats: dict[str, Stat] = field(default_factory=dict)           # metric -> Stat on the split
+    seeds: dict[str, dict[str, float | None]] = field(default_factory=dict)  # seed -> metric -> value
+    message: str = ""            # error (failed) or reason (skipped)
+    source: dict[str, Any] = field(default_factory=dict)           # provenance of reported numbers
+    files: list[Path] = field(default_factory=list)
+    predictions: list[Path] = field(default_factory=list)          # sidecar .npz files
+    dataset: str | None = None   # dataset fingerprint
+    created: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.model, self.task, self.profile, self.kind)
+
+    def stat(self, metric: str | None = None) -> Stat | None:
+        """The statistic of ``metric`` (default: the task's main metric), or None when absent."""
+        s = self.stats.get(metric or self.main_metric)
+        return s if s is not None and s.mean is not None else None
+
+
+@dataclass
+class Board:
+    """Every cell found, plus task metadata, problems (unreadable files) and merge notes."""
+
+    cells: dict[tuple[str, str, str, str], Cell] = field(default_factory=dict)
+    tasks: dict[str, TaskInfo] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    split: str = "test"
+
+    def get(self, model: str, task: str, profile: str, kind: str = "measured") -> Cell | None:
+        return self.cells.get((model, task, profile, kind))
+
+    def models(self, profile: str, kind: str | None = None) -> list[str]:
+        """Model names with at least one cell of this profile (and kind), sorted."""
+        return sorted({c.model for c in self.cells.values()
+                       if c.profile == profile and (kind is None or c.kind == kind)})
+
+    def profiles(self) -> list[str]:
+        return [p for p in ("real", "smoke") if any(c.profile == p for c in self.cells.values())]
+
+    def task_ids(self, family: str | None = None, profile: str | None = None, full_only: bool = False) -> list[str]:
+        """Task ids in paper order (family, then benchmark order, then id).
+
+        ``profile``: only registered tasks and tasks with a result of that
+        profile; ``full_only``: leave out partial variants.
+        """
+        fam_order = {f: i for i, f in enumerate(FAMILY_ORDER)}
+        task_order = {t: i for i, t in enumerate(TASK_ORDER)}
+        with_cells = {c.task for c in self.cells.values() if profile is None or c.profile == profile}
+        ids = [t for t, info in self.tasks.items()
+               if (family is None or info.family == family) and (info.registered or t in with_cells)
+               and not (full_only and info.variant != "full")]
+        return sorted(ids, key=lambda t: (fam_order.get(self.tasks[t].family, len(fam_order)), self.tasks[t].family,
+                                          _base_order(t, task_order), t))
+
+    def families(self, profile: str | None = None) -> list[str]:
+        seen = {self.tasks[t].family for t in self.task_ids(profile=profile)}
+        return [f for f in FAMILY_ORDER if f in seen] + sorted(seen - set(FAMILY_ORDER))
+
+
+def _base_order(task: str, order: dict[str, int]) -> int:
+    """Position of a task (or of the benchmark a partial variant ``<id>-…`` derives from)."""
+    if task in order:
+        return order[task]
+    prefix = max((t for t in order if task.startswith(t + "-")), key=len, default=None)
+    return order[prefix] if prefix else len(order)
+
+
+def result_files(root: Path) -> Iterator[Path]:
+    """Result JSONs under ``root``; hidden files and folders (``.partial/`` seed checkpoints) are skipped."""
+    root = Path(root)
+    if root.is_file():
+        yield root
+        return
+    for p in sorted(root.rglob("*.json")):
+        if any(part.startswith(".") for part in p.relative_to(root).parts):
+            continue
+        yield p
+
+
+def _stats_from_summary(summary: dict[str, Any], split: str) -> dict[str, Stat]:
+    out = {}
+    for metric, s in summary.get(split, {}).items():
+        ci = s.get("ci")
+        out[metric] = Stat(mean=s.get("mean"), std=s.get("std"), n=int(s.get("n", 0)),
+                           ci=(float(ci[0]), float(ci[1])) if ci and len(ci) == 2 and None not in ci else None)
+    return out
+
+
+def _cell_from_result(path: Path, res: dict[str, Any], split: str) -> Cell:
+    task = res["task"]
+    kind = res["kind"]
+    cell = Cell(
+        model=res["model"]["name"], task=task["id"], profile=res.get("profile", "real"), kind=kind,
+        status=res["status"], family=task["family"], main_metric=task["main_metric"],
+        higher_is_better=bool(task.get("higher_is_better", True)), variant=task.get("variant", "full") or "full",
+        message=res.get("error") or res.get("reason") or "", source=dict(res.get("source", {})),
+        files=[path], dataset=(res.get("dataset") or {}).get("fingerprint"), created=res.get("created", ""),
+    )
+    if res["status"] == "ok":
+        cell.stats = _stats_from_summary(res.get("summary", {}), split)
+        for seed, sres in (res.get("seeds") or {}).items():
+            cell.seeds[seed] = dict(sres.get("scores", {}).get(split, {}))
+        pred = res.get("predictions_file")
+        if pred and (path.parent / pred).is_file():
+            cell.predictions.append(path.parent / pred)
+    return cell
+
+
+def _merge(old: Cell, new: Cell, board: Board) -> Cell:
+    """Combine two cells of the same key (see the module docstring for the rule)."""
+    where = f"{new.model} × {new.task} ({new.profile}, {new.kind})"
+    if STATUS_RANK[new.status] != STATUS_RANK[old.status]:
+        keep, drop = (new, old) if STATUS_RANK[new.status] < STATUS_RANK[old.status] else (old, new)
+        board.notes.append(f"{where}: kept the {keep.status} result {keep.files[0]}, ignored the "
+                           f"{drop.status} result {drop.files[0]}")
+        return keep
+    newer, older = (new, old) if new.created >= old.created else (old, new)
+    if new.status != "ok" or new.kind == "reported" or not (new.seeds and old.seeds) or new.dataset != old.dataset:
+        why = "different test data" if new.dataset != old.dataset else "results that cannot be merged seed-wise"
+        board.notes.append(f"{where}: {why}; kept the newest {newer.files[0]}, ignored {older.files[0]}")
+        return newer
+    seeds = dict(older.seeds)
+    clash = sorted(s for s in newer.seeds if s in seeds and seeds[s] != newer.seeds[s])
+    if clash:
+        board.notes.append(f"{where}: seeds {clash} differ between {older.files} and {newer.files[0]}; "
+                           f"kept the newest")
+    seeds.update(newer.seeds)
+    merged = Cell(**{**newer.__dict__, "seeds": seeds, "files": older.files + newer.files,
+                     "predictions": older.predictions + newer.predictions})
+    summary = R.summarize({s: {"scores": {"x": v}} for s, v in seeds.items()}).get("x", {})
+    merged.stats = {m: Stat(mean=d["mean"], std=d["std"], n=d["n"]) for m, d in summary.items()}
+    return merged
+
+
+def collect(roots: Iterable[Path] | Path, split: str = "test", registry: Any = None) -> Board:
+    """Read every result under ``roots`` into a :class:`Board` of ``split`` scores.
+
+    ``registry`` (a :class:`protbench.registry.Registries`) adds the registered
+    tasks, so tasks without any result still appear (as missing) in tables.
+    """
+    roots = [Path(roots)] if isinstance(roots, (str, Path)) else [Path(r) for r in roots]
+    board = Board(split=split)
+    for root in roots:
+        if not root.exists():
+            board.problems.append(f"{root}: results folder does not exist")
+            continue
+        for path in result_files(root):
+            try:
+                res = R.read_result(path)
+            except R.ResultError as exc:
+                board.problems.append(str(exc))
+                continue
+            cell = _cell_from_result(path, res, split)
+            old = board.cells.get(cell.key)
+            board.cells[cell.key] = cell if old is None else _merge(old, cell, board)
+            t = res["task"]
+            info = board.tasks.get(cell.task)
+            if info is None or (not info.registered and cell.kind == "measured"):
+                board.tasks[cell.task] = TaskInfo(
+                    id=cell.task, family=cell.family, main_metric=cell.main_metric,
+                    metrics=tuple(t.get("metrics") or ()), variant=cell.variant,
+                    higher_is_better=cell.higher_is_better)
+    if registry is not None:
+        for tid in registry.tasks:
+            spec = registry.tasks.get(tid).spec
+            board.tasks[tid] = TaskInfo(id=tid, family=spec.family.value, main_metric=spec.main_metric,
+                                        metrics=tuple(spec.metrics), variant=spec.variant,
+                                        higher_is_better=spec.higher_is_better, registered=True)
+    return board

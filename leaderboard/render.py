@@ -1,0 +1,314 @@
+"""Render :class:`~protbench.leaderboard.tables.Table` objects as Markdown, LaTeX, CSV, plain text and HTML.
+
+Every string that comes from result files or plugin metadata (model and task
+names, error messages, provenance) goes through the escaper of its format:
+:func:`md_escape`, :func:`latex_escape`, :func:`html.escape`,
+:func:`csv_safe` (spreadsheet formulas neutralised) and :func:`plain`
+(control characters removed, so no terminal escape sequences get through).
+Numbers are printed with three decimals.
+
+Cell text: ``mean ± std`` (std over seeds, when more than one), ``[lo, hi]``
+bootstrap CI where asked, then markers: † reported (copied from a paper),
+‡ partial variant, ▲/▼ significantly better/worse than the reference model
+(paired bootstrap), ``Δ`` = measured − reported, ``(k/n)`` coverage of an
+aggregate. ``–`` no result, ``failed`` / ``skipped`` / ``n/a`` with the reason
+in the notes.
+"""
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import io
+import re
+import textwrap
+from typing import Iterable
+
+from .collect import Board
+from .tables import MARK_BETTER, MARK_PARTIAL, MARK_REPORTED, MARK_WORSE, Entry, Table
+
+NOTE_WIDTH = 300
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~$])")
+_LATEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
+          "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "<": r"\textless{}",
+          ">": r"\textgreater{}", "|": r"\textbar{}", "†": r"\dag{}", "‡": r"\ddag{}", "Δ": r"$\Delta$",
+          "±": r"$\pm$", "▲": r"$\uparrow$", "▼": r"$\downarrow$", "×": r"$\times$", "–": "--", "β": r"$\beta$",
+          "—": "---"}
+
+LEGEND = (f"{MARK_REPORTED} reported in a paper (not measured here); {MARK_PARTIAL} partial variant of the task; "
+          f"{MARK_BETTER}/{MARK_WORSE} significantly better/worse than the reference model (paired bootstrap); "
+          f"Δ = measured − reported; ± = std over seeds; [lo, hi] = bootstrap CI; (k/n) = tasks covered; "
+          f"– = no result")
+
+
+def plain(s: object) -> str:
+    """Text safe for a terminal: control characters (ESC included) removed, newlines flattened."""
+    return _CONTROL.sub("", str(s).replace("\r", " ").replace("\n", " ").replace("\t", " "))
+
+
+def md_escape(s: object) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", plain(s))
+
+
+def latex_escape(s: object) -> str:
+    return "".join(_LATEX.get(ch, ch) for ch in plain(s))
+
+
+def csv_safe(s: object) -> str:
+    """Cell text that a spreadsheet will not run as a formula (leading = + - @ get a quote)."""
+    t = plain(s)
+    return "'" + t if t[:1] in ("=", "+", "-", "@") and not _is_number(t) else t
+
+
+def _is_number(t: str) -> bool:
+    try:
+        float(t)
+        return True
+    except ValueError:
+        return False
+
+
+def shorten(s: str, width: int = NOTE_WIDTH) -> str:
+    return textwrap.shorten(plain(s), width, placeholder=" …") if s else ""
+
+
+def fmt(v: float | None, signed: bool = False) -> str:
+    if v is None:
+        return "–"
+    return f"{v:+.3f}" if signed else f"{v:.3f}"
+
+
+def entry_text(e: Entry, ci: bool = False) -> str:
+    """The Unicode text of one entry (formats escape or translate it)."""
+    if e.status == "missing":
+        return "–" if e.coverage is None else f"– (0/{e.coverage[1]})"
+    if e.status == "no-score":
+        return "n/a"
+    if e.status in ("failed", "skipped"):
+        return e.status
+    s = e.stat
+    text = fmt(s.mean)
+    if s.std is not None and s.n > 1:
+        text += f" ± {fmt(s.std)}"
+    if ci and s.ci is not None:
+        text += f" [{fmt(s.ci[0])}, {fmt(s.ci[1])}]"
+    marks = ""
+    if e.kind == "reported":
+        marks += MARK_REPORTED
+    if e.partial:
+        marks += MARK_PARTIAL
+    if e.sig == "better":
+        marks += MARK_BETTER
+    elif e.sig == "worse":
+        marks += MARK_WORSE
+    if marks:
+        text += " " + marks
+    if e.coverage is not None and e.coverage[0] < e.coverage[1]:
+        text += f" ({e.coverage[0]}/{e.coverage[1]})"
+    if e.delta is not None:
+        text += f" (Δ {fmt(e.delta, signed=True)})"
+    return text
+
+
+def _groups(table: Table) -> list[tuple[str, int]]:
+    """Runs of equal column groups: [(group, span), ...]."""
+    runs: list[tuple[str, int]] = []
+    for h in table.columns:
+        if runs and runs[-1][0] == h.group:
+            runs[-1] = (h.group, runs[-1][1] + 1)
+        else:
+            runs.append((h.group, 1))
+    return runs
+
+
+# -- Markdown -------------------------------------------------------------------------------------
+def markdown(table: Table, ci: bool = False, level: int = 3) -> str:
+    out = [f"{'#' * level} {md_escape(table.title)}", "", md_escape(table.caption), ""]
+    groups = [g for g in dict.fromkeys(h.group for h in table.columns) if g]
+    if groups:
+        parts = [f"{md_escape(g)}: " + ", ".join(md_escape(h.label) for h in table.columns if h.group == g)
+                 for g in groups]
+        out += ["Columns — " + "; ".join(parts), ""]
+    labels = [h.label for h in table.columns]
+    unique = len(set(labels)) == len(labels)
+    header = [md_escape(table.corner)] + [md_escape(h.label if unique or not h.group else f"{h.group} {h.label}")
+                                          for h in table.columns]
+    out.append("| " + " | ".join(header) + " |")
+    out.append("|" + "|".join(["---"] + [":---:"] * len(table.columns)) + "|")
+    for r in table.rows:
+        cells = [md_escape(r.label)] + [md_escape(entry_text(e, ci)) for e in r.entries]
+        out.append("| " + " | ".join(cells) + " |")
+    if not table.rows:
+        out.append("| (no results) |" + " |" * len(table.columns))
+    out.append("")
+    if table.notes:
+        out += [f"- {md_escape(shorten(n))}" for n in table.notes] + [""]
+    return "\n".join(out)
+
+
+def markdown_document(tables: Iterable[Table], board: Board, title: str = "protbench leaderboard",
+                      ci: bool = False, extra_notes: Iterable[str] = ()) -> str:
+    out = [f"# {md_escape(title)}", "", md_escape(LEGEND), ""]
+    out += [markdown(t, ci=ci, level=2) for t in tables]
+    general = list(board.problems) + list(board.notes) + list(extra_notes)
+    if general:
+        out += ["## Notes", ""] + [f"- {md_escape(shorten(n))}" for n in general] + [""]
+    return "\n".join(out)
+
+
+# -- plain text (terminal) ------------------------------------------------------------------------
+def text(table: Table, ci: bool = False) -> str:
+    from tabulate import tabulate
+
+    rows = [[plain(r.label)] + [entry_text(e, ci) for e in r.entries] for r in table.rows]
+    body = tabulate(rows, headers=[plain(table.corner)] + [plain(h.label) for h in table.columns],
+                    tablefmt="simple", disable_numparse=True)
+    lines = [plain(table.title), "=" * len(plain(table.title))]
+    lines += textwrap.wrap(plain(table.caption), 100)
+    lines += [body or "(no results)"]
+    lines += [f"  * {shorten(n, 160)}" for n in table.notes]
+    return "\n".join(lines) + "\n"
+
+
+# -- LaTeX ----------------------------------------------------------------------------------------
+def latex(table: Table, ci: bool = False) -> str:
+    n = len(table.columns)
+    out = [r"% generated by protbench leaderboard; needs \usepackage{booktabs}",
+           r"\begin{table}[t]", r"\centering", r"\small",
+           rf"\caption{{{latex_escape(table.title)}. {latex_escape(table.caption)}}}",
+           rf"\label{{tab:{re.sub(r'[^A-Za-z0-9:-]', '-', table.key)}}}",
+           r"\begin{tabular}{l" + "c" * n + "}", r"\toprule"]
+    runs = _groups(table)
+    if any(g for g, _ in runs):
+        parts, col, rules = [""], 2, []
+        for g, span in runs:
+            parts.append(rf"\multicolumn{{{span}}}{{c}}{{{latex_escape(g)}}}" if span > 1 else latex_escape(g))
+            if g:
+                rules.append(rf"\cmidrule(lr){{{col}-{col + span - 1}}}")
+            col += span
+        out.append(" & ".join(parts) + r" \\")
+        out.append(" ".join(rules))
+    out.append(" & ".join([latex_escape(table.corner)] + [latex_escape(h.label) for h in table.columns]) + r" \\")
+    out.append(r"\midrule")
+    kind = None
+    for r in table.rows:
+        if kind is not None and r.kind != kind:
+            out.append(r"\midrule")
+        kind = r.kind
+        out.append(" & ".join([latex_escape(r.label)] + [latex_escape(entry_text(e, ci)) for e in r.entries])
+                   + r" \\")
+    out += [r"\bottomrule", r"\end{tabular}"]
+    if table.notes:
+        out.append(r"\par\smallskip\footnotesize")
+        out += [latex_escape(shorten(nt)) + r"\\" for nt in table.notes]
+    out.append(r"\end{table}")
+    return "\n".join(out) + "\n"
+
+
+# -- CSV (long format: one line per table cell) ---------------------------------------------------
+CSV_COLUMNS = ("table", "profile", "row", "kind", "column", "group", "task", "metric", "status", "mean", "std",
+               "n", "ci_low", "ci_high", "covered", "of", "delta_vs_reported", "p_vs_reference", "significance",
+               "partial_variant", "message")
+
+
+def csv_rows(table: Table) -> list[list[object]]:
+    rows = []
+    for r in table.rows:
+        for h, e in zip(table.columns, r.entries):
+            s = e.stat
+            rows.append([
+                table.key, table.profile, r.label, e.kind, h.label, h.group, e.task, e.metric, e.status,
+                "" if s is None else repr(s.mean), "" if s is None or s.std is None else repr(s.std),
+                "" if s is None else s.n, "" if s is None or s.ci is None else repr(s.ci[0]),
+                "" if s is None or s.ci is None else repr(s.ci[1]),
+                "" if e.coverage is None else e.coverage[0], "" if e.coverage is None else e.coverage[1],
+                "" if e.delta is None else repr(e.delta), "" if e.paired is None else repr(e.paired.p), e.sig,
+                e.partial, shorten(e.message),
+            ])
+    return rows
+
+
+def to_csv(tables: Iterable[Table]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    for t in tables:
+        for row in csv_rows(t):
+            w.writerow([csv_safe(v) if isinstance(v, str) else v for v in row])
+    return buf.getvalue()
+
+
+# -- HTML -----------------------------------------------------------------------------------------
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2em;color:#222;max-width:110em}
+table{border-collapse:collapse;margin:1em 0;font-size:0.9em}
+th,td{border:1px solid #ccc;padding:0.25em 0.6em;text-align:center;white-space:nowrap}
+th.row{text-align:left} td.reported{background:#fdf6e3;font-style:italic} td.failed{background:#fde2e2}
+td.skipped,td.missing,td.no-score{color:#999} td.better{font-weight:bold;color:#05651b}
+td.worse{color:#a11} small.ci{color:#666;display:block} .smoke{border:3px dashed #d08000;padding:0.5em 1em}
+.banner{background:#d08000;color:#fff;font-weight:bold;padding:0.4em 0.8em} .notes{font-size:0.85em;color:#444}
+img{max-width:100%;border:1px solid #eee}
+"""
+
+
+def _html_entry(e: Entry) -> str:
+    classes = [e.status] + (["reported"] if e.kind == "reported" else []) + ([e.sig] if e.sig else [])
+    main = entry_text(e, ci=False)
+    ci = ""
+    if e.stat is not None and e.stat.ci is not None:
+        ci = f'<small class="ci">[{fmt(e.stat.ci[0])}, {fmt(e.stat.ci[1])}]</small>'
+    title = e.message or (f"p = {e.paired.p:.3g} vs reference ({e.paired.n_items} items, "
+                          f"{e.paired.n_boot} resamples)" if e.paired else "")
+    tattr = f' title="{html.escape(shorten(title))}"' if title else ""
+    return f'<td class="{" ".join(classes)}"{tattr}>{html.escape(main)}{ci}</td>'
+
+
+def html_table(table: Table) -> str:
+    out = [f'<h3 id="{html.escape(table.key)}">{html.escape(table.title)}</h3>',
+           f"<p>{html.escape(table.caption)}</p>", "<table>", "<thead>"]
+    runs = _groups(table)
+    if any(g for g, _ in runs):
+        out.append("<tr><th></th>" + "".join(f'<th colspan="{span}">{html.escape(g)}</th>' for g, span in runs)
+                   + "</tr>")
+    out.append(f'<tr><th class="row">{html.escape(table.corner)}</th>'
+               + "".join(f"<th>{html.escape(h.label)}</th>" for h in table.columns) + "</tr>")
+    out += ["</thead>", "<tbody>"]
+    for r in table.rows:
+        out.append(f'<tr><th class="row">{html.escape(r.label)}</th>' + "".join(_html_entry(e) for e in r.entries)
+                   + "</tr>")
+    out += ["</tbody>", "</table>"]
+    if table.notes:
+        out.append('<ul class="notes">' + "".join(f"<li>{html.escape(shorten(n))}</li>" for n in table.notes)
+                   + "</ul>")
+    return "\n".join(out)
+
+
+def png_data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def html_document(sections: list[tuple[str, list[Table], list[tuple[str, bytes]]]], board: Board,
+                  title: str = "protbench leaderboard", extra_notes: Iterable[str] = ()) -> str:
+    """A self-contained page: ``sections`` = [(profile, tables, [(figure caption, png bytes), ...])]."""
+    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+           f"<title>{html.escape(title)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
+           f"<h1>{html.escape(title)}</h1>", f"<p>{html.escape(LEGEND)}</p>"]
+    for profile, tables, figures in sections:
+        smoke = profile == "smoke"
+        out.append(f'<section class="{"smoke" if smoke else "real"}" id="profile-{html.escape(profile)}">')
+        out.append(f"<h2>{html.escape(profile.capitalize())} data</h2>")
+        if smoke:
+            out.append('<p class="banner">SMOKE PROFILE — synthetic data generated by protbench. These numbers '
+                       "check the pipeline end to end; they are not benchmark results.</p>")
+        for caption, png in figures:
+            out.append(f'<figure><img alt="{html.escape(caption)}" src="{png_data_uri(png)}">'
+                       f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+        out += [html_table(t) for t in tables]
+        out.append("</section>")
+    general = list(board.problems) + list(board.notes) + list(extra_notes)
+    if general:
+        out.append("<h2>Notes</h2>")
+        out.append('<ul class="notes">' + "".join(f"<li>{html.escape(shorten(n))}</li>" for n in general) + "</ul>")
+    out += ["</body>", "</html>"]
+    return "\n".join(out) + "\n"

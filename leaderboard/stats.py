@@ -1,0 +1,211 @@
+"""Bootstrap statistics over test items from prediction sidecars.
+
+A runner that keeps predictions writes ``<model>/<task>.predictions.npz``
+(:func:`protbench.results.save_predictions`) with arrays ``<split>.y_true`` and
+``<split>.y_score`` per seed; axis 0 indexes test items (proteins, queries,
+pairs). From these:
+
+* :func:`bootstrap_distribution` resamples items with replacement ``n_boot``
+  times (one fixed index matrix per item count and seed, so two models on the
+  same items see the same resamples) and evaluates the metric on each resample,
+  averaged over the cell's seeds;
+* :func:`percentile_ci` turns that into a (1 − α) percentile interval;
+* :func:`paired_test` compares a model with a reference on the same items:
+  δ* = metric(model) − metric(reference) per resample (sign flipped for
+  lower-is-better metrics, so δ > 0 always means "better"); the two-sided
+  p-value is ``(1 + 2·min(#δ* ≤ 0, #δ* ≥ 0)) / (n_boot + 1)`` capped at 1.
+
+Metrics come from :data:`protbench.metrics.METRICS`. Expensive metrics get
+fewer resamples: the first ten resamples are timed and ``n_boot`` is cut to
+fit ``budget_s`` seconds per cell (never below ``min_boot``); the count used
+is returned with every result.
+"""
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from protbench import results as R
+
+from .collect import Board, Cell, Stat
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """Bootstrap values of one metric for one cell (NaNs from degenerate resamples removed later)."""
+
+    values: np.ndarray          # (n_boot,)
+    n_items: int
+    point: float                # metric on the full test set, mean over seeds
+    key: bytes                  # identifies the test items (y_true bytes of the first seed)
+
+
+@dataclass(frozen=True)
+class Paired:
+    """Paired bootstrap of a model against the reference on the same items (δ > 0: model better)."""
+
+    delta: float
+    p: float
+    ci: tuple[float, float]
+    n_items: int
+    n_boot: int
+
+
+def metric_fn(metric: str) -> Callable[[np.ndarray, np.ndarray], float] | None:
+    from protbench.metrics import METRICS
+
+    return METRICS.get(metric)
+
+
+def lower_is_better(metric: str) -> bool:
+    from protbench.metrics import LOWER_IS_BETTER
+
+    return metric in LOWER_IS_BETTER
+
+
+def load_seed_predictions(cell: Cell, split: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """``{seed: (y_true, y_score)}`` for ``split`` from the cell's sidecar files (later files win)."""
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for path in cell.predictions:
+        try:
+            preds = R.load_predictions(path)
+        except (OSError, ValueError, KeyError):
+            continue
+        for seed, arrays in preds.items():
+            t, s = arrays.get(f"{split}.y_true"), arrays.get(f"{split}.y_score")
+            if t is not None and s is not None and len(t) == len(s) and len(t) > 1:
+                out[seed] = (t, s)
+    return out
+
+
+def resample_indices(n_items: int, n_boot: int, seed: int = 0) -> np.ndarray:
+    """(n_boot, n_items) indices drawn with replacement; the same for the same arguments."""
+    rng = np.random.default_rng([seed, n_items])
+    return rng.integers(0, n_items, size=(n_boot, n_items))
+
+
+def _safe(fn, t, s) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            v = float(fn(t, s))
+        except (ValueError, ZeroDivisionError, FloatingPointError):
+            return float("nan")
+    return v if np.isfinite(v) else float("nan")
+
+
+def _mean(values: list[float]) -> float:
+    v = [x for x in values if np.isfinite(x)]
+    return float(np.mean(v)) if v else float("nan")
+
+
+def bootstrap_distribution(cell: Cell, metric: str, split: str = "test", n_boot: int = 1000, seed: int = 0,
+                           budget_s: float = 5.0, min_boot: int = 100) -> Distribution | None:
+    """Resampled metric values for ``cell`` (None without usable predictions or a known metric)."""
+    fn = metric_fn(metric)
+    preds = load_seed_predictions(cell, split)
+    if fn is None or not preds:
+        return None
+    sizes = {len(t) for t, _ in preds.values()}
+    if len(sizes) != 1:
+        return None
+    n = sizes.pop()
+    seeds = sorted(preds)
+    point = _mean([_safe(fn, *preds[s]) for s in seeds])
+    idx = resample_indices(n, n_boot, seed)
+    values = np.full(n_boot, np.nan)
+    start = time.perf_counter()
+    limit = n_boot
+    for b in range(n_boot):
+        if b == 10:
+            per = (time.perf_counter() - start) / 10
+            limit = int(min(n_boot, max(min_boot, budget_s / max(per, 1e-9))))
+        if b >= limit:
+            break
+        i = idx[b]
+        values[b] = _mean([_safe(fn, preds[s][0][i], preds[s][1][i]) for s in seeds])
+    values = values[:limit]
+    key = np.ascontiguousarray(preds[seeds[0]][0]).tobytes()
+    return Distribution(values=values, n_items=n, point=point, key=key)
+
+
+def percentile_ci(values: np.ndarray, alpha: float = 0.05) -> tuple[float, float] | None:
+    v = values[np.isfinite(values)]
+    if v.size < 10:
+        return None
+    lo, hi = np.quantile(v, [alpha / 2, 1 - alpha / 2])
+    return float(lo), float(hi)
+
+
+def paired_test(model: Distribution, reference: Distribution, higher_is_better: bool = True) -> Paired | None:
+    """Paired bootstrap test; None when the two cells were not scored on the same items."""
+    if model.key != reference.key or model.n_items != reference.n_items:
+        return None
+    n = min(model.values.size, reference.values.size)
+    sign = 1.0 if higher_is_better else -1.0
+    d = sign * (model.values[:n] - reference.values[:n])
+    d = d[np.isfinite(d)]
+    if d.size < 10:
+        return None
+    below, above = int(np.sum(d <= 0)), int(np.sum(d >= 0))
+    p = min(1.0, (1 + 2 * min(below, above)) / (d.size + 1))
+    lo, hi = np.quantile(d, [0.025, 0.975])
+    return Paired(delta=sign * (model.point - reference.point), p=float(p), ci=(float(lo), float(hi)),
+                  n_items=model.n_items, n_boot=int(d.size))
+
+
+@dataclass
+class Analysis:
+    """Statistics attached to a board: paired tests against ``reference`` keyed by (model, task, profile)."""
+
+    reference: str | None
+    alpha: float
+    tests: dict[tuple[str, str, str], Paired]
+    notes: list[str]
+
+
+def analyse(board: Board, reference: str | None = None, n_boot: int = 1000, alpha: float = 0.05,
+            budget_s: float = 5.0, seed: int = 0) -> Analysis:
+    """Fill missing main-metric CIs from prediction sidecars and run paired tests against ``reference``.
+
+    Cells whose result already carries a CI keep it. Only measured cells are
+    touched; reported numbers have no predictions.
+    """
+    dists: dict[tuple[str, str, str, str], Distribution] = {}
+    notes: list[str] = []
+    for key, cell in board.cells.items():
+        if cell.kind != "measured" or cell.status != "ok" or not cell.predictions:
+            continue
+        metric = cell.main_metric
+        dist = bootstrap_distribution(cell, metric, board.split, n_boot=n_boot, seed=seed, budget_s=budget_s)
+        if dist is None:
+            continue
+        dists[key] = dist
+        st = cell.stats.get(metric)
+        if st is not None and st.ci is None:
+            ci = percentile_ci(dist.values, alpha)
+            if ci is not None:
+                cell.stats[metric] = Stat(mean=st.mean, std=st.std, n=st.n, ci=ci)
+                if dist.values.size < n_boot:
+                    notes.append(f"{cell.model} × {cell.task}: {dist.values.size} bootstrap resamples "
+                                 f"(time budget {budget_s:g} s)")
+    tests: dict[tuple[str, str, str], Paired] = {}
+    if reference:
+        for (model, task, profile, kind), dist in dists.items():
+            if model == reference:
+                continue
+            ref = dists.get((reference, task, profile, kind))
+            if ref is None:
+                continue
+            cell = board.cells[(model, task, profile, kind)]
+            res = paired_test(dist, ref, higher_is_better=not lower_is_better(cell.main_metric))
+            if res is None:
+                notes.append(f"{model} × {task} ({profile}): not paired with {reference} "
+                             f"(different test items)")
+            else:
+                tests[(model, task, profile)] = res
+    return Analysis(reference=reference, alpha=alpha, tests=tests, notes=notes)
