@@ -1,0 +1,205 @@
+"""Checkpoints: our folders (exact resume) and the released ProtCLIP ``model.safetensors``.
+
+**Our checkpoint folder** (``<output>/checkpoints/step-000123/``):
+
+* ``model.safetensors`` — every tensor of :class:`~protbench.protclip.model.ProtCLIP`
+  (frozen text encoder included, so a folder is self-contained);
+* ``protclip_config.json`` — the :class:`ProtCLIPConfig`;
+* ``training_state.pt`` — optimizer and LR-scheduler state, step, early-stopping
+  state and the torch / numpy / python RNG states.
+
+Resuming restores all of it; the data order and every mask are functions of
+(seed, step), so the next step's loss is bit-identical on CPU to an
+uninterrupted run.
+
+**Released weights** (Zenodo record 15245588: ``model.safetensors`` +
+``config.json`` of the official ``FSTForPretrain``): :func:`map_released_state`
+renames its parameters onto ours (:data:`RELEASED_RENAMES`), takes component 0
+of the 2-element ``local_logit_scale`` (the only one the released loss uses)
+and drops modules we do not have (:data:`RELEASED_DROPPED`: the unused
+``local_cross_attention`` / ``predictor`` / ``mmp_*`` heads, the poolers and
+ESM's contact head).
+"""
+from __future__ import annotations
+
+import json
+import random
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from .config import ProtCLIPConfig
+
+ZENODO = "https://zenodo.org/records/15245588"
+MODEL_FILE, CONFIG_FILE, STATE_FILE = "model.safetensors", "protclip_config.json", "training_state.pt"
+
+# released prefix -> our prefix (first match wins)
+RELEASED_RENAMES: tuple[tuple[str, str], ...] = (
+    ("protein_model.", "protein_model."),
+    ("text_model.", "text_model."),
+    ("protein_projection.", "protein_projection."),
+    ("text_projection.", "text_projection."),
+    ("mlm_head.", "mlm_head."),
+    ("decoder.", "bsr_decoder."),
+    ("t2p_mlm_head.", "bsr_head."),
+    ("proto_bank.prototype.", "prototypes."),
+)
+RELEASED_DROPPED = re.compile(
+    r"^(local_cross_attention\.|predictor\.|mmp_protein_head\.|mmp_text_head\.|fusion_model\.|"
+    r"protein_model\.pooler\.|text_model\.pooler\.|protein_model\.contact_head\.|"
+    r".*position_ids$|.*rotary_embeddings\.inv_freq$)")
+
+
+def map_released_state(state: dict[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor], list[str]]:
+    """``(our state dict, dropped names)`` from a released ``FSTForPretrain`` state dict.
+
+    Unknown names raise ``KeyError`` naming them (a different architecture).
+    """
+    out: dict[str, torch.Tensor] = {}
+    dropped, unknown = [], []
+    for name, t in state.items():
+        if name == "logit_scale":
+            out["logit_scale"] = t.reshape(())
+        elif name == "local_logit_scale":
+            out["local_logit_scale"] = t.reshape(-1)[0].clone()
+        elif RELEASED_DROPPED.match(name):
+            dropped.append(name)
+        else:
+            for old, new in RELEASED_RENAMES:
+                if name.startswith(old):
+                    out[new + name[len(old):]] = t
+                    break
+            else:
+                unknown.append(name)
+    if unknown:
+        raise KeyError(f"released checkpoint has parameters this mapping does not know: {unknown[:8]}"
+                       f"{' ...' if len(unknown) > 8 else ''}; is it an FSTForPretrain checkpoint?")
+    return out, dropped
+
+
+def load_state_into(model: torch.nn.Module, state: dict[str, torch.Tensor], source: str,
+                    allow_missing: tuple[str, ...] = ("protein_model.contact_head.",)) -> None:
+    """Copy ``state`` into ``model`` (dtype cast to the model's), failing on missing / unexpected / mis-shaped names."""
+    own = model.state_dict()
+    missing = [k for k in own if k not in state and not k.startswith(allow_missing)
+               and not k.endswith(("position_ids", "inv_freq"))]
+    unexpected = [k for k in state if k not in own]
+    shapes = [f"{k}: {tuple(state[k].shape)} vs {tuple(own[k].shape)}" for k in state
+              if k in own and tuple(state[k].shape) != tuple(own[k].shape)]
+    if missing or unexpected or shapes:
+        raise ValueError(f"{source}: weights do not fit this ProtCLIP config: missing {missing[:6]}, "
+                         f"unexpected {unexpected[:6]}, shape mismatches {shapes[:6]}")
+    with torch.no_grad():
+        for k, t in state.items():
+            own[k].copy_(t.to(own[k].dtype))
+
+
+def load_released(weights: str | Path, config: str | Path | None = None, text_tokenizer: str | None = None,
+                  device: str = "cpu"):
+    """A :class:`ProtCLIP` from the released ``model.safetensors`` (+ its ``config.json`` beside it)."""
+    from safetensors.torch import load_file
+
+    from .model import ProtCLIP
+
+    weights = Path(weights)
+    config = Path(config) if config else weights.with_name("config.json")
+    for p, what in ((weights, "model.safetensors"), (config, "config.json")):
+        if not p.is_file():
+            raise FileNotFoundError(f"released ProtCLIP {what} not found at {p}; download model.safetensors and "
+                                    f"config.json from Zenodo record 15245588 ({ZENODO})")
+    cfg = ProtCLIPConfig.load(config)
+    cfg.text_tokenizer = text_tokenizer
+    model = ProtCLIP(cfg)
+    state, _ = map_released_state(load_file(str(weights)))
+    load_state_into(model, state, str(weights))
+    return model.to(device).eval()
+
+
+# -- our checkpoints -------------------------------------------------------------------------------
+def rng_state() -> dict[str, Any]:
+    return {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
+
+
+def set_rng_state(s: dict[str, Any]) -> None:
+    torch.set_rng_state(s["torch"])
+    np.random.set_state(s["numpy"])
+    random.setstate(s["python"])
+
+
+def save_model(model, folder: str | Path) -> Path:
+    """``model.safetensors`` + ``protclip_config.json`` into ``folder`` (created)."""
+    from safetensors.torch import save_file
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    save_file(state, str(folder / MODEL_FILE))
+    model.cfg.save(folder / CONFIG_FILE)
+    return folder
+
+
+def save_checkpoint(folder: str | Path, model, optimizer, scheduler, step: int, extra: dict[str, Any]) -> Path:
+    """A full training checkpoint (written to ``folder.tmp`` then renamed, so a crash never leaves half a folder)."""
+    folder = Path(folder)
+    tmp = folder.with_name(folder.name + ".tmp")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    save_model(model, tmp)
+    torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "step": step,
+                "rng": rng_state(), **extra}, tmp / STATE_FILE)
+    if folder.exists():
+        shutil.rmtree(folder)
+    tmp.rename(folder)
+    return folder
+
+
+def load_model(folder: str | Path, device: str = "cpu", **cfg_overrides: Any):
+    """A :class:`ProtCLIP` from one of our checkpoint folders (or a folder holding the released files)."""
+    from safetensors.torch import load_file
+
+    from .model import ProtCLIP
+
+    folder = Path(folder)
+    if folder.is_file() and folder.suffix == ".safetensors":
+        return load_released(folder, text_tokenizer=cfg_overrides.get("text_tokenizer"), device=device)
+    if not (folder / CONFIG_FILE).is_file():
+        if (folder / "config.json").is_file() and (folder / MODEL_FILE).is_file():
+            return load_released(folder / MODEL_FILE, folder / "config.json",
+                                 cfg_overrides.get("text_tokenizer"), device)
+        raise FileNotFoundError(
+            f"no ProtCLIP checkpoint in {folder}: expected {CONFIG_FILE} + {MODEL_FILE} (from `protbench pretrain`) "
+            f"or the released config.json + model.safetensors (Zenodo record 15245588, {ZENODO})")
+    cfg = ProtCLIPConfig.load(folder / CONFIG_FILE)
+    for k, v in cfg_overrides.items():
+        if v is not None:
+            setattr(cfg, k, v)
+    model = ProtCLIP(cfg)
+    load_state_into(model, load_file(str(folder / MODEL_FILE)), str(folder / MODEL_FILE), allow_missing=())
+    return model.to(device).eval()
+
+
+def latest_checkpoint(output_dir: str | Path) -> Path | None:
+    """The highest ``step-*`` folder under ``output_dir/checkpoints`` (None when there is none)."""
+    root = Path(output_dir) / "checkpoints"
+    found = sorted(p for p in root.glob("step-*") if p.is_dir() and not p.name.endswith(".tmp")
+                   and (p / STATE_FILE).is_file())
+    return found[-1] if found else None
+
+
+def load_training_state(folder: str | Path) -> dict[str, Any]:
+    return torch.load(Path(folder) / STATE_FILE, weights_only=False)
+
+
+def prune_checkpoints(output_dir: str | Path, keep: int) -> None:
+    root = Path(output_dir) / "checkpoints"
+    found = sorted(p for p in root.glob("step-*") if p.is_dir() and not p.name.endswith(".tmp"))
+    for p in found[:-keep] if keep > 0 else []:
+        shutil.rmtree(p)
+
+
+def write_json(path: str | Path, obj: Any) -> None:
+    Path(path).write_text(json.dumps(obj, indent=2, sort_keys=True, default=str))

@@ -1,0 +1,186 @@
+"""ProtCLIP model configuration: named sizes, and the released ``config.json`` fields.
+
+:class:`ProtCLIPConfig` holds the architecture and the objective settings. It
+reads and writes the released ProtCLIP ``config.json`` (``FSTConfig`` fields:
+``protein_model_config``, ``text_model_config``, ``projection_dim``,
+``proto_num``, ``proto_dim``, ``logit_scale_init``, ``local_logit_scale_init``,
+``protein_mask_probability``, ``text_mask_probability``, ``fusion_num_heads``
+...); fields it does not use are kept in ``extra`` so a round trip loses nothing.
+
+Named sizes (:func:`named_config`):
+
+* ``tiny`` — ESM-2 2 layers × 64-d, a random 2-layer 32-d BERT text encoder
+  (MiniLM's WordPiece vocabulary), 32-d shared space, 16 prototypes. For tests
+  and quick CPU runs; ``text_model="minilm"`` swaps in the real frozen MiniLM.
+* ``8m`` / ``35m`` / ``150m`` / ``650m`` — ESM-2 of that size with a BERT-base
+  text encoder (``text_model`` must point at a local PubMedBERT-style folder;
+  without it a randomly initialised BERT-base is built), 512-d shared space,
+  512 prototypes of 512-d (the paper's setting).
+
+Loss weights default to the paper's L = GC + 0.7·BSR + 0.3·MLM + 1.0·PDA; a
+weight of 0 switches an objective off (its heads are frozen and skipped).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+OBJECTIVES = ("gc", "mlm", "bsr", "pda")
+DEFAULT_WEIGHTS = {"gc": 1.0, "mlm": 0.3, "bsr": 0.7, "pda": 1.0}
+SIZES = ("tiny", "8m", "35m", "150m", "650m")
+
+# A small random BERT for tests: MiniLM's vocabulary, 2 layers, 32-d.
+TINY_TEXT_CONFIG = {"model_type": "bert", "vocab_size": 30522, "hidden_size": 32, "num_hidden_layers": 2,
+                    "num_attention_heads": 2, "intermediate_size": 64, "max_position_embeddings": 512,
+                    "hidden_dropout_prob": 0.0, "attention_probs_dropout_prob": 0.0, "type_vocab_size": 2,
+                    "pad_token_id": 0, "layer_norm_eps": 1e-12}
+BERT_BASE_CONFIG = {"model_type": "bert", "vocab_size": 30522, "hidden_size": 768, "num_hidden_layers": 12,
+                    "num_attention_heads": 12, "intermediate_size": 3072, "max_position_embeddings": 512,
+                    "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1, "type_vocab_size": 2,
+                    "pad_token_id": 0, "layer_norm_eps": 1e-12}
+
+
+@dataclass
+class ProtCLIPConfig:
+    """Architecture and objective settings of one ProtCLIP model.
+
+    Protein encoder: ``protein_size`` (an ESM-2 size name from
+    ``protbench.models.esm.ESM2_SIZES``) or an explicit ``protein_model_config``
+    dict (transformers ``EsmConfig`` fields; wins when given). ``protein_weights``
+    optionally names a transformers folder or fair-esm ``.pt`` to start from.
+
+    Text encoder: ``text_model`` is ``"minilm"`` (packaged all-MiniLM-L6-v2), a
+    local BERT-family folder (PubMedBERT for real runs), or ``"random"`` (built
+    from ``text_model_config``, tokenised with ``text_tokenizer`` or MiniLM's
+    vocabulary). ``freeze_text`` keeps it frozen (default, as released).
+
+    Shapes: ``projection_dim`` is the shared space (512 in the paper);
+    prototypes are ``proto_num × proto_dim`` and ``proto_dim`` must equal
+    ``projection_dim``. Temperatures: ``logit_scale_init`` / ``local_logit_scale_init``
+    are temperatures (0.07 / 0.1); the learnable log-scales start at ``log(1/T)``.
+    """
+
+    protein_size: str = "tiny"
+    protein_model_config: dict[str, Any] | None = None
+    protein_weights: str | None = None
+    text_model: str = "random"
+    text_model_config: dict[str, Any] | None = field(default_factory=lambda: dict(TINY_TEXT_CONFIG))
+    text_tokenizer: str | None = None
+    freeze_text: bool = True
+    projection_dim: int = 32
+    proto_num: int = 16
+    proto_dim: int = 32
+    logit_scale_init: float = 0.07
+    local_logit_scale_init: float = 0.1
+    max_logit_scale: float = 100.0
+    protein_mask_probability: float = 0.15
+    text_mask_probability: float = 0.15      # kept for the released config; text MLM is not used (mmp=0)
+    bsr_coverage: float = 0.15
+    bsr_span_min: int = 5
+    bsr_span_max: int = 11
+    bsr_heads: int = 1                       # released FragmentDecoder is single-head
+    bsr_grad_to_encoder: bool = True         # released code blocks it; see objectives.py
+    gumbel_tau: float = 0.9
+    pda_threshold: float = 0.3
+    pda_mask_absent: bool = True
+    loss_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    max_protein_length: int = 1022           # residues (no special tokens); longer ones are cropped
+    max_text_length: int = 512               # WordPiece tokens incl. [CLS]/[SEP]
+    max_subtext_length: int = 128
+    seed: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        unknown = set(self.loss_weights) - set(OBJECTIVES)
+        if unknown:
+            raise ValueError(f"unknown objectives in loss_weights: {sorted(unknown)}; known: {OBJECTIVES}")
+        self.loss_weights = {k: float(self.loss_weights.get(k, 0.0)) for k in OBJECTIVES}
+        if self.proto_dim != self.projection_dim:
+            raise ValueError(f"proto_dim ({self.proto_dim}) must equal projection_dim ({self.projection_dim}): "
+                             "prototypes live in the shared space")
+        if not 0 < self.bsr_span_min <= self.bsr_span_max:
+            raise ValueError("need 0 < bsr_span_min <= bsr_span_max")
+        if self.projection_dim % self.bsr_heads:
+            raise ValueError(f"projection_dim {self.projection_dim} is not divisible by bsr_heads {self.bsr_heads}")
+
+    def enabled(self, objective: str) -> bool:
+        return self.loss_weights.get(objective, 0.0) != 0.0
+
+    # -- (de)serialisation -------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "ProtCLIPConfig":
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(d) - names
+        if unknown:
+            raise ValueError(f"unknown ProtCLIPConfig fields {sorted(unknown)}")
+        return cls(**d)
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=2, sort_keys=True))
+
+    @classmethod
+    def load(cls, path: str | Path) -> "ProtCLIPConfig":
+        """Read our own ``protclip_config.json`` or a released ``config.json`` (``model_type: FST``)."""
+        d = json.loads(Path(path).read_text())
+        if d.get("model_type") == "FST" or "FSTForPretrain" in d.get("architectures", ()):
+            return cls.from_released(d)
+        return cls.from_dict(d)
+
+    @classmethod
+    def from_released(cls, d: dict[str, Any]) -> "ProtCLIPConfig":
+        """Map the released ``FSTConfig`` JSON onto our fields (text encoder architecture from ``text_model_config``)."""
+        used = {"protein_model_config", "text_model_config", "projection_dim", "proto_num", "proto_dim",
+                "logit_scale_init", "local_logit_scale_init", "protein_mask_probability",
+                "text_mask_probability"}
+        pcfg = {k: v for k, v in d["protein_model_config"].items() if not k.startswith("_")}
+        tcfg = {k: v for k, v in d["text_model_config"].items() if not k.startswith("_")}
+        return cls(protein_size="custom", protein_model_config=pcfg, text_model="random", text_model_config=tcfg,
+                   projection_dim=int(d["projection_dim"]), proto_num=int(d.get("proto_num", 512)),
+                   proto_dim=int(d.get("proto_dim", 512)),
+                   logit_scale_init=float(d.get("logit_scale_init", 0.07)),
+                   local_logit_scale_init=float(d.get("local_logit_scale_init", 0.1)),
+                   protein_mask_probability=float(d.get("protein_mask_probability", 0.15)),
+                   text_mask_probability=float(d.get("text_mask_probability", 0.15)),
+                   extra={k: v for k, v in d.items() if k not in used})
+
+    def to_released(self) -> dict[str, Any]:
+        """The released ``config.json`` layout (``FSTConfig``) for this architecture."""
+        from .encoders import esm_config_dict
+
+        out = {"architectures": ["FSTForPretrain"], "model_type": "FST", "fusion_batch_norm": True,
+               "fusion_num_heads": 8, "fusion_num_layers": 1, "local_contrast": int(self.enabled("pda")),
+               "local_pool": "avg", "mlp_num_layers": 2, "mmp": 0, "t2p_mlm": int(self.enabled("bsr"))}
+        out.update(self.extra)
+        pcfg = esm_config_dict(self)
+        tcfg = dict(self.text_model_config or {})
+        out.update({
+            "protein_model_config": pcfg, "text_model_config": tcfg, "projection_dim": self.projection_dim,
+            "proto_num": self.proto_num, "proto_dim": self.proto_dim, "logit_scale_init": self.logit_scale_init,
+            "local_logit_scale_init": self.local_logit_scale_init,
+            "protein_mask_probability": self.protein_mask_probability,
+            "text_mask_probability": self.text_mask_probability,
+            "hidden_sizes": [pcfg["hidden_size"], tcfg.get("hidden_size"), self.projection_dim],
+        })
+        return out
+
+
+def named_config(size: str = "tiny", **overrides: Any) -> ProtCLIPConfig:
+    """A named size (``tiny``, ``8m``, ``35m``, ``150m``, ``650m``) with field overrides."""
+    size = size.lower()
+    if size not in SIZES:
+        raise ValueError(f"unknown ProtCLIP size {size!r}; choose one of {SIZES}")
+    if size == "tiny":
+        base: dict[str, Any] = {}
+    else:
+        base = dict(protein_size=size, text_model="random", text_model_config=dict(BERT_BASE_CONFIG),
+                    projection_dim=512, proto_num=512, proto_dim=512)
+    base.update(overrides)
+    if base.get("text_model", "random") != "random" and "text_model_config" not in overrides:
+        base["text_model_config"] = None   # architecture comes from the folder
+    return ProtCLIPConfig(**base)

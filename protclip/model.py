@@ -1,0 +1,205 @@
+"""The ProtCLIP module: encoders, heads, and the combined pretraining loss.
+
+``ProtCLIP(cfg)(batch)`` returns the weighted total loss and each term (see
+:func:`protbench.protclip.data.collate` for the batch layout). Embedding helpers
+(``protein_states``, ``embed_proteins``, ``embed_texts``) serve the suite model
+and the zero-shot evaluation.
+
+Parameters (names chosen to match the released ``FSTForPretrain`` where it has
+the same module): ``protein_model`` (ESM-2), ``text_model`` (BERT-family),
+``protein_projection``/``text_projection`` (→ D), ``logit_scale`` (log 1/T),
+``mlm_head``, ``bsr_decoder`` + ``bsr_head`` (released ``decoder`` / ``t2p_mlm_head``),
+``prototypes`` (released ``proto_bank.prototype``), ``local_logit_scale``.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from protbench.models.esm import PAD, residue_positions, tokenize
+from protbench.pooling import masked_mean
+
+from . import distributed as dist_utils
+from .config import ProtCLIPConfig
+from .encoders import build_protein_encoder, build_text_encoder, tokenize_texts
+from .heads import CrossAttentionDecoder, projection, token_head
+from .objectives import bsr_loss, gc_loss, gumbel_assign, mlm_loss, pda_loss, pda_segments, pda_weights
+
+VOCAB = 33
+
+
+class ProtCLIP(nn.Module):
+    """ProtCLIP with ESM-2 + BERT-family encoders; ``forward(batch) -> {"loss", "gc", "mlm", "bsr", "pda"}``."""
+
+    def __init__(self, cfg: ProtCLIPConfig, attn: str = "sdpa"):
+        super().__init__()
+        self.cfg = cfg
+        self.protein_model = build_protein_encoder(cfg, attn)
+        self.text_model, self.tokenizer = build_text_encoder(cfg)
+        dp = self.protein_model.config.hidden_size
+        dt = self.text_model.config.hidden_size
+        d = cfg.projection_dim
+        torch.manual_seed(cfg.seed + 2)
+        self.protein_projection = projection(dp, d)
+        self.text_projection = projection(dt, d)
+        self.logit_scale = nn.Parameter(torch.tensor(math.log(1 / cfg.logit_scale_init)))
+        self.mlm_head = token_head(dp, d, VOCAB)
+        self.bsr_decoder = CrossAttentionDecoder(d, cfg.bsr_heads)
+        self.bsr_head = token_head(d, d, VOCAB)
+        self.prototypes = nn.Embedding(cfg.proto_num, cfg.proto_dim)
+        self.local_logit_scale = nn.Parameter(torch.tensor(math.log(1 / cfg.local_logit_scale_init)))
+        self.text_cache: dict[str, torch.Tensor] | None = None
+        self.apply_freezing()
+
+    # -- parameters ---------------------------------------------------------------------------------
+    def apply_freezing(self) -> None:
+        """Freeze the text encoder (``freeze_text``) and the heads of switched-off objectives."""
+        if self.cfg.freeze_text:
+            self.text_model.requires_grad_(False)
+            self.text_model.eval()
+        off = {"mlm": [self.mlm_head], "bsr": [self.bsr_decoder, self.bsr_head],
+               "pda": [self.prototypes]}
+        for name, mods in off.items():
+            if not self.cfg.enabled(name):
+                for m in mods:
+                    m.requires_grad_(False)
+        if not self.cfg.enabled("pda"):
+            self.local_logit_scale.requires_grad_(False)
+        if not self.cfg.enabled("gc"):
+            self.logit_scale.requires_grad_(False)
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if self.cfg.freeze_text:
+            self.text_model.eval()
+        return self
+
+    # -- encoders -----------------------------------------------------------------------------------
+    def protein_states(self, ids: torch.Tensor) -> torch.Tensor:
+        """``(B, L, Dp)`` last-layer ESM-2 states for token ids ``(B, L)``."""
+        return self.protein_model(input_ids=ids, attention_mask=(ids != PAD).long()).last_hidden_state
+
+    def text_states(self, texts: Sequence[str], max_length: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``(states (B, T, Dt), attention_mask (B, T) bool, word_mask (B, T) bool)`` for a list of texts.
+
+        With a frozen encoder the states carry no gradient; when ``text_cache``
+        is a dict, each text's states are computed once and reused (a memory
+        for multi-epoch CPU runs; results then depend on batch padding at the
+        float-rounding level, so exact-resume tests keep it off).
+        """
+        enc = tokenize_texts(self.tokenizer, texts, max_length)
+        dev = next(self.protein_projection.parameters()).device
+        frozen = self.cfg.freeze_text
+        if self.text_cache is not None and frozen:
+            missing = [i for i, t in enumerate(texts) if t not in self.text_cache]
+            if missing:
+                sub = {k: v[missing].to(dev) for k, v in enc.items() if k != "word_mask"}
+                with torch.no_grad():
+                    out = self.text_model(**sub).last_hidden_state
+                for j, i in enumerate(missing):
+                    n = int(sub["attention_mask"][j].sum())
+                    self.text_cache[texts[i]] = out[j, :n].detach().to(torch.bfloat16)
+            T = enc["input_ids"].shape[1]
+            states = torch.zeros(len(texts), T, self.text_model.config.hidden_size, device=dev)
+            for i, t in enumerate(texts):
+                s = self.text_cache[t]
+                states[i, :len(s)] = s.float()
+        else:
+            with torch.set_grad_enabled(torch.is_grad_enabled() and not frozen):
+                states = self.text_model(input_ids=enc["input_ids"].to(dev),
+                                         attention_mask=enc["attention_mask"].to(dev)).last_hidden_state
+        return states, enc["attention_mask"].bool().to(dev), enc["word_mask"].to(dev)
+
+    def shared_protein(self, states: torch.Tensor, residues: torch.Tensor) -> torch.Tensor:
+        """``(B, D)`` L2-normalised shared-space protein vectors from states and the residue mask."""
+        return F.normalize(self.protein_projection(masked_mean(states, residues)), dim=-1)
+
+    def shared_text(self, states: torch.Tensor, word_mask: torch.Tensor) -> torch.Tensor:
+        return F.normalize(self.text_projection(masked_mean(states, word_mask)), dim=-1)
+
+    @torch.no_grad()
+    def embed_proteins(self, seqs: Sequence[str], space: str = "shared") -> torch.Tensor:
+        """``(B, D)`` shared-space vectors (``space="shared"``) or ``(B, Dp)`` encoder means (``"encoder"``)."""
+        ids = tokenize(list(seqs)).to(next(self.parameters()).device)
+        states = self.protein_states(ids)
+        res = residue_positions(ids)
+        if space == "encoder":
+            return masked_mean(states, res).float()
+        return self.shared_protein(states, res).float()
+
+    @torch.no_grad()
+    def embed_texts(self, texts: Sequence[str]) -> torch.Tensor:
+        """``(B, D)`` shared-space text vectors."""
+        states, _, words = self.text_states(texts, self.cfg.max_text_length)
+        return self.shared_text(states, words).float()
+
+    # -- pretraining loss ---------------------------------------------------------------------------
+    def forward(self, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
+        """Weighted total loss and per-term values for one (local) batch.
+
+        ``batch`` from :func:`protbench.protclip.data.collate` (already on this
+        process's slice); ``batch["denominators"]`` hold the *global* counts of
+        MLM / BSR labels and PDA-contributing proteins, ``batch["scale"]`` the
+        factor (world size) that makes DDP's gradient averaging exact, and
+        ``batch["gc_weight"]`` 1/accumulation steps.
+        """
+        cfg, w = self.cfg, self.cfg.loss_weights
+        ids, res = batch["ids"], batch["residues"]
+        denom, scale = batch["denominators"], batch.get("scale", 1.0)
+        terms: dict[str, torch.Tensor] = {}
+        zero = self.logit_scale.new_zeros(())
+        total = zero
+        need_text = cfg.enabled("gc") or cfg.enabled("bsr")
+        need_states = cfg.enabled("gc") or cfg.enabled("pda")
+        if need_text:
+            t_states, t_attn, t_words = self.text_states(batch["texts"], cfg.max_text_length)
+        if need_states:
+            states = self.protein_states(ids)
+        if cfg.enabled("gc"):
+            p = self.shared_protein(states, res)
+            t = self.shared_text(t_states, t_words)
+            p_all, t_all = dist_utils.gather_with_grad(p), dist_utils.gather_with_grad(t)
+            scale_gc = self.logit_scale.clamp(max=math.log(cfg.max_logit_scale)).exp()
+            terms["gc"] = gc_loss(p_all, t_all, scale_gc) * batch.get("gc_weight", 1.0)
+            total = total + w["gc"] * terms["gc"]
+        if cfg.enabled("mlm"):
+            logits = self.mlm_head(self.protein_states(batch["mlm_ids"]))
+            terms["mlm"] = mlm_loss(logits, batch["mlm_labels"], denom["mlm"])
+            total = total + w["mlm"] * scale * terms["mlm"]
+        if cfg.enabled("bsr"):
+            s_states = self.protein_states(batch["bsr_ids"])
+            if not cfg.bsr_grad_to_encoder:
+                s_states = s_states.detach()
+            fused = self.bsr_decoder(self.protein_projection(s_states), self.text_projection(t_states), t_attn)
+            terms["bsr"] = bsr_loss(self.bsr_head(fused), batch["bsr_labels"], denom["bsr"])
+            total = total + w["bsr"] * scale * terms["bsr"]
+        if cfg.enabled("pda"):
+            terms["pda"] = self.pda_term(batch, states, res, denom["pda"])
+            total = total + w["pda"] * scale * terms["pda"]
+        terms["loss"] = total
+        return terms
+
+    def pda_term(self, batch: dict[str, Any], states: torch.Tensor, res: torch.Tensor, denominator) -> torch.Tensor:
+        cfg = self.cfg
+        subtexts: list[list[str]] = batch["subtexts"]            # B × P strings
+        present: torch.Tensor = batch["present"].to(states.device)  # (B, P)
+        B, P = present.shape
+        flat = [s for row in subtexts for s in row]
+        keep = [i for i, s in enumerate(flat) if s or not cfg.pda_mask_absent]
+        with torch.no_grad():
+            vec = states.new_zeros(B * P, cfg.projection_dim)
+            if keep:
+                st, _, sw = self.text_states([flat[i] for i in keep], cfg.max_subtext_length)
+                vec[keep] = self.text_projection(masked_mean(st, sw)).to(vec.dtype)
+        protos, _ = gumbel_assign(vec, self.prototypes.weight, cfg.gumbel_tau, batch["gumbel"].to(vec.device))
+        protos = protos.view(B, P, -1)
+        residues = self.protein_projection(states)
+        weights = pda_weights(protos, residues, res, cfg.pda_threshold)
+        segments = pda_segments(weights, residues)
+        mask = present if cfg.pda_mask_absent else None
+        scale = self.local_logit_scale.clamp(max=math.log(cfg.max_logit_scale)).exp()
+        return pda_loss(segments, protos, scale, mask, denominator)
