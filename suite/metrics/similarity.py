@@ -12,7 +12,10 @@ Embedding similarities, computed in row chunks in float32 (only the
 * Manhattan (BENCHMARKS.md / PROBE): ``1 - ||a-b||_1 / (||a||_1 + ||b||_1)``
   (1 for identical vectors; two zero vectors give 1);
 * cosine: ``a·b / (|a| |b|)`` (a zero vector gives 0);
-* Euclidean: ``-||a-b||_2`` (any decreasing function gives the same Spearman).
+* Euclidean (PROBE's normalised form): ``1 - ||a-b||_2 / (||a||_2 + ||b||_2)``
+  (two zero vectors give 1).
+
+All three follow PROBE (Unsal et al. 2022, ``semantic_similarity_infer.py``).
 
 Registry functions take ``y_true`` = ``S`` ``(n, n)`` and ``y_score`` = ``X`` ``(n, d)``.
 """
@@ -42,7 +45,11 @@ def _pairwise_block(kind: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
             sim = (a @ b.T) / (na * nb)
         return np.where((na > 0) & (nb > 0), sim, 0.0).astype(np.float32)
     if kind == "euclidean":
-        return (-cdist(a, b, "euclidean")).astype(np.float32)
+        dist = cdist(a, b, "euclidean")
+        denom = np.linalg.norm(a, axis=1)[:, None] + np.linalg.norm(b, axis=1)[None, :]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sim = 1.0 - dist / denom
+        return np.where(denom > 0, sim, 1.0).astype(np.float32)
     raise ValueError(f"unknown similarity {kind!r}; choose one of {KINDS}")
 
 
@@ -112,7 +119,10 @@ def pair_similarity(x: np.ndarray, pairs: np.ndarray, kind: str = "manhattan", c
                 v = (a * b).sum(1) / (na * nb)
             out[s:s + len(p)] = np.where((na > 0) & (nb > 0), v, 0.0)
         elif kind == "euclidean":
-            out[s:s + len(p)] = -np.linalg.norm(a - b, axis=1)
+            denom = np.linalg.norm(a, axis=1) + np.linalg.norm(b, axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                v = 1.0 - np.linalg.norm(a - b, axis=1) / denom
+            out[s:s + len(p)] = np.where(denom > 0, v, 1.0)
         else:
             raise ValueError(f"unknown similarity {kind!r}; choose one of {KINDS}")
     return out

