@@ -170,11 +170,15 @@ class TaskData:
         return {name: len(recs) for name, recs in self.splits.items()}
 
     def protein_sequences(self) -> list[str]:
-        """Distinct sequences over all splits plus ``extra["sequences"]``, first-seen order."""
+        """Distinct sequences over all splits plus ``extra["sequences"]``, first-seen order.
+
+        Records with an empty sequence (text-only queries, e.g. diseases in ``disease2prot``) are skipped.
+        """
         seen: dict[str, None] = {}
         for recs in self.splits.values():
             for r in recs:
-                seen.setdefault(r.sequence, None)
+                if r.sequence:
+                    seen.setdefault(r.sequence, None)
         for s in self.extra.get("sequences", ()):
             seen.setdefault(s, None)
         return list(seen)
