@@ -110,7 +110,10 @@ def layout_table(board: Board, layout: Layout, profile: str, analysis: Analysis 
     notes = missing_notes(table)
     partial = sorted({(e.task, e.partial) for r in rows for e in r.entries if e.partial})
     notes += [f"{MARK_PARTIAL} {t}: partial variant ({v}), not the full benchmark" for t, v in partial]
-    absent = [c.header for j, c in enumerate(layout.columns) if all(r.entries[j].status == "missing" for r in rows)]
+    names = [c.header for c in layout.columns]
+    if len(set(names)) < len(names):
+        names = [f"{c.group} {c.header}" for c in layout.columns]
+    absent = [names[j] for j in range(len(names)) if all(r.entries[j].status == "missing" for r in rows)]
     if absent:
         notes.insert(0, f"no results at all for: {', '.join(absent)}")
     table.notes = notes

@@ -126,8 +126,7 @@ def heatmap(board: Board, profile: str) -> bytes | None:
             colour[i] = scaled if board.tasks[t].higher_is_better else 1 - scaled
     plt = _plt()
     fig, ax = plt.subplots(figsize=(1.6 + 1.1 * len(models), 0.8 + 0.32 * len(tids)))
-    cmap = plt.get_cmap("viridis").copy()
-    cmap.set_bad("#dddddd")
+    cmap = plt.get_cmap("viridis").with_extremes(bad="#dddddd")
     ax.imshow(np.ma.masked_invalid(colour), cmap=cmap, vmin=0, vmax=1, aspect="auto")
     for i in range(len(tids)):
         for j in range(len(models)):

@@ -109,9 +109,11 @@ def entry_for(board: Board, model: str, task: str, profile: str, kind: str, metr
     wanted = metrics or (cell.main_metric,)
     metric = next((m for m in wanted if cell.stat(m) is not None), None)
     if metric is None:
+        if kind == "reported":   # a paper that does not report this metric: nothing is missing here
+            return Entry(status="missing", kind=kind, task=task)
         have = ", ".join(sorted(cell.stats)) or "none"
         return Entry(status="no-score", kind=kind, task=task,
-                     message=f"no {board.split} score for {'/'.join(wanted)} (has: {have})")
+                     message=f"no {board.split} score for {wanted[0]} (has: {have})")
     e = Entry(status="ok", kind=kind, stat=cell.stat(metric), metric=metric, task=task,
               partial=cell.variant if cell.variant != "full" else "")
     if kind == "measured":
