@@ -31,6 +31,38 @@ def _esm2(size: str):
     return factory
 
 
+def _need(weights: str | None, name: str, where: str) -> str:
+    if not weights:
+        raise FileNotFoundError(f"model {name!r} needs local weights: pass --weights PATH ({where})")
+    return weights
+
+
+def _esm1b(weights: str | None = None, dtype: str = "float32", layer: str = "last", device: str = "cpu"):
+    from .esm import ESM2
+
+    w = _need(weights, "esm1b", "a fair-esm file https://dl.fbaipublicfiles.com/fair-esm/models/"
+              "esm1b_t33_650M_UR50S.pt or a transformers folder facebook/esm1b_t33_650M_UR50S")
+    return ESM2(size="650m", weights=w, dtype=dtype, layer=layer, device=device, arch="esm1b", name="esm1b")
+
+
+def _protst_esm2(weights: str | None = None, dtype: str = "float32", layer: str = "last", device: str = "cpu"):
+    from .esm import ESM2
+
+    w = _need(weights, "protst-esm2", "a transformers EsmModel folder holding the ProtST-ESM-2 protein encoder "
+              "(ProtST release, github.com/DeepGraphLearning/ProtST), or a fair-esm style .pt file")
+    return ESM2(size="650m", weights=w, dtype=dtype, layer=layer, device=device, name="protst-esm2",
+                training_data=("UniRef50 2021_04", "ProtDescribe (Swiss-Prot text)"))
+
+
+def _bert(kind: str):
+    def factory(weights: str | None = None, dtype: str = "float32", layer: str = "last", device: str = "cpu"):
+        from .bert_plm import ProtBert
+
+        return ProtBert(weights=weights, kind=kind, dtype=dtype, layer=layer, device=device)
+
+    return factory
+
+
 def _align_knn(candidates: int = 32, gap_open: int = 11, gap_extend: int = 1, threads: int = 2):
     from .knn import AlignmentKNN
 
@@ -58,6 +90,14 @@ MODELS = [
                "(protocol alignment-knn)", frozenset({P})),
     ModelEntry("cnn", _cnn, "PEER CNN (2 x Conv1d 1024, kernel 5, max pool) trained from scratch per task "
                "(protocol finetune)", frozenset({P, F})),
+    ModelEntry("esm1b", _esm1b, "ESM-1b 650M (fair-esm .pt or HF folder via --weights)", frozenset({P, R, F}),
+               needs_weights=True),
+    ModelEntry("protbert", _bert("protbert"), "ProtBert (BERT, Rostlab/prot_bert folder via --weights)",
+               frozenset({P, R, F}), needs_weights=True),
+    ModelEntry("ontoprotein", _bert("ontoprotein"), "OntoProtein (BERT, zjunlp/OntoProtein folder via --weights)",
+               frozenset({P, R, F}), needs_weights=True),
+    ModelEntry("protst-esm2", _protst_esm2, "ProtST-ESM-2 protein encoder (EsmModel folder via --weights)",
+               frozenset({P, R, F}), needs_weights=True),
     ModelEntry("esm2-tiny", _esm2("tiny"), "ESM-2 architecture, 2 layers, 64-d, random init (tests, smoke runs)",
                frozenset({P, R, F})),
     *[ModelEntry(f"esm2-{s}", _esm2(s), f"ESM-2 {s.upper()} (random init unless --weights PATH)",

@@ -1,4 +1,4 @@
-"""ESM-2 protein language models through transformers' ``EsmModel``.
+"""ESM-2 (and ESM-1b) protein language models through transformers' ``EsmModel``.
 
 Named sizes follow the released ESM-2 checkpoints (layers, width, heads):
 ``8m`` (6, 320, 20), ``35m`` (12, 480, 20), ``150m`` (30, 640, 20),
@@ -6,7 +6,9 @@ Named sizes follow the released ESM-2 checkpoints (layers, width, heads):
 tests. Without ``weights`` the model is randomly initialised from ``seed``
 (deterministic). ``weights`` may be a transformers folder (``config.json`` +
 ``model.safetensors``/``pytorch_model.bin``, loaded offline) or a fair-esm
-``.pt`` checkpoint (see :mod:`protbench.models.esm_checkpoint`).
+``.pt`` checkpoint (see :mod:`protbench.models.esm_checkpoint`). ``arch="esm1b"`` selects ESM-1b's
+architecture (learned absolute positions, embedding layer norm; sizes ``tiny`` and ``650m``) with the same
+tokens, pooling and outputs.
 
 Tokens are built directly from the fixed 33-token ESM alphabet (identical in
 fair-esm and transformers): ``<cls> residues <eos> <pad>…``. Pooled vectors are
@@ -63,6 +65,26 @@ def esm2_config(size: str = "tiny"):
                      attention_probs_dropout_prob=0.0)
 
 
+ESM1B_SIZES: dict[str, tuple[int, int, int]] = {"tiny": (2, 64, 4), "650m": (33, 1280, 20)}
+TRAINING_DATA = {"esm2": ("UniRef50 2021_04",), "esm1b": ("UniRef50 2018_03",)}
+ARCH_NAMES = {"esm2": "ESM-2", "esm1b": "ESM-1b"}
+
+
+def esm1b_config(size: str = "tiny"):
+    """A transformers ``EsmConfig`` with ESM-1b's architecture: learned absolute positions, embedding layer norm."""
+    from transformers import EsmConfig
+
+    try:
+        layers, dim, heads = ESM1B_SIZES[size.lower()]
+    except KeyError:
+        raise ValueError(f"unknown ESM-1b size {size!r}; choose one of {sorted(ESM1B_SIZES)}") from None
+    return EsmConfig(vocab_size=33, hidden_size=dim, num_hidden_layers=layers, num_attention_heads=heads,
+                     intermediate_size=4 * dim, hidden_act="gelu", position_embedding_type="absolute",
+                     max_position_embeddings=1026, layer_norm_eps=1e-5, pad_token_id=PAD, mask_token_id=MASK,
+                     token_dropout=True, emb_layer_norm_before=True, hidden_dropout_prob=0.0,
+                     attention_probs_dropout_prob=0.0)
+
+
 def tokenize(seqs: Sequence[str]) -> torch.Tensor:
     """``(B, max_len + 2)`` int64 token ids: ``<cls> residues <eos>`` right-padded with ``<pad>``."""
     width = max((len(s) for s in seqs), default=0) + 2
@@ -92,21 +114,23 @@ def state_fingerprint(module: torch.nn.Module, extra: dict[str, Any]) -> str:
     return h.hexdigest()[:16]
 
 
-def load_esm_module(size: str, weights: str | Path | None, seed: int, attn: str):
-    """A transformers ``EsmModel``: from a folder, a fair-esm ``.pt`` file, or random init."""
+def load_esm_module(size: str, weights: str | Path | None, seed: int, attn: str, arch: str = "esm2"):
+    """A transformers ``EsmModel``: from a folder, a fair-esm ``.pt`` file, or random init (``arch`` config)."""
     from transformers import EsmModel
 
     if weights is None:
         torch.manual_seed(seed)
-        cfg = esm2_config(size)
+        cfg = esm1b_config(size) if arch == "esm1b" else esm2_config(size)
         cfg._attn_implementation = attn
         return EsmModel(cfg, add_pooling_layer=False)
     path = Path(weights).expanduser()
     if not path.exists():
+        hub, pt = (("facebook/esm1b_t33_650M_UR50S", "esm1b_t33_650M_UR50S") if arch == "esm1b" else
+                   ("facebook/esm2_t33_650M_UR50D", "esm2_t33_650M_UR50D"))
         raise FileNotFoundError(
-            f"ESM weights not found at {path}. Give a transformers folder (e.g. a local copy of "
-            f"facebook/esm2_t12_35M_UR50D from the Hugging Face hub) or a fair-esm .pt file "
-            f"(https://dl.fbaipublicfiles.com/fair-esm/models/esm2_t12_35M_UR50D.pt)."
+            f"{ARCH_NAMES.get(arch, arch)} weights not found at {path}. Give a transformers folder (e.g. a local "
+            f"copy of {hub} from the Hugging Face hub) or a fair-esm .pt file "
+            f"(https://dl.fbaipublicfiles.com/fair-esm/models/{pt}.pt)."
         )
     if path.is_dir():
         return EsmModel.from_pretrained(path, add_pooling_layer=False, attn_implementation=attn,
@@ -138,26 +162,30 @@ class ESM2:
 
     def __init__(self, size: str = "tiny", weights: str | Path | None = None, dtype: str = "float32",
                  layer: str | int = "last", seed: int = 0, device: str = "cpu", attn: str = "sdpa",
-                 name: str | None = None):
+                 name: str | None = None, arch: str = "esm2", training_data: tuple[str, ...] | None = None):
         if dtype not in DTYPES:
             raise ValueError(f"unknown dtype {dtype!r}; choose one of {sorted(DTYPES)}")
+        if arch not in ARCH_NAMES:
+            raise ValueError(f"unknown ESM architecture {arch!r}; choose one of {sorted(ARCH_NAMES)}")
         self.size, self.weights, self.device, self.seed, self.attn = size, weights, device, seed, attn
-        self.module = load_esm_module(size, weights, seed, attn).eval()
+        self.arch = arch
+        self.module = load_esm_module(size, weights, seed, attn, arch).eval()
         self.dtype = DTYPES[dtype]
         self.module.to(device=device, dtype=self.dtype)
         self.layer = layer
         cfg = self.module.config
-        fp = state_fingerprint(self.module, {"dtype": dtype, "arch": "esm2"})
-        label = name or (f"esm2-{size}" if weights is None else f"esm2:{Path(weights).name}")
+        fp = state_fingerprint(self.module, {"dtype": dtype, "arch": arch})
+        label = name or (f"{arch}-{size}" if weights is None else f"{arch}:{Path(weights).name}")
+        data = training_data if training_data is not None else TRAINING_DATA[arch]
         self.meta = ModelMeta(
-            name=label, fingerprint=f"esm2-{fp}", dim=cfg.hidden_size, max_length=1022,
+            name=label, fingerprint=f"{arch}-{fp}", dim=cfg.hidden_size, max_length=1022,
             capabilities=frozenset({Capability.PROTEIN, Capability.RESIDUE, Capability.FINETUNE}),
             layer=str(layer), pooling="mean", revision=str(weights or f"random-init seed {seed}"),
-            training_data=("UniRef50 2021_04",) if weights else (),
-            description=f"ESM-2 ({cfg.num_hidden_layers} layers, {cfg.hidden_size}-d)"
+            training_data=tuple(data) if weights else (),
+            description=f"{ARCH_NAMES[arch]} ({cfg.num_hidden_layers} layers, {cfg.hidden_size}-d)"
                         + ("" if weights else ", randomly initialised"),
             parameters={"size": size, "dtype": dtype, "attn": attn, "weights": str(weights) if weights else None,
-                        "seed": seed if weights is None else None, "layers": cfg.num_hidden_layers},
+                        "seed": seed if weights is None else None, "layers": cfg.num_hidden_layers, "arch": arch},
         )
 
     @torch.inference_mode()
@@ -179,5 +207,6 @@ class ESM2:
         return [states[i, 1:1 + len(s)] for i, s in enumerate(seqs)]
 
     def trainable_encoder(self) -> _Trainable:
-        module = load_esm_module(self.size, self.weights, self.seed, self.attn).to(self.device).float().train()
+        module = load_esm_module(self.size, self.weights, self.seed, self.attn, self.arch)
+        module = module.to(self.device).float().train()
         return _Trainable(module, self.meta.dim, self.device)
