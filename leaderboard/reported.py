@@ -1,0 +1,83 @@
+"""Published numbers, kept as result files with ``"kind": "reported"`` and their provenance.
+
+The numbers below are those listed in ``BENCHMARKS.md`` ("Reported numbers
+known so far"), which were transcribed from secondary copies of the papers'
+tables; every file says so in its ``source`` (paper, table, protocol,
+transcription), and the leaderboard marks them † and never averages them with
+measured numbers. ``protbench leaderboard`` reads them from
+``results/reported/<model>/<task>.json``; :func:`write_reported` regenerates
+those files from :data:`REPORTED` (a test checks they agree).
+
+Metric names follow ``protbench.metrics``: ``fmax``, ``micro_aupr``, ``mrr``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from protbench import results as R
+
+PROTCLIP = "Zhou et al. 2025, ProtCLIP: Function-Informed Protein Multi-Modal Learning, AAAI 2025 (arXiv 2412.20014)"
+PROTST = "Xu et al. 2023, ProtST: Multi-Modality Learning of Protein Sequences and Biomedical Texts, ICML 2023 " \
+         "(arXiv 2301.12040)"
+BIOBRIDGE = "Wang et al. 2023, BioBridge: Bridging Biomedical Foundation Models via Knowledge Graphs (arXiv 2310.03320)"
+TRANSCRIPTION = ("transcribed into BENCHMARKS.md from a secondary copy of the table; check against the paper "
+                 "before citing")
+FUNCTION_TASKS = {"ec": "function", "go-bp": "function", "go-mf": "function", "go-cc": "function"}
+CROSSMODAL_TASKS = {t: "cross-modal" for t in ("prot2bp", "prot2mf", "prot2cc", "prot2drug", "disease2prot")}
+MAIN_METRIC = {**{t: "fmax" for t in FUNCTION_TASKS}, **{t: "mrr" for t in CROSSMODAL_TASKS}}
+FAMILY = {**FUNCTION_TASKS, **CROSSMODAL_TASKS}
+
+
+@dataclass(frozen=True)
+class Reported:
+    model: str
+    task: str
+    scores: dict[str, float]        # metric -> value on the test split
+    paper: str
+    table: str
+    protocol: str
+    model_paper: str = ""           # the model's own paper, when the number is quoted from another one
+
+
+REPORTED: tuple[Reported, ...] = (
+    *(Reported("protclip", t, {"micro_aupr": aupr, "fmax": fmax}, PROTCLIP,
+               "protein function annotation (AUPR / Fmax on EC and GO-BP/MF/CC)",
+               "the paper's downstream protocol for function annotation (ProtST setting); not re-run here")
+      for t, aupr, fmax in (("ec", 0.906, 0.908), ("go-bp", 0.567, 0.574), ("go-mf", 0.696, 0.691),
+                            ("go-cc", 0.582, 0.541))),
+    *(Reported(model, t, {"mrr": v}, PROTCLIP, "cross-modal transformation (MRR)",
+               "BioBridge bridge protocol on PrimeKG (BioBridge split); not re-run here",
+               model_paper="" if model == "protclip" else BIOBRIDGE)
+      for t, ours, bb in (("prot2bp", 0.224, 0.136), ("prot2mf", 0.475, 0.326), ("prot2cc", 0.414, 0.319),
+                          ("prot2drug", 0.409, 0.172), ("disease2prot", 0.161, 0.084))
+      for model, v in (("protclip", ours), ("biobridge", bb))),
+    *(Reported(model, t, {"fmax": v}, PROTST, "function annotation (Fmax on EC and GO-BP/MF/CC)",
+               "the ProtST paper's downstream protocol; not re-run here")
+      for model, values in (("protst-esm2-650m", (0.878, 0.482, 0.668, 0.487)),
+                            ("esm2-650m", (0.874, 0.472, 0.662, 0.472)))
+      for t, v in zip(("ec", "go-bp", "go-mf", "go-cc"), values)),
+)
+
+
+def result_of(rep: Reported) -> dict[str, Any]:
+    """The result JSON (schema version :data:`protbench.results.SCHEMA_VERSION`) of one reported cell."""
+    source = {"paper": rep.paper, "table": rep.table, "protocol": rep.protocol, "split": "test",
+              "transcription": TRANSCRIPTION}
+    if rep.model_paper:
+        source["model_paper"] = rep.model_paper
+    return {
+        "schema_version": R.SCHEMA_VERSION, "kind": "reported", "status": "ok", "profile": "real",
+        "task": {"id": rep.task, "family": FAMILY[rep.task], "main_metric": MAIN_METRIC[rep.task],
+                 "metrics": sorted(rep.scores), "variant": "full", "higher_is_better": True},
+        "model": {"name": rep.model},
+        "summary": {"test": {m: {"mean": v, "n": 1} for m, v in rep.scores.items()}},
+        "source": source,
+        "created": "2026-11-25T00:00:00+00:00",
+    }
+
+
+def write_reported(root: Path) -> list[Path]:
+    """Write every reported cell under ``root/reported/<model>/<task>.json``."""
+    return [R.write_result(R.result_path(root, r.model, r.task, kind="reported"), result_of(r)) for r in REPORTED]
