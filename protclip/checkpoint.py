@@ -112,7 +112,7 @@ def load_released(weights: str | Path, config: str | Path | None = None, text_to
             raise FileNotFoundError(f"released ProtCLIP {what} not found at {p}; download model.safetensors and "
                                     f"config.json from Zenodo record 15245588 ({ZENODO})")
     cfg = ProtCLIPConfig.load(config)
-    cfg.text_tokenizer = text_tokenizer
+    cfg.text_tokenizer = text_tokenizer or "none"
     model = ProtCLIP(cfg)
     state, _ = map_released_state(load_file(str(weights)))
     load_state_into(model, state, str(weights))

@@ -55,7 +55,8 @@ class ProtCLIPConfig:
     Text encoder: ``text_model`` is ``"minilm"`` (packaged all-MiniLM-L6-v2), a
     local BERT-family folder (PubMedBERT for real runs), or ``"random"`` (built
     from ``text_model_config``, tokenised with ``text_tokenizer`` or MiniLM's
-    vocabulary). ``freeze_text`` keeps it frozen (default, as released).
+    vocabulary; ``"none"``: no tokenizer, proteins only — the released weights
+    ship no vocabulary). ``freeze_text`` keeps it frozen (default, as released).
 
     Shapes: ``projection_dim`` is the shared space (512 in the paper);
     prototypes are ``proto_num × proto_dim`` and ``proto_dim`` must equal
@@ -141,6 +142,7 @@ class ProtCLIPConfig:
         pcfg = {k: v for k, v in d["protein_model_config"].items() if not k.startswith("_")}
         tcfg = {k: v for k, v in d["text_model_config"].items() if not k.startswith("_")}
         return cls(protein_size="custom", protein_model_config=pcfg, text_model="random", text_model_config=tcfg,
+                   text_tokenizer="none",
                    projection_dim=int(d["projection_dim"]), proto_num=int(d.get("proto_num", 512)),
                    proto_dim=int(d.get("proto_dim", 512)),
                    logit_scale_init=float(d.get("logit_scale_init", 0.07)),

@@ -75,7 +75,9 @@ def build_text_encoder(cfg: ProtCLIPConfig) -> tuple[torch.nn.Module, Any]:
         else:
             model = AutoModel.from_config(tconf)
         tok_path = cfg.text_tokenizer
-        if tok_path is None:
+        if tok_path == "none":
+            tok_path = None
+        elif tok_path is None:
             try:
                 tok_path = str(minilm_path())
             except FileNotFoundError:

@@ -87,27 +87,29 @@ class ProtCLIP(nn.Module):
         """``(states (B, T, Dt), attention_mask (B, T) bool, word_mask (B, T) bool)`` for a list of texts.
 
         With a frozen encoder the states carry no gradient; when ``text_cache``
-        is a dict, each text's states are computed once and reused (a memory
-        for multi-epoch CPU runs; results then depend on batch padding at the
-        float-rounding level, so exact-resume tests keep it off).
+        is a dict, each text's states are computed once (keyed by max_length
+        and text) and reused in bf16 — for multi-epoch CPU runs and for sharing
+        features between runs (``PretrainConfig.text_cache_file``); results then
+        differ from uncached ones at bf16 rounding, so exact-resume tests keep it off).
         """
         enc = tokenize_texts(self.tokenizer, texts, max_length)
         dev = next(self.protein_projection.parameters()).device
         frozen = self.cfg.freeze_text
         if self.text_cache is not None and frozen:
-            missing = [i for i, t in enumerate(texts) if t not in self.text_cache]
+            keys = [f"{max_length}\t{t}" for t in texts]
+            missing = [i for i, k in enumerate(keys) if k not in self.text_cache]
             if missing:
                 sub = {k: v[missing].to(dev) for k, v in enc.items() if k != "word_mask"}
                 with torch.no_grad():
                     out = self.text_model(**sub).last_hidden_state
                 for j, i in enumerate(missing):
                     n = int(sub["attention_mask"][j].sum())
-                    self.text_cache[texts[i]] = out[j, :n].detach().to(torch.bfloat16)
+                    self.text_cache[keys[i]] = out[j, :n].detach().cpu().to(torch.bfloat16)
             T = enc["input_ids"].shape[1]
             states = torch.zeros(len(texts), T, self.text_model.config.hidden_size, device=dev)
-            for i, t in enumerate(texts):
-                s = self.text_cache[t]
-                states[i, :len(s)] = s.float()
+            for i, k in enumerate(keys):
+                s = self.text_cache[k]
+                states[i, :len(s)] = s.to(dev).float()
         else:
             with torch.set_grad_enabled(torch.is_grad_enabled() and not frozen):
                 states = self.text_model(input_ids=enc["input_ids"].to(dev),

@@ -64,12 +64,17 @@ class PretrainConfig:
         ``batch_size`` is the *global* batch (over processes × ``grad_accum``; must divide
         evenly). ``lr`` peak learning rate, ``warmup_fraction`` of ``max_steps``,
         then linear decay to 0. ``max_steps`` (None: ``epochs`` × steps per epoch).
-        ``time_budget_s`` stops early (after the current step) once exceeded.
+        ``time_budget_s`` stops early (after the current step) once the training loop
+        has run that long (setup, text caching and evaluation before it not counted).
     Outputs (under ``output_dir``)
         ``log.jsonl`` (one line per step: loss, gc, mlm, bsr, pda, lr, logit scales,
         seconds; validation lines carry ``"split": "valid"``), ``checkpoints/step-N/``
         every ``save_every`` steps (last ``keep_checkpoints`` kept) plus one at the end,
         ``best/`` (lowest validation loss, model only), ``summary.json``.
+    ``cache_text``: keep the frozen text encoder's token states in memory (bf16) so
+    later epochs skip the text encoder; ``text_cache_file``: also fill the cache
+    for every train/valid/retrieval text before training and save it there, so
+    several runs (ablations) share one pass of the text encoder.
     ``resume``: ``"auto"`` continues from the latest checkpoint in ``output_dir``
     when one exists; a folder path resumes from it; ``None`` starts fresh.
     """
@@ -101,6 +106,7 @@ class PretrainConfig:
     bf16: bool = False
     gradient_checkpointing: bool = False
     cache_text: bool = False
+    text_cache_file: str | None = None
     device: str = "cpu"
     seed: int = 0
     threads: int | None = None
@@ -181,8 +187,8 @@ class Trainer:
         self.model = ProtCLIP(self.mcfg).to(cfg.device)
         if cfg.gradient_checkpointing:
             self.model.protein_model.gradient_checkpointing_enable()
-        if cfg.cache_text:
-            self.model.text_cache = {}
+        if cfg.cache_text or cfg.text_cache_file:
+            self.model.text_cache = load_text_cache(cfg.text_cache_file, self.model)
         params = [p for p in self.model.parameters() if p.requires_grad]
         self.optimizer = torch.optim.AdamW(params, lr=cfg.lr, betas=tuple(cfg.betas), weight_decay=cfg.weight_decay)
         warmup = int(math.ceil(cfg.warmup_fraction * self.max_steps))
@@ -283,6 +289,33 @@ class Trainer:
                 fh.write(json.dumps(rec) + "\n")
 
 
+def load_text_cache(path: str | None, model) -> dict:
+    """The text-state cache from ``path`` (checked against the text encoder's config), or an empty one."""
+    if path and Path(path).is_file():
+        blob = torch.load(path, weights_only=False)
+        if blob.get("text_config") != model.text_model.config.to_dict():
+            raise ValueError(f"text cache {path} was made with another text encoder; delete it or change "
+                             "text_cache_file")
+        return blob["states"]
+    return {}
+
+
+def fill_text_cache(tr: "Trainer", records: list[ProtAnnoRecord], batch_size: int = 64) -> int:
+    """Compute (once) the text and subtext states of ``records`` into the model's cache; returns new entries."""
+    from .data import split_properties
+
+    m, c = tr.model, tr.mcfg
+    before = len(m.text_cache)
+    texts = sorted({r.text for r in records})
+    subs = sorted({s for r in records for s in split_properties(r.text) if s})
+    with torch.no_grad():
+        for items, L in ((texts, c.max_text_length), (subs, c.max_subtext_length)):
+            todo = [t for t in items if f"{L}\t{t}" not in m.text_cache]
+            for i in range(0, len(todo), batch_size):
+                m.text_states(todo[i:i + batch_size], L)
+    return len(m.text_cache) - before
+
+
 def _retrieval(trainer: Trainer, records: list[ProtAnnoRecord]) -> dict[str, Any] | None:
     if not records or not trainer.world.main:
         return None
@@ -315,6 +348,13 @@ def pretrain(cfg: PretrainConfig) -> dict[str, Any]:
     if tr.world.main:
         ckpt.write_json(tr.out / "pretrain_config.json", cfg.to_dict())
     retrieval_records = read_protanno(cfg.retrieval_data)[: cfg.max_retrieval] if cfg.retrieval_data else []
+    if cfg.text_cache_file:
+        t1 = time.time()
+        added = fill_text_cache(tr, tr.train_records + tr.valid_records + retrieval_records)
+        if added and tr.world.main:
+            torch.save({"text_config": tr.model.text_model.config.to_dict(), "states": tr.model.text_cache},
+                       cfg.text_cache_file)
+        tr.log({"step": tr.step, "event": "text_cache", "added": added, "seconds": time.time() - t1})
     summary: dict[str, Any] = {"world_size": tr.world.size, "model": tr.mcfg.to_dict(), "resumed_from": resumed_from,
                                "train_records": len(tr.train_records), "valid_records": len(tr.valid_records),
                                "max_steps": tr.max_steps, "retrieval": {}}
@@ -333,6 +373,7 @@ def pretrain(cfg: PretrainConfig) -> dict[str, Any]:
 
         bar = tqdm(total=tr.max_steps, initial=tr.step, desc="pretrain", dynamic_ncols=True)
     stopped = "max_steps"
+    t_loop = time.time()
     train_hist: list[dict[str, float]] = []
     tr.net.train()
     while tr.step < tr.max_steps:
@@ -369,7 +410,7 @@ def pretrain(cfg: PretrainConfig) -> dict[str, Any]:
             tr.save()
         if stopped == "early_stopping":
             break
-        if cfg.time_budget_s and time.time() - t0 > cfg.time_budget_s and tr.step < tr.max_steps:
+        if cfg.time_budget_s and time.time() - t_loop > cfg.time_budget_s and tr.step < tr.max_steps:
             stopped = "time_budget"
             break
     if bar is not None:
