@@ -104,24 +104,33 @@ class Board:
     def profiles(self) -> list[str]:
         return [p for p in ("real", "smoke") if any(c.profile == p for c in self.cells.values())]
 
-    def task_ids(self, family: str | None = None, profile: str | None = None, full_only: bool = False) -> list[str]:
+    def task_ids(self, family: str | None = None, profile: str | None = None, core_only: bool = False) -> list[str]:
         """Task ids in paper order (family, then benchmark order, then id).
 
         ``profile``: only registered tasks and tasks with a result of that
-        profile; ``full_only``: leave out partial variants.
+        profile; ``core_only``: only tasks that are not derived from another
+        (see :func:`is_derived`), the set family means and MRR are taken over.
         """
         fam_order = {f: i for i, f in enumerate(FAMILY_ORDER)}
         task_order = {t: i for i, t in enumerate(TASK_ORDER)}
         with_cells = {c.task for c in self.cells.values() if profile is None or c.profile == profile}
         ids = [t for t, info in self.tasks.items()
                if (family is None or info.family == family) and (info.registered or t in with_cells)
-               and not (full_only and info.variant != "full")]
+               and not (core_only and is_derived(t, info.variant))]
         return sorted(ids, key=lambda t: (fam_order.get(self.tasks[t].family, len(fam_order)), self.tasks[t].family,
                                           _base_order(t, task_order), t))
 
     def families(self, profile: str | None = None) -> list[str]:
         seen = {self.tasks[t].family for t in self.task_ids(profile=profile)}
         return [f for f in FAMILY_ORDER if f in seen] + sorted(seen - set(FAMILY_ORDER))
+
+
+def is_derived(task: str, variant: str = "full") -> bool:
+    """True for a variant of a benchmark: a non-full ``variant`` (partial data, other ground truth) or an id
+    ``<benchmark>-…`` of one of the 22 (e.g. ``shs27k-dfs``, ``simsem-mf-human``, ``prot2bp-goa``)."""
+    if variant != "full":
+        return True
+    return task not in TASK_ORDER and any(task.startswith(t + "-") for t in TASK_ORDER)
 
 
 def _base_order(task: str, order: dict[str, int]) -> int:

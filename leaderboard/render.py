@@ -36,7 +36,8 @@ _LATEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"
           "±": r"$\pm$", "▲": r"$\uparrow$", "▼": r"$\downarrow$", "×": r"$\times$", "–": "--", "β": r"$\beta$",
           "—": "---"}
 
-LEGEND = (f"{MARK_REPORTED} reported in a paper (not measured here); {MARK_PARTIAL} partial variant of the task; "
+LEGEND = (f"{MARK_REPORTED} reported in a paper (not measured here); {MARK_PARTIAL} a variant of the task (partial "
+          f"data or other ground truth), not the benchmark as published; "
           f"{MARK_BETTER}/{MARK_WORSE} significantly better/worse than the reference model (paired bootstrap); "
           f"Δ = measured − reported; ± = std over seeds; [lo, hi] = bootstrap CI; (k/n) = tasks covered; "
           f"– = no result")

@@ -180,7 +180,7 @@ def _mean_stat(values: list[float], total: int) -> Entry:
 def reciprocal_ranks(board: Board, profile: str, kind: str, rows: list[str]) -> dict[str, list[float]]:
     """Per model, the reciprocal rank on every task (0 where the model has no score)."""
     out: dict[str, list[float]] = {m: [] for m in rows}
-    for t in board.task_ids(profile=profile, full_only=True):
+    for t in board.task_ids(profile=profile, core_only=True):
         scores = {}
         for m in rows:
             cell = board.get(m, t, profile, kind)
@@ -203,15 +203,15 @@ def family_table(board: Board, profile: str) -> Table:
     pairs = model_rows(board, profile)
     rr = {kind: reciprocal_ranks(board, profile, kind, [m for m, k in pairs if k == kind])
           for kind in ("measured", "reported")}
-    excluded = sorted(t for t in board.task_ids(profile=profile, full_only=True)
+    excluded = sorted(t for t in board.task_ids(profile=profile, core_only=True)
                       if not board.tasks[t].higher_is_better)
-    partial = board.task_ids(profile=profile)
-    partial = [t for t in partial if board.tasks[t].variant != "full"]
+    core = set(board.task_ids(profile=profile, core_only=True))
+    partial = [t for t in board.task_ids(profile=profile) if t not in core]
     rows = []
     for model, kind in pairs:
         entries, fam_means = [], []
         for fam in families:
-            tids = [t for t in board.task_ids(fam, profile, full_only=True) if board.tasks[t].higher_is_better]
+            tids = [t for t in board.task_ids(fam, profile, core_only=True) if board.tasks[t].higher_is_better]
             vals = []
             for t in tids:
                 cell = board.get(model, t, profile, kind)
@@ -226,7 +226,7 @@ def family_table(board: Board, profile: str) -> Table:
         overall = _mean_stat(fam_means, len(families))
         overall.kind = kind
         ranks = rr[kind][model]
-        n_tasks = len(board.task_ids(profile=profile, full_only=True))
+        n_tasks = len(board.task_ids(profile=profile, core_only=True))
         mrr = Entry(status="ok" if ranks else "missing", kind=kind,
                     stat=Stat(mean=float(np.sum(ranks) / n_tasks), n=sum(1 for r in ranks if r > 0))
                     if ranks else None, coverage=(sum(1 for r in ranks if r > 0), n_tasks))
@@ -235,8 +235,10 @@ def family_table(board: Board, profile: str) -> Table:
                                                            Header("MRR", "across tasks")]
     notes = [f"tasks with a lower-is-better main metric left out of means: {', '.join(excluded)}"] if excluded else []
     if partial:
-        notes.append(f"partial variants left out of family means and MRR: {', '.join(partial)}")
-    n_full = len(board.task_ids(profile=profile, full_only=True))
+        notes.append(f"task variants (other splits, partial data or other ground truth) left out of family means "
+                     f"and MRR: "
+                     f"{', '.join(partial)}")
+    n_full = len(board.task_ids(profile=profile, core_only=True))
     caption = (f"{profile_caption(profile)} Family score = mean of the family's task main metrics; overall = "
                f"mean of family scores; MRR = mean reciprocal rank over all {n_full} tasks among "
                f"rows of the same kind (a missing task counts 0). (k/n) = tasks or families covered.")

@@ -110,7 +110,7 @@ def test_failed_skipped_missing_and_partial_cells_say_why(report):
     assert "lacks capabilities ['text']" in notes
     assert "esm2-650m: no result for go-mf-partial, shs27k" in notes
     fn = {t.key: t for t in report.all_tables()}["paper-function-real"]
-    assert any("go-mf-partial: partial variant" in n for n in fn.notes)
+    assert any("go-mf-partial: variant" in n for n in fn.notes)
     e = entries(report, "paper-function-real")[("aac (ref)", "Fmax")]
     assert e.status == "failed"                       # ec column: aac failed
     t = {t.key: t for t in report.all_tables()}["paper-function-real"]
@@ -213,3 +213,11 @@ def test_cli_writes_all_formats(tmp_path, capsys):
     assert "Family and overall scores (real data)" in out and "SMOKE PROFILE" in out
     assert sorted(p.name for p in tmp_path.iterdir()) == ["leaderboard.csv", "leaderboard.html", "leaderboard.md",
                                                            "leaderboard.tex"]
+
+
+def test_derived_tasks_are_told_apart_from_the_benchmarks():
+    from protbench.leaderboard.collect import is_derived
+
+    assert not is_derived("shs27k") and not is_derived("my-plugin-task")
+    assert is_derived("shs27k-dfs") and is_derived("simsem-mf-human") and is_derived("prot2bp-goa")
+    assert is_derived("ec", variant="partial: test chains only")
