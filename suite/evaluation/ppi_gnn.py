@@ -1,0 +1,229 @@
+"""A GNN-PPI-style pair classifier on frozen protein embeddings, in plain torch.
+
+Nodes are proteins with frozen embedding vectors ``x`` ``(N, d)``; edges are the *training* pairs
+only (GNN-PPI's "GCT" graph: validation and test pairs never pass messages). The network:
+
+1. ``Linear(d, hidden)`` input projection (GNN-PPI projects its sequence encoder output to 256);
+2. ``layers`` GIN layers ``h <- MLP((1 + eps) * h + A @ h)`` with a trainable ``eps`` and
+   ``MLP = Linear-ReLU-Linear-ReLU-BatchNorm`` (A: sparse symmetric adjacency, sum aggregation);
+   the ``pair-mlp`` protocol uses the same MLPs without the ``A @ h`` term (no graph);
+3. ``Linear-ReLU-Dropout(0.5)-Linear`` per node, pair vector = element-wise product of the two
+   proteins' vectors, ``Linear(hidden, 7)`` logits, trained with ``BCEWithLogitsLoss``.
+
+Training follows GNN-PPI (Adam, lr 1e-3, weight decay 5e-4, edge mini-batches with a full-graph
+forward pass per step) with early stopping on validation micro-F1 (best epoch kept, ``patience``
+epochs without improvement stop the run). Hidden width defaults to 256 instead of GNN-PPI's 512
+to keep a CPU run short; it is a parameter.
+"""
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import torch
+from torch import nn
+
+
+@dataclass
+class PpiConfig:
+    """Hyper-parameters (GNN-PPI values where it states them; ``hidden`` and epochs reduced for CPU)."""
+
+    hidden: int = 256
+    layers: int = 1                # GIN layers (GNN-PPI: 1)
+    dropout: float = 0.5
+    lr: float = 1e-3
+    weight_decay: float = 5e-4
+    batch_size: int = 2048         # training pairs per step (GNN-PPI run.py: 2048)
+    max_epochs: int = 300          # GNN-PPI: 300 epochs, best validation epoch kept
+    patience: int = 30
+    standardize: bool = True       # z-score features with mean/std of the training proteins
+    aggregation: str = "sum"       # GIN neighbour aggregation: "sum" (GIN, GNN-PPI) or "mean"
+    hide_batch_edges: bool = False # drop a step's own training pairs from the message-passing graph
+    threads: int = 1               # torch CPU threads while training (1 avoids spin-waits on busy machines)
+
+    @classmethod
+    def quick(cls) -> "PpiConfig":
+        return cls(hidden=64, max_epochs=40, patience=10)
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any], quick: bool = False) -> "PpiConfig":
+        """Defaults (or :meth:`quick`) overridden by any of ``params`` that name a field."""
+        cfg = cls.quick() if quick else cls()
+        names = {f.name: f.type for f in fields(cls)}
+        for k, v in params.items():
+            if k in names:
+                setattr(cfg, k, type(getattr(cfg, k))(v))
+        return cfg
+
+
+def sparse_adjacency(pairs: np.ndarray, n_nodes: int, mean: bool = False) -> torch.Tensor:
+    """Symmetric ``(N, N)`` sparse COO adjacency, one entry per direction of each pair (a self pair once).
+
+    Entries are 1 (``A @ h`` sums neighbours) or, with ``mean=True``, 1/degree of the row (averages).
+    """
+    p = torch.as_tensor(np.asarray(pairs, dtype=np.int64).reshape(-1, 2))
+    loops = p[:, 0] == p[:, 1]
+    rows = torch.cat([p[:, 0], p[~loops, 1]])
+    cols = torch.cat([p[:, 1], p[~loops, 0]])
+    values = torch.ones(rows.numel(), dtype=torch.float32)
+    if mean and rows.numel():
+        degree = torch.bincount(rows, minlength=n_nodes).float()
+        values = values / degree[rows]
+    return torch.sparse_coo_tensor(torch.stack([rows, cols]), values, (n_nodes, n_nodes),
+                                   check_invariants=True).coalesce()
+
+
+class NodeLayer(nn.Module):
+    """One GIN layer, or (``graph=False``) the same MLP applied to each node alone."""
+
+    def __init__(self, dim: int, graph: bool):
+        super().__init__()
+        self.graph = graph
+        self.eps = nn.Parameter(torch.zeros(1)) if graph else None
+        self.mlp = nn.Sequential(nn.Linear(dim, dim), nn.ReLU(), nn.Linear(dim, dim), nn.ReLU(), nn.BatchNorm1d(dim))
+
+    def forward(self, h: torch.Tensor, adj: torch.Tensor | None) -> torch.Tensor:
+        if self.graph:
+            h = (1 + self.eps) * h + torch.sparse.mm(adj, h)
+        return self.mlp(h)
+
+
+class PairNet(nn.Module):
+    """Node encoder (GIN or per-node MLP) + element-wise product pair head with ``n_types`` logits."""
+
+    def __init__(self, in_dim: int, n_types: int, cfg: PpiConfig, graph: bool):
+        super().__init__()
+        self.inp = nn.Linear(in_dim, cfg.hidden)
+        self.layers = nn.ModuleList(NodeLayer(cfg.hidden, graph) for _ in range(max(1, cfg.layers)))
+        self.lin1 = nn.Linear(cfg.hidden, cfg.hidden)
+        self.drop = nn.Dropout(cfg.dropout)
+        self.lin2 = nn.Linear(cfg.hidden, cfg.hidden)
+        self.out = nn.Linear(cfg.hidden, n_types)
+
+    def nodes(self, x: torch.Tensor, adj: torch.Tensor | None) -> torch.Tensor:
+        h = self.inp(x)
+        for layer in self.layers:
+            h = layer(h, adj)
+        return self.lin2(self.drop(torch.relu(self.lin1(h))))
+
+    def forward(self, x: torch.Tensor, adj: torch.Tensor | None, pairs: torch.Tensor) -> torch.Tensor:
+        h = self.nodes(x, adj)
+        return self.out(h[pairs[:, 0]] * h[pairs[:, 1]])
+
+
+@dataclass
+class PpiFit:
+    """A trained pair classifier: ``predict(pairs) -> (n, 7)`` probabilities; history per epoch."""
+
+    model: PairNet
+    x: torch.Tensor
+    adj: torch.Tensor | None
+    best_epoch: int
+    epochs: int
+    best_valid: float
+    seconds: float
+    seconds_per_epoch: float
+    config: PpiConfig
+
+    @torch.no_grad()
+    def predict(self, pairs: np.ndarray) -> np.ndarray:
+        self.model.eval()
+        p = torch.as_tensor(np.asarray(pairs, dtype=np.int64).reshape(-1, 2))
+        if len(p) == 0:
+            return np.zeros((0, self.model.out.out_features), dtype=np.float32)
+        return torch.sigmoid(self.model(self.x, self.adj, p)).numpy().astype(np.float32)
+
+    def info(self) -> dict[str, Any]:
+        return {"config": asdict(self.config), "best_epoch": self.best_epoch, "epochs_run": self.epochs,
+                "best_valid": round(self.best_valid, 6), "fit_seconds": round(self.seconds, 3),
+                "seconds_per_epoch": round(self.seconds_per_epoch, 4)}
+
+
+def standardize(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``(x - mean) / std`` with mean/std over ``rows`` of ``x`` (std 0 → 1)."""
+    ref = x[rows] if len(rows) else x
+    mu = ref.mean(axis=0)
+    sd = ref.std(axis=0)
+    sd[sd == 0] = 1.0
+    return ((x - mu) / sd).astype(np.float32)
+
+
+def fit_pairs(x: np.ndarray, pairs: np.ndarray, labels: np.ndarray, train: np.ndarray, valid: np.ndarray,
+              select: Callable[[np.ndarray, np.ndarray], float], seed: int = 0, graph: bool = True,
+              config: PpiConfig | None = None, log: Callable[[str], None] | None = None) -> PpiFit:
+    """Train on edges ``train`` (indices into ``pairs``), stop early on ``select`` over edges ``valid``.
+
+    ``x`` ``(N, d)`` node features; ``pairs`` ``(E, 2)``; ``labels`` ``(E, C)`` 0/1. With
+    ``graph=True`` the message-passing graph is the training pairs; validation and test pairs
+    stay out of it. Deterministic in ``seed`` (torch CPU).
+    """
+    cfg = config or PpiConfig()
+    if cfg.aggregation not in ("sum", "mean"):
+        raise ValueError(f"aggregation must be 'sum' or 'mean', not {cfg.aggregation!r}")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(max(1, int(cfg.threads)))
+    try:
+        return _fit(x, pairs, labels, train, valid, select, seed, graph, cfg, log)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _fit(x, pairs, labels, train, valid, select, seed, graph, cfg: PpiConfig, log) -> PpiFit:
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    train = np.asarray(train, dtype=np.int64)
+    valid = np.asarray(valid, dtype=np.int64)
+    if len(train) == 0:
+        raise ValueError("no training pairs: the split left nothing to train on")
+    n_nodes = x.shape[0]
+    if cfg.standardize:
+        x = standardize(x, np.unique(pairs[train].ravel()))
+    xt = torch.as_tensor(np.asarray(x, dtype=np.float32))
+    mean = cfg.aggregation == "mean"
+    adj = sparse_adjacency(pairs[train], n_nodes, mean) if graph else None
+    y = torch.as_tensor(np.asarray(labels, dtype=np.float32))
+    pt = torch.as_tensor(np.asarray(pairs, dtype=np.int64))
+    model = PairNet(xt.shape[1], y.shape[1], cfg, graph)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    loss_fn = nn.BCEWithLogitsLoss()
+    y_valid = labels[valid]
+    best, best_epoch, best_state, waited = -np.inf, -1, None, 0
+    t0 = time.perf_counter()
+    epoch = 0
+    in_train = np.zeros(len(pairs), dtype=bool)
+    for epoch in range(1, cfg.max_epochs + 1):
+        model.train()
+        order = torch.as_tensor(train)[torch.randperm(len(train), generator=gen)]
+        for start in range(0, len(order), cfg.batch_size):
+            batch = order[start:start + cfg.batch_size]
+            step_adj = adj
+            if graph and cfg.hide_batch_edges:   # the pairs being scored pass no messages this step
+                in_train[train] = True
+                in_train[batch.numpy()] = False
+                step_adj = sparse_adjacency(pairs[in_train], n_nodes, mean)
+                in_train[:] = False
+            opt.zero_grad()
+            loss = loss_fn(model(xt, step_adj, pt[batch]), y[batch])
+            loss.backward()
+            opt.step()
+        if len(valid):
+            fit = PpiFit(model, xt, adj, 0, epoch, 0.0, 0.0, 0.0, cfg)
+            score = float(select(y_valid, fit.predict(pairs[valid])))
+        else:
+            score = -float(loss.item())
+        if log:
+            log(f"epoch {epoch}: train loss {loss.item():.4f}, valid {score:.4f}")
+        if score > best:
+            best, best_epoch, waited = score, epoch, 0
+            best_state = copy.deepcopy(model.state_dict())
+        else:
+            waited += 1
+            if waited >= cfg.patience:
+                break
+    seconds = time.perf_counter() - t0
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    return PpiFit(model, xt, adj, best_epoch, epoch, float(best), seconds, seconds / max(epoch, 1), cfg)

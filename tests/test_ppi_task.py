@@ -1,0 +1,126 @@
+"""PPI tasks end to end on smoke data in the exact GNN-PPI formats, the offline message, and real SHS27k."""
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from protbench.cache import EmbeddingCache
+from protbench.embed import CachedEmbeddings
+from protbench.fetch import Fetcher, Files, MissingFilesError
+from protbench.formats import gnn_ppi
+from protbench.interfaces import EvalOptions
+from protbench.metrics.ppi import micro_f1
+from protbench.models.features import FeatureModel
+from protbench.tasks import ppi
+
+TASKS = {t.spec.id: t for t in ppi.TASKS}
+QUICK = {"max_epochs": 25, "patience": 8}
+
+
+def _emb(tmp_path):
+    return CachedEmbeddings(FeatureModel("aac"), EmbeddingCache(tmp_path / "emb"))
+
+
+def _smoke(task, tmp_path):
+    files = task.write_smoke(tmp_path / task.spec.id)
+    return task.load(Files(files, tmp_path)), files
+
+
+def test_task_ids_protocols_and_sources():
+    assert {"shs27k", "shs27k-dfs", "shs27k-random", "shs148k", "string", "string-random"} <= set(TASKS)
+    for t in ppi.TASKS:
+        assert t.spec.protocols == ("gnn", "pair-mlp") and t.spec.main_metric == "micro_f1"
+        assert t.spec.parameters["split"] == t.split_method
+        for s in t.spec.sources:   # a checksum, or the stated reason why none is known
+            assert s.md5 or s.sha256 or "not reachable" in s.unverified
+    assert TASKS["shs27k"].split_method == "bfs"
+    assert [s.filename for s in TASKS["string"].spec.sources] == [
+        "9606.protein.actions.all_connected.txt", "protein.STRING_all_connected.sequences.dictionary.tsv"]
+
+
+@pytest.mark.parametrize("tid", ["shs27k", "shs148k", "string"])
+def test_smoke_files_are_in_upstream_format(tid, tmp_path):
+    task = TASKS[tid]
+    data, files = _smoke(task, tmp_path)
+    assert set(files) == {s.filename for s in task.spec.sources}
+    header = Path(files[task.actions_file]).read_text().splitlines()[0]
+    assert header.split("\t") == list(gnn_ppi.ACTIONS_HEADER)
+    seqs = gnn_ppi.read_sequence_dictionary(files[task.sequences_file])
+    sizes = data.split_sizes()
+    assert sizes["proteins"] == len(seqs) and sizes["pairs"] > 3 * sizes["proteins"]
+    labels = data.extra["labels"]
+    assert labels.shape == (sizes["pairs"], 7) and labels.sum(axis=1).min() >= 1
+    again, _ = _smoke(task, tmp_path / "again")
+    assert again.fingerprint() == data.fingerprint()          # deterministic
+
+
+def test_gnn_and_pair_mlp_learn_the_planted_signal_and_save_the_split(tmp_path):
+    task = TASKS["shs27k-random"]
+    data, _ = _smoke(task, tmp_path)
+    emb = _emb(tmp_path)
+    workdir = tmp_path / "results" / "aac" / ".partial" / task.spec.id
+    res = {}
+    for protocol in ("gnn", "pair-mlp"):
+        opts = EvalOptions(protocol=protocol, quick=True, params=dict(QUICK), workdir=workdir)
+        res[protocol] = task.evaluate(data, emb, 0, opts)
+    info = res["gnn"].info
+    split_file = tmp_path / "results" / "aac" / info["split"]["file"]
+    assert split_file.is_file() and info["split"]["file"] == "shs27k-random.splits/random-seed0.json"
+    import hashlib
+    assert hashlib.sha256(split_file.read_bytes()).hexdigest() == info["split"]["sha256"]
+    # trivial reference: every type predicted from its training prevalence (> 0.5 or not)
+    labels, test = data.extra["labels"], json.loads(split_file.read_text())["test"]
+    train = sorted(set(range(len(labels))) - set(test))
+    prior = np.tile(labels[train].mean(axis=0), (len(test), 1))
+    trivial = micro_f1(labels[test], prior)
+    for protocol, r in res.items():
+        assert r.scores["test"]["micro_f1"] > trivial + 0.1, (protocol, r.scores, trivial)
+        assert r.predictions["test"]["y_score"].shape == (len(test), 7)
+    shares = info["split"]["test_seen"]
+    assert shares["both"] + shares["one"] + shares["none"] == pytest.approx(1.0)
+    assert sum(v["n"] for v in info["test_subsets"].values()) == len(test)
+
+
+def test_rerun_from_saved_split_is_exact(tmp_path):
+    task = TASKS["shs27k"]
+    data, _ = _smoke(task, tmp_path)
+    emb = _emb(tmp_path)
+    first = task.evaluate(data, emb, 1, EvalOptions(quick=True, params=dict(QUICK), workdir=tmp_path / "w"))
+    path = tmp_path / "w" / first.info["split"]["file"].split("/")[-1]
+    again = task.evaluate(data, emb, 1, EvalOptions(quick=True, workdir=tmp_path / "w2", params={
+        **QUICK, "split_file": str(path), "split_sha256": first.info["split"]["sha256"]}))
+    assert again.scores == first.scores
+    assert again.info["split"]["sizes"] == first.info["split"]["sizes"]
+    other = task.evaluate(data, emb, 1, EvalOptions(quick=True, params={**QUICK, "split_seed": 7}))
+    assert other.info["split"]["seed"] == 7 and other.info["split"]["sha256"] != first.info["split"]["sha256"]
+
+
+def test_split_parameter_must_match_the_task_id(tmp_path):
+    data, _ = _smoke(TASKS["shs27k"], tmp_path)
+    with pytest.raises(ValueError, match="run task 'shs27k-dfs' instead"):
+        TASKS["shs27k"].evaluate(data, _emb(tmp_path), 0, EvalOptions(params={"split": "dfs"}))
+    with pytest.raises(ValueError, match="no protocol 'probe'"):
+        TASKS["shs27k"].evaluate(data, _emb(tmp_path), 0, EvalOptions(protocol="probe"))
+
+
+def test_offline_real_loader_names_the_missing_file(mirror, tmp_path):
+    fetcher = Fetcher(cache_dir=tmp_path / "cache", mirrors=[mirror], offline=True)
+    with pytest.raises(MissingFilesError) as err:
+        fetcher.fetch_all(TASKS["shs148k"].spec.sources)
+    msg = str(err.value)
+    assert "protein.actions.SHS148k.STRING.txt" in msg and "zenodo.org/records/7213401" in msg
+    assert "checksum unknown" in msg
+    assert "protein.SHS148k.sequences.dictionary.tsv" not in msg      # that one is in the mirror
+    with pytest.raises(MissingFilesError, match="9606.protein.actions.all_connected.txt"):
+        fetcher.fetch_all(TASKS["string"].spec.sources)
+
+
+@pytest.mark.realdata
+def test_real_shs27k_loads_with_declared_sizes(mirror, tmp_path):
+    task = TASKS["shs27k"]
+    fetcher = Fetcher(cache_dir=tmp_path / "cache", mirrors=[mirror], offline=True)
+    data = task.load(Files(fetcher.fetch_all(task.spec.sources), tmp_path))
+    assert data.split_sizes() == dict(task.spec.splits)
+    assert data.stats["action_rows"] == 63408 and not data.stats["dropped"]
+    assert data.stats["files_sha256"]["protein.actions.SHS27k.STRING.txt"] == task.spec.sources[0].sha256
