@@ -5,7 +5,8 @@ residues + other, :func:`protbench.models.features.one_hot`) → ``layers`` × [
 with ``hidden`` channels (PEER: 2 × 1024) → max pooling over residue positions (padding excluded) → ``(B, hidden)``.
 The task head (PEER: 2-layer MLP) and the training loop belong to the ``finetune`` protocol; PEER trains with
 Adam, lr 1e-4 (2e-4 for binary localization), batch 32 (256 for binloc), 100 epochs, selected on validation.
-Those settings travel in ``meta.parameters["finetune"]`` for the protocol to use; on a small CPU machine they
+Those settings travel in ``meta.parameters["finetune"]`` for the protocol to use (``encoder_lr_scale`` 1: a
+from-scratch encoder learns at the head's rate, unlike a pre-trained one); on a small CPU machine they
 can be lowered with model options (``--model-opt epochs=3 hidden=256``), and the values in force are recorded
 with every result.
 
@@ -82,8 +83,8 @@ class PeerCNN:
                  max_train: int | None = None):
         self.hidden, self.layers, self.kernel = int(hidden), int(layers), int(kernel)
         self.max_length, self.seed, self.device = int(max_length), int(seed), device
-        finetune = {"epochs": int(epochs), "lr": float(lr), "batch_size": int(batch_size), "head": "mlp",
-                    "head_layers": 2, "optimizer": "Adam"}
+        finetune = {"epochs": int(epochs), "lr": float(lr), "encoder_lr_scale": 1.0, "batch_size": int(batch_size),
+                    "head": "mlp", "head_layers": 2, "optimizer": "Adam"}
         if max_train is not None:
             finetune["max_train"] = int(max_train)
         arch = {"hidden": self.hidden, "layers": self.layers, "kernel": self.kernel, "padding": self.kernel // 2,

@@ -70,7 +70,8 @@ def test_fair_esm1b_checkpoint_matches_fair_esm(tmp_path):
              for k, v in fair.state_dict().items()}
     path = tmp_path / "esm1b_tiny.pt"
     torch.save({"model": state, "args": args}, path)
-    ours = ESM2(size="650m", weights=str(path), arch="esm1b")
+    ours = load_registries(entry_points=False).models.get("esm1b").create(weights=str(path))
+    assert ours.meta.name == "esm1b" and ours.meta.training_data == ("UniRef50 2018_03",)
     assert ours.module.config.position_embedding_type == "absolute" and ours.meta.dim == 64
     _check_against(ours, _fair_reference(fair, SEQS))
 
@@ -81,6 +82,9 @@ def test_hf_esm_folder_roundtrip(tmp_path):
     loaded = ESM2(size="tiny", weights=str(tmp_path / "esm"))
     np.testing.assert_allclose(loaded.embed_proteins(SEQS), src.embed_proteins(SEQS), atol=1e-5)
     assert loaded.meta.fingerprint == src.meta.fingerprint
+    protst = load_registries(entry_points=False).models.get("protst-esm2").create(weights=str(tmp_path / "esm"))
+    assert protst.meta.name == "protst-esm2" and "ProtDescribe (Swiss-Prot text)" in protst.meta.training_data
+    np.testing.assert_allclose(protst.embed_proteins(SEQS), src.embed_proteins(SEQS), atol=1e-5)
 
 
 def test_unsafe_pickle_is_refused(tmp_path, monkeypatch):

@@ -45,7 +45,7 @@ class KnnConfig:
     gap_open: int = 11
     gap_extend: int = 1
     threads: int = 2
-    block: int = 1024
+    block: int = 512
 
     @classmethod
     def from_params(cls, *sources: dict[str, Any]) -> "KnnConfig":
@@ -79,13 +79,13 @@ def kmer_counts(seqs: Sequence[str]) -> np.ndarray:
     return out
 
 
-def prefilter(queries: Sequence[str], refs: Sequence[str], m: int, block: int = 1024) -> np.ndarray:
+def prefilter(queries: Sequence[str], refs: Sequence[str], m: int, block: int = 512) -> np.ndarray:
     """``(n_queries, min(m, n_refs))`` indices of the references closest in 2-mer count space (nearest first)."""
     m = min(m, len(refs))
     if m == len(refs):
         return np.tile(np.arange(len(refs)), (len(queries), 1))
     q, r = kmer_counts(queries), kmer_counts(refs)
-    rn = (r.astype(np.float64) ** 2).sum(1)
+    rn = (r ** 2).sum(1)                              # float32 counts: exact up to 2^24
     out = np.empty((len(queries), m), dtype=np.int64)
     for i in range(0, len(queries), block):
         qb = q[i:i + block]
