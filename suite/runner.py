@@ -208,12 +208,16 @@ class Runner:
                 if cfg.overwrite == "never":
                     return TaskOutcome(tid, "kept", path, "existing result is invalid; left alone (--overwrite never)")
         preferred = self.model.meta.parameters.get("protocol")   # e.g. a CNN trained from scratch: finetune
-        protocol = next((p for p in (cfg.protocol, preferred) if p and p in spec.protocols), spec.protocol)
+        protocol = cfg.protocol or preferred or spec.protocol
         requirements = getattr(task, "requirements", None)
         missing = (sorted(c.value for c in set(requirements(protocol)) - set(self._caps())) if requirements
                    else missing_capabilities(spec, self.model, protocol))
         base = self._base(task)
         base["protocol"] = {"name": protocol, **dict(spec.parameters)}
+        if protocol not in spec.protocols:
+            reason = f"task {tid} has no protocol {protocol!r} (it supports {', '.join(spec.protocols)})"
+            R.write_result(path, {**base, "status": "skipped", "reason": reason})
+            return TaskOutcome(tid, "skipped", path, reason)
         if missing:
             reason = f"model {self.model.meta.name!r} lacks capabilities {missing} needed by {tid} ({protocol})"
             R.write_result(path, {**base, "status": "skipped", "reason": reason})
@@ -245,7 +249,9 @@ class Runner:
         if cfg.profile == "smoke":
             files = Files(smoke_files(task, cfg.fetcher.cache_dir), cfg.fetcher.cache_dir)
         else:
-            files = Files(cfg.fetcher.fetch_all(spec.sources), cfg.fetcher.cache_dir)
+            select = getattr(task, "select_sources", None)   # a task may accept a second input format
+            files = Files(cfg.fetcher.fetch_all(select(cfg.fetcher) if select else spec.sources),
+                          cfg.fetcher.cache_dir)
         timings["fetch"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -300,8 +306,7 @@ class Runner:
         result = {
             **base, "status": "ok", "seeds": seeds, "summary": summary, "timings_s": timings,
             "dataset": {"fingerprint": fingerprint, "split_sizes": data.split_sizes(),
-                        "sources": [s.filename for s in spec.sources] if cfg.profile == "real" else
-                        sorted(files), "stats": data.stats, "limit": cfg.limit},
+                        "sources": sorted(files), "stats": data.stats, "limit": cfg.limit},
             "embedding": {"token_budget": cfg.embed.token_budget, "policy": emb.policy("protein"),
                           "forward_batches": emb.stats.forward_batches - before,
                           "truncated": emb.stats.truncated, "chunked": emb.stats.chunked},
