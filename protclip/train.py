@@ -306,8 +306,8 @@ def fill_text_cache(tr: "Trainer", records: list[ProtAnnoRecord], batch_size: in
 
     m, c = tr.model, tr.mcfg
     before = len(m.text_cache)
-    texts = sorted({r.text for r in records})
-    subs = sorted({s for r in records for s in split_properties(r.text) if s})
+    texts = sorted({r.text for r in records}, key=lambda t: (len(t), t))       # similar lengths batch together
+    subs = sorted({s for r in records for s in split_properties(r.text) if s}, key=lambda t: (len(t), t))
     with torch.no_grad():
         for items, L in ((texts, c.max_text_length), (subs, c.max_subtext_length)):
             todo = [t for t in items if f"{L}\t{t}" not in m.text_cache]

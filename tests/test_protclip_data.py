@@ -1,0 +1,200 @@
+"""ProtAnno I/O, the 4-property split, the GO builder and the property-driven sampler."""
+from __future__ import annotations
+
+import gzip
+import json
+
+import numpy as np
+import pytest
+
+from protbench.protclip.data import (PROPERTIES, ProtAnnoRecord, build_from_go_table, collate, coverage,
+                                     join_properties, read_obo, read_protanno, split_properties, write_protanno)
+from protbench.protclip.sampler import (SamplingRule, distribution, parse_existence, read_uniprot_table, sample,
+                                        sampling_report)
+
+
+def test_split_properties_all_and_missing():
+    text = ("PROTEIN NAME: Cutinase (EC 3.1.1.74). FUNCTION: Hydrolyses cutin. "
+            "SUBCELLULAR LOCATION: Secreted. SIMILARITY: Belongs to the cutinase family.")
+    assert split_properties(text) == ["Cutinase (EC 3.1.1.74).", "Hydrolyses cutin.", "Secreted.",
+                                      "Belongs to the cutinase family."]
+    assert split_properties("PROTEIN NAME: X. SIMILARITY: Y.") == ["X.", "", "", "Y."]
+    assert split_properties("no headers at all") == ["", "", "", ""]
+    # a header word inside content (not after whitespace, or out of order) is plain text
+    t = "PROTEIN NAME: A. FUNCTION: binds X-FUNCTION: Y. PROTEIN NAME: again."
+    assert split_properties(t) == ["A.", "binds X-FUNCTION: Y. PROTEIN NAME: again.", "", ""]
+
+
+def test_join_inverts_split_and_coverage():
+    subs = ["Kinase", "", "Cytoplasm.", ""]
+    text = join_properties(subs)
+    assert text == "PROTEIN NAME: Kinase. SUBCELLULAR LOCATION: Cytoplasm."
+    assert split_properties(text) == ["Kinase.", "", "Cytoplasm.", ""]
+    assert coverage(subs) == 0.5
+
+
+def test_protanno_roundtrip_and_errors(tmp_path):
+    recs = [ProtAnnoRecord("MKTAYIAK", "PROTEIN NAME: A.", {"id": "P1", "confidence": 1}),
+            ProtAnnoRecord("GGG", "FUNCTION: b.")]
+    for name in ("a.jsonl", "a.jsonl.gz"):
+        assert write_protanno(recs, tmp_path / name) == 2
+        back = read_protanno(tmp_path / name)
+        assert [(r.seq, r.text, r.extra) for r in back] == [(r.seq, r.text, r.extra) for r in recs]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"seq": "MK", "text": "x"}\n{"seq": "M1K", "text": "y"}\n')
+    with pytest.raises(ValueError, match=r"bad.jsonl:2: sequence has invalid residues \['1'\]"):
+        read_protanno(bad)
+    bad.write_text('{"sequence": "MK"}\n')
+    with pytest.raises(ValueError, match="bad.jsonl:1: record lacks 'seq' or 'text'"):
+        read_protanno(bad)
+
+
+@pytest.mark.realdata
+def test_real_protanno_sample_parses(mirror):
+    recs = read_protanno(mirror / "protclip" / "aligned_data_sample.json")
+    assert len(recs) == 10
+    subs = [r.properties() for r in recs]
+    assert [sum(bool(s) for s in row) for row in subs] == [2] + [4] * 9
+    assert subs[0][0].startswith("2' cyclic ADP-D-ribose synthase AbTIR")
+    assert all(row[0] and row[1] for row in subs)
+
+
+OBO = """format-version: 1.2
+
+[Term]
+id: GO:0000001
+name: kinase activity
+namespace: molecular_function
+alt_id: GO:0000009
+
+[Term]
+id: GO:0000002
+name: ATP binding
+namespace: molecular_function
+
+[Term]
+id: GO:0000003
+name: glycolysis
+namespace: biological_process
+
+[Term]
+id: GO:0000004
+name: cytoplasm
+namespace: cellular_component
+
+[Term]
+id: GO:0000005
+name: old term
+namespace: biological_process
+is_obsolete: true
+
+[Typedef]
+id: part_of
+name: part of
+"""
+
+
+def test_go_builder_maps_aspects_and_orders_by_specificity(tmp_path):
+    obo = tmp_path / "go.obo.gz"
+    with gzip.open(obo, "wt") as fh:
+        fh.write(OBO)
+    terms, alt = read_obo(obo)
+    assert set(terms) == {f"GO:000000{i}" for i in range(1, 6)} and alt == {"GO:0000009": "GO:0000001"}
+    table = tmp_path / "t.tsv"
+    table.write_text("uniprot_id\tsequence\tgo_mf\tgo_bp\tgo_cc\n"
+                     "P1\tMKV\tGO:0000002;GO:0000009\tGO:0000003;GO:0000005\tGO:0000004\n"
+                     "P2\tMKW\t\tGO:0000005\t\n"
+                     "P3\tMK1\tGO:0000001\t\t\n"
+                     "P4\tAAA\tGO:0000001;GO:9999999\t\t\n")
+    counts = tmp_path / "c.json"
+    counts.write_text(json.dumps({"GO:0000001": 10, "GO:0000002": 500}))
+    recs, report = build_from_go_table(table, obo, counts)
+    assert [r.extra["id"] for r in recs] == ["P1", "P4"]
+    assert recs[0].text == ("PROTEIN NAME: kinase activity; ATP binding. FUNCTION: glycolysis. "
+                            "SUBCELLULAR LOCATION: cytoplasm.")
+    assert recs[0].extra["coverage"] == 0.75
+    assert report["dropped: no usable GO term"] == 1 and report["dropped: invalid sequence"] == 1
+    assert report["go ids dropped"] == {"obsolete": 2, "unknown id": 1}
+    recs, _ = build_from_go_table(table, obo, None, max_terms=1)
+    assert recs[0].properties()[0] == "kinase activity."      # GO id order without counts
+
+
+@pytest.mark.realdata
+def test_go_builder_on_real_tables(mirror):
+    recs, report = build_from_go_table(mirror / "uniprot_go" / "swissprot_go_201401_human.tsv.gz",
+                                       mirror / "go" / "go-basic.obo.gz",
+                                       mirror / "go" / "frequency_counts_uniprot.json", limit=200)
+    assert len(recs) == 200 and report["rows"] >= 200
+    assert recs[0].extra["id"] == "P30613" and "pyruvate kinase activity" in recs[0].properties()[0]
+
+
+def test_collate_is_deterministic_and_counts_global_labels():
+    import torch
+
+    from protbench.protclip.config import named_config
+
+    cfg = named_config("tiny")
+    recs = [ProtAnnoRecord("MKTAYIAKQRQISFVKSHFSRQ" * 2, "PROTEIN NAME: a. FUNCTION: b."),
+            ProtAnnoRecord("MSTNPKPQRKTKRNTNRRPQDVKFPGG", "PROTEIN NAME: c.")]
+    a = collate(recs, cfg, torch.Generator().manual_seed(5))
+    b = collate(recs, cfg, torch.Generator().manual_seed(5))
+    assert torch.equal(a["mlm_ids"], b["mlm_ids"]) and torch.equal(a["gumbel"], b["gumbel"])
+    assert a["denominators"]["mlm"] == int((a["mlm_labels"] != -100).sum())
+    assert a["denominators"]["pda"] == 1                    # only the first has >= 2 properties
+    assert a["present"].tolist() == [[True, True, False, False], [True, False, False, False]]
+    assert a["gumbel"].shape == (2 * len(PROPERTIES), cfg.proto_num)
+
+
+# -- property-driven sampling ----------------------------------------------------------------------
+def _uniprot_table(path, n_per_cell: int):
+    rows = ["Entry\tSequence\tProtein existence\tProtein names\tFunction [CC]\tSubcellular location [CC]\t"
+            "Sequence similarities"]
+    pe = ["Evidence at protein level", "Evidence at transcript level", "Inferred from homology", "Predicted",
+          "Uncertain"]
+    i = 0
+    for c in range(1, 6):
+        for k in range(1, 5):                 # 1..4 present properties (name always present)
+            for _ in range(n_per_cell):
+                props = ["Name", "FUNCTION: does x.", "SUBCELLULAR LOCATION: Nucleus.",
+                         "SIMILARITY: Belongs to y."][:k] + [""] * (4 - k)
+                rows.append(f"E{i}\tMKV\t{pe[c - 1]}\t" + "\t".join(props))
+                i += 1
+    path.write_text("\n".join(rows) + "\n")
+
+
+def test_rule_probabilities():
+    r = SamplingRule()
+    assert r.probability(1, 1.0) == 1.0
+    assert r.probability(2, 0.75) == pytest.approx(0.75 ** 0.5 / 8)
+    assert r.probability(3, 1.0) == pytest.approx(1 / 27)
+    assert r.probability(4, 1.0) == 0.0 and r.probability(1, 0.5) == 0.0
+    assert SamplingRule(a=1, b=1, max_confidence=5, min_coverage=0).probability(5, 0.5) == pytest.approx(0.1)
+    assert parse_existence("1: Evidence at protein level") == 1 and parse_existence("Predicted") == 4
+    with pytest.raises(ValueError, match="unknown protein existence"):
+        parse_existence("maybe")
+
+
+def test_sampler_statistics_match_the_rule(tmp_path):
+    n = 3000
+    _uniprot_table(tmp_path / "u.tsv", n)
+    recs = read_uniprot_table(tmp_path / "u.tsv")
+    assert recs[0].text == "PROTEIN NAME: Name."
+    assert recs[-1].properties()[3] == "Belongs to y."
+    rule = SamplingRule()
+    kept = sample(recs, rule, seed=0)
+    rep = sampling_report(recs, kept, rule)
+    before, after = np.array(rep["before"]["counts"]), np.array(rep["after"]["counts"])
+    assert before[:, 1:].tolist() == [[n] * 4] * 5 and before[:, 0].sum() == 0
+    for c in range(1, 6):
+        for k in range(1, 5):
+            p = rule.probability(c, k / 4)
+            got = after[c - 1, k]
+            if p == 0:
+                assert got == 0
+            else:                                     # binomial, 4.5 sigma
+                sd = (n * p * (1 - p)) ** 0.5
+                assert abs(got - n * p) <= 4.5 * sd + 1, (c, k, got, n * p)
+    assert [r.extra["id"] for r in sample(recs, rule, seed=0)] == [r.extra["id"] for r in kept]
+    assert [r.extra["id"] for r in sample(recs, rule, seed=1)] != [r.extra["id"] for r in kept]
+    shares = distribution(kept)["confidence_share"]
+    assert shares[3] == shares[4] == 0.0 and shares[0] > shares[1] > shares[2] > 0
