@@ -34,7 +34,7 @@ def main() -> None:
     tr, va = slice(0, args.train), slice(args.train, args.train + args.valid)
     te = slice(args.train + args.valid, n)
     cfg = ProbeConfig(heads=tuple(args.heads.split(",")))
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     fit = fit_probe("regression", x[tr], y[tr], x[va], y[va], spearman, seed=0, config=cfg)
     t_fit = time.perf_counter() - t0
     t1 = time.perf_counter()
@@ -45,7 +45,10 @@ def main() -> None:
     for c in fit.candidates:
         print("  candidate", c)
     print(f"chosen={fit.chosen}")
+    cpu = time.process_time() - c0
     print(f"fit_s={t_fit:.1f} score_s={t_score:.2f} total_s={t_fit + t_score:.1f} (budget 120 s per seed)")
+    print(f"process_cpu_s={cpu:.1f} -> wall on {args.threads} idle cores >= {cpu / args.threads:.1f} s "
+          f"(wall/cpu ratio {(t_fit + t_score) / cpu:.2f}; >1/threads means contention)")
     print(f"valid_spearman={fit.valid_score:.4f} test_spearman={rho:.4f}")
 
 
