@@ -159,18 +159,18 @@ def write_ppi_smoke(actions_file: str, sequences_file: str, name: str, n_protein
 
 # -- evaluation -----------------------------------------------------------------------------------
 def _artefact_dir(options: EvalOptions, task_id: str) -> Path | None:
-    """Where split files go: ``<results>/<model>/<task>.splits/`` beside the result JSON.
+    """Where split files go: ``<results>/<model>/.splits/<task>/``, beside the result JSON.
 
     The runner's ``workdir`` is ``<model dir>/.partial/<task>`` and is removed once the result is
-    written, so splits are written two levels up, next to ``<task>.json``; any other workdir is
-    used as given.
+    written, so splits go to ``<model dir>/.splits/<task>`` (a dot folder, so result collectors
+    that read every ``*.json`` skip it); any other workdir is used as given.
     """
     wd = options.workdir
     if wd is None:
         return None
     wd = Path(wd)
     if wd.parent.name == ".partial":
-        return wd.parent.parent / f"{task_id}.splits"
+        return wd.parent.parent / ".splits" / task_id
     return wd
 
 
@@ -235,7 +235,9 @@ class PpiTask:
         out_dir = _artefact_dir(options, self.spec.id)
         if out_dir is not None:
             saved = ppi_splits.save_split(split, out_dir / f"{split.method}-seed{split.seed}.json")
-            split_info["file"] = f"{out_dir.name}/{Path(saved['path']).name}"
+            # relative to the result JSON's folder when written by the runner
+            split_info["file"] = (f".splits/{self.spec.id}/{Path(saved['path']).name}"
+                                  if out_dir.parent.name == ".splits" else str(saved["path"]))
             split_info["sha256"] = saved["sha256"]
 
         config = PpiConfig.from_params(params, quick=options.quick)

@@ -37,7 +37,7 @@ class PpiConfig:
     lr: float = 1e-3
     weight_decay: float = 5e-4
     batch_size: int = 2048         # training pairs per step (GNN-PPI run.py: 2048)
-    max_epochs: int = 300          # GNN-PPI: 300 epochs, best validation epoch kept
+    max_epochs: int = 200          # GNN-PPI: 300 epochs; best validation epoch kept
     patience: int = 30
     standardize: bool = True       # z-score features with mean/std of the training proteins
     aggregation: str = "sum"       # GIN neighbour aggregation: "sum" (GIN, GNN-PPI) or "mean"
