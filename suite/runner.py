@@ -141,6 +141,25 @@ def check_split_sizes(spec: Any, data: TaskData) -> None:
         )
 
 
+def describe_sources(files: dict[str, Path], sources: Iterable[Any]) -> list[dict[str, Any]]:
+    """What was read: declared checksums (verified by the fetcher) or, for smoke files and sources whose
+    hash could not be declared, the sha256 of the bytes actually read."""
+    from .fetch import file_hash
+
+    declared = {s.filename: s for s in sources}
+    out = []
+    for name in sorted(files):
+        s = declared.get(name)
+        if s is not None and (s.md5 or s.sha256):
+            out.append({"filename": name, "md5": s.md5, "sha256": s.sha256, "verified": True})
+        else:
+            path = Path(files[name])
+            digest = file_hash(path, "sha256") if path.is_file() else None
+            out.append({"filename": name, "sha256_read": digest, "verified": False,
+                        "note": getattr(s, "unverified", "") if s is not None else "generated smoke data"})
+    return out
+
+
 class Runner:
     """Runs tasks for one model and writes one result JSON per task."""
 
@@ -246,12 +265,13 @@ class Runner:
         cfg = self.config
         spec = task.spec
         t = time.perf_counter()
+        sources: tuple = ()
         if cfg.profile == "smoke":
             files = Files(smoke_files(task, cfg.fetcher.cache_dir), cfg.fetcher.cache_dir)
         else:
             select = getattr(task, "select_sources", None)   # a task may accept a second input format
-            files = Files(cfg.fetcher.fetch_all(select(cfg.fetcher) if select else spec.sources),
-                          cfg.fetcher.cache_dir)
+            sources = tuple(select(cfg.fetcher) if select else spec.sources)
+            files = Files(cfg.fetcher.fetch_all(sources), cfg.fetcher.cache_dir)
         timings["fetch"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -306,7 +326,7 @@ class Runner:
         result = {
             **base, "status": "ok", "seeds": seeds, "summary": summary, "timings_s": timings,
             "dataset": {"fingerprint": fingerprint, "split_sizes": data.split_sizes(),
-                        "sources": sorted(files), "stats": data.stats, "limit": cfg.limit},
+                        "sources": describe_sources(files, sources), "stats": data.stats, "limit": cfg.limit},
             "embedding": {"token_budget": cfg.embed.token_budget, "policy": emb.policy("protein"),
                           "forward_batches": emb.stats.forward_batches - before,
                           "truncated": emb.stats.truncated, "chunked": emb.stats.chunked},
