@@ -13,10 +13,13 @@ from typing import Iterable, Iterator
 
 from protbench.sequences import read_fasta, write_fasta
 
-# DeepLoc's 10 locations; the index is the class id used by PEER's subcellular_localization
-LOCATIONS = ("Nucleus", "Cytoplasm", "Extracellular", "Mitochondrion", "Cell.membrane", "Endoplasmic.reticulum",
-             "Plastid", "Golgi.apparatus", "Lysosome/Vacuole", "Peroxisome")
+# DeepLoc's 10 locations in PEER's class-id order (index = PEER ``localization`` id); checked against the
+# mirror: every DeepLoc test sequence found in PEER's converted test CSV carries exactly this id
+LOCATIONS = ("Cell.membrane", "Cytoplasm", "Endoplasmic.reticulum", "Golgi.apparatus", "Lysosome/Vacuole",
+             "Mitochondrion", "Nucleus", "Peroxisome", "Plastid", "Extracellular")
 MEMBRANE = ("M", "S", "U")
+# the HannesStark copy also labels 23 proteins with a dual location; they have no single class id
+DUAL = ("Cytoplasm-Nucleus",)
 
 
 class DeepLocFormatError(ValueError):
@@ -32,14 +35,20 @@ class DeepLocRecord:
     test: bool
     line: int
 
+    @property
+    def class_id(self) -> int | None:
+        """PEER class id of the location; None for a dual location."""
+        return LOCATIONS.index(self.location) if self.location in LOCATIONS else None
+
 
 def parse_header(header: str, where: str) -> tuple[str, str, str, bool]:
     parts = header.split()
     if len(parts) < 2 or "-" not in parts[1]:
         raise DeepLocFormatError(f"{where}: header {header!r} is not 'ACCESSION Location-M|S|U [test]'")
     loc, _, mem = parts[1].rpartition("-")
-    if loc not in LOCATIONS:
-        raise DeepLocFormatError(f"{where}: location {loc!r} is not one of the 10 DeepLoc classes {LOCATIONS}")
+    if loc not in LOCATIONS and loc not in DUAL:
+        raise DeepLocFormatError(f"{where}: location {loc!r} is not one of the 10 DeepLoc classes {LOCATIONS} "
+                                 f"(or the dual location {DUAL})")
     if mem not in MEMBRANE:
         raise DeepLocFormatError(f"{where}: membrane class {mem!r} is not one of M, S, U")
     return parts[0], loc, mem, len(parts) > 2 and parts[2].lower() == "test"
