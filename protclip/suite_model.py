@@ -1,0 +1,138 @@
+"""ProtCLIP as a suite model (registered as ``protclip-tiny`` and ``protclip``).
+
+Options (``--model-opt KEY=VALUE``):
+
+* ``weights`` — one of our checkpoint folders (``protclip_config.json`` +
+  ``model.safetensors`` from ``protbench pretrain``), or the released
+  ``model.safetensors`` (``config.json`` beside it; Zenodo record 15245588).
+  Required for ``protclip``; ``protclip-tiny`` without it is the tiny random init.
+* ``space`` — what ``embed_proteins`` / ``embed_residues`` return:
+  ``"encoder"`` (default; masked mean of the ESM-2 last layer, the part of the
+  model the paper carries into downstream tasks) or ``"shared"`` (the
+  L2-normalised ``projection_dim``-d shared space; residues are projected but
+  not normalised). ``embed_texts`` always returns the shared space, so only
+  ``space="shared"`` declares ``SHARED_SPACE`` — run zero-shot cross-modal tasks
+  with ``--model-opt space=shared``. ``space`` is recorded in ``meta.layer`` and
+  in the fingerprint, so the two never share cache entries.
+* ``text_tokenizer`` — a local folder with the text encoder's vocabulary; the
+  released weights need it for ``embed_texts`` (PubMedBERT's vocab).
+"""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from protbench.models.esm import PAD, residue_positions, state_fingerprint, tokenize
+from protbench.pooling import masked_mean
+from protbench.registry import ModelEntry
+from protbench.spec import Capability, ModelMeta
+
+SPACES = ("encoder", "shared")
+ZENODO = "https://zenodo.org/records/15245588"
+
+
+class _TrainableEncoder:
+    """Fine-tuning view: a fresh copy of the protein encoder; calling it pools ``(B, Dp)`` with gradients."""
+
+    def __init__(self, module: torch.nn.Module, dim: int, device: str):
+        self.module, self.dim, self.device = module, dim, device
+
+    def __call__(self, seqs: Sequence[str]) -> torch.Tensor:
+        ids = tokenize(list(seqs)).to(self.device)
+        out = self.module(input_ids=ids, attention_mask=(ids != PAD).long()).last_hidden_state
+        return masked_mean(out, residue_positions(ids)).float()
+
+
+class ProtCLIPSuiteModel:
+    """Wraps a :class:`~protbench.protclip.model.ProtCLIP` for the harness (see module docstring)."""
+
+    def __init__(self, name: str, weights: str | Path | None = None, space: str = "encoder", device: str = "cpu",
+                 seed: int = 0, text_tokenizer: str | None = None):
+        from .checkpoint import load_model
+        from .config import named_config
+        from .model import ProtCLIP
+
+        if space not in SPACES:
+            raise ValueError(f"unknown space {space!r}; choose one of {SPACES}")
+        if weights is None:
+            if name != "protclip-tiny":
+                raise FileNotFoundError(
+                    f"model {name!r} needs weights: --weights PATH to a `protbench pretrain` checkpoint folder, or "
+                    f"to the released ProtCLIP model.safetensors (with its config.json beside it) from Zenodo "
+                    f"record 15245588 ({ZENODO})")
+            self.model = ProtCLIP(named_config("tiny", seed=seed)).to(device).eval()
+            revision = f"random-init seed {seed}"
+        else:
+            path = Path(weights).expanduser()
+            if not path.exists():
+                raise FileNotFoundError(
+                    f"ProtCLIP weights not found at {path}: give a `protbench pretrain` checkpoint folder "
+                    f"(protclip_config.json + model.safetensors) or the released model.safetensors + config.json "
+                    f"from Zenodo record 15245588 ({ZENODO})")
+            self.model = load_model(path, device=device, text_tokenizer=text_tokenizer)
+            revision = str(path)
+        self.space, self.device = space, device
+        cfg = self.model.cfg
+        enc_dim = self.model.protein_model.config.hidden_size
+        caps = {Capability.PROTEIN, Capability.TEXT, Capability.RESIDUE, Capability.FINETUNE}
+        if space == "shared":
+            caps.add(Capability.SHARED_SPACE)
+        fp = state_fingerprint(self.model, {"arch": "protclip", "space": space})
+        self.meta = ModelMeta(
+            name=name if weights is None else f"{name}:{Path(weights).name}",
+            fingerprint=f"protclip-{fp}", dim=enc_dim if space == "encoder" else cfg.projection_dim,
+            max_length=min(cfg.max_protein_length, 1022), capabilities=frozenset(caps),
+            layer="encoder-last" if space == "encoder" else "shared", pooling="mean",
+            text_dim=cfg.projection_dim, revision=revision,
+            description=f"ProtCLIP (ESM-2 {self.model.protein_model.config.num_hidden_layers} layers, "
+                        f"{enc_dim}-d; shared space {cfg.projection_dim}-d)",
+            parameters={"space": space, "weights": str(weights) if weights else None,
+                        "seed": seed if weights is None else None, "projection_dim": cfg.projection_dim},
+        )
+
+    def embed_proteins(self, seqs: Sequence[str]) -> np.ndarray:
+        return self.model.embed_proteins(list(seqs), space=self.space).cpu().numpy().astype(np.float32)
+
+    def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
+        if not len(texts):
+            return np.zeros((0, self.model.cfg.projection_dim), np.float32)
+        return self.model.embed_texts(list(texts)).cpu().numpy().astype(np.float32)
+
+    @torch.no_grad()
+    def embed_residues(self, seqs: Sequence[str]) -> list[np.ndarray]:
+        ids = tokenize(list(seqs)).to(self.device)
+        states = self.model.protein_states(ids)
+        if self.space == "shared":
+            states = self.model.protein_projection(states)
+        states = states.float().cpu().numpy()
+        return [states[i, 1:1 + len(s)] for i, s in enumerate(seqs)]
+
+    def trainable_encoder(self) -> _TrainableEncoder:
+        module = copy.deepcopy(self.model.protein_model).to(self.device).float().train()
+        module.requires_grad_(True)
+        return _TrainableEncoder(module, module.config.hidden_size, self.device)
+
+
+def _factory(name: str):
+    def factory(weights: str | None = None, space: str = "encoder", device: str = "cpu", seed: int = 0,
+                text_tokenizer: str | None = None):
+        return ProtCLIPSuiteModel(name, weights=weights, space=space, device=device, seed=seed,
+                                  text_tokenizer=text_tokenizer)
+
+    return factory
+
+
+_CAPS = frozenset({Capability.PROTEIN, Capability.TEXT, Capability.SHARED_SPACE, Capability.RESIDUE,
+                   Capability.FINETUNE})
+MODELS = [
+    ModelEntry("protclip-tiny", _factory("protclip-tiny"),
+               "ProtCLIP tiny (ESM-2 2x64 + 2x32 BERT, 32-d shared space), random init or --weights CHECKPOINT",
+               _CAPS),
+    ModelEntry("protclip", _factory("protclip"),
+               "ProtCLIP (needs --weights: a `protbench pretrain` checkpoint or the released model.safetensors, "
+               "Zenodo 15245588); --model-opt space=shared for zero-shot", _CAPS, needs_weights=True),
+]
