@@ -69,6 +69,14 @@ def read_lmdb(path: Path) -> list[dict[str, Any]]:
     except lmdb.Error as exc:
         raise LMDBFormatError(f"{path}: cannot open LMDB ({exc}); the file is truncated or corrupt, "
                               f"delete the extracted folder and fetch the archive again") from exc
+    # a truncated data.mdb would crash the process (SIGBUS) when LMDB touches a page past the end of the
+    # memory-mapped file, so compare the file size with the last page the meta page says is in use
+    size = (path / "data.mdb").stat().st_size
+    needed = (env.info()["last_pgno"] + 1) * env.stat()["psize"]
+    if size < needed:
+        env.close()
+        raise LMDBFormatError(f"{path}: data.mdb holds {size} bytes but its header says {needed}; the LMDB is "
+                              f"truncated. Delete the extracted folder and fetch the archive again")
     records = []
     try:
         with env.begin() as txn:
