@@ -69,12 +69,11 @@ def _align_knn(candidates: int = 32, gap_open: int = 11, gap_extend: int = 1, th
     return AlignmentKNN(candidates=candidates, gap_open=gap_open, gap_extend=gap_extend, threads=threads)
 
 
-def _cnn(hidden: int = 1024, layers: int = 2, kernel: int = 5, max_length: int = 1000, epochs: int = 100,
-         lr: float = 1e-4, batch_size: int = 32, seed: int = 0, device: str = "cpu", max_train: int | None = None):
+def _cnn(hidden: int = 1024, layers: int = 2, kernel: int = 5, max_length: int = 1000, seed: int = 0,
+         device: str = "cpu"):
     from .cnn import PeerCNN
 
-    return PeerCNN(hidden=hidden, layers=layers, kernel=kernel, max_length=max_length, epochs=epochs, lr=lr,
-                   batch_size=batch_size, seed=seed, device=device, max_train=max_train)
+    return PeerCNN(hidden=hidden, layers=layers, kernel=kernel, max_length=max_length, seed=seed, device=device)
 
 
 MODELS = [

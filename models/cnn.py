@@ -3,12 +3,12 @@
 Architecture (PEER ``ConvolutionalNetwork`` config, Xu et al. 2022): one-hot input with 21 channels (20 standard
 residues + other, :func:`protbench.models.features.one_hot`) → ``layers`` × [Conv1d(kernel 5, padding 2) → ReLU]
 with ``hidden`` channels (PEER: 2 × 1024) → max pooling over residue positions (padding excluded) → ``(B, hidden)``.
-The task head (PEER: 2-layer MLP) and the training loop belong to the ``finetune`` protocol; PEER trains with
-Adam, lr 1e-4 (2e-4 for binary localization), batch 32 (256 for binloc), 100 epochs, selected on validation.
-Those settings travel in ``meta.parameters["finetune"]`` for the protocol to use (``encoder_lr_scale`` 1: a
-from-scratch encoder learns at the head's rate, unlike a pre-trained one); on a small CPU machine they
-can be lowered with model options (``--model-opt epochs=3 hidden=256``), and the values in force are recorded
-with every result.
+The task head (PEER: 2-layer MLP) and the training loop belong to the ``finetune`` protocol
+(:mod:`protbench.evaluation.finetune`), configured with ``--param ft_<name>=value``. PEER's recipe — Adam,
+lr 1e-4 (2e-4 for binary localization), batch 32 (256 for binloc), 100 epochs, the encoder at the head's
+learning rate (``ft_lr_ratio=1``: it is trained from scratch), selection on validation — is recorded in
+``meta.parameters["recipe"]``; the settings actually in force are recorded in every seed's ``info.config``.
+``--model-opt hidden=128`` narrows the encoder for small CPU machines (recorded in ``meta.parameters``).
 
 ``embed_proteins`` returns the max-pooled output of the *untrained*, seeded encoder (a random-CNN feature); it is
 what a frozen ``probe`` would see, and the ``finetune`` protocol does not use it.
@@ -79,18 +79,16 @@ class PeerCNN:
     """PEER's CNN as a suite model whose preferred protocol is ``finetune`` (trained on each task)."""
 
     def __init__(self, hidden: int = 1024, layers: int = 2, kernel: int = 5, max_length: int = 1000,
-                 epochs: int = 100, lr: float = 1e-4, batch_size: int = 32, seed: int = 0, device: str = "cpu",
-                 max_train: int | None = None):
+                 seed: int = 0, device: str = "cpu"):
         self.hidden, self.layers, self.kernel = int(hidden), int(layers), int(kernel)
         self.max_length, self.seed, self.device = int(max_length), int(seed), device
-        finetune = {"epochs": int(epochs), "lr": float(lr), "encoder_lr_scale": 1.0, "batch_size": int(batch_size),
-                    "head": "mlp", "head_layers": 2, "optimizer": "Adam"}
-        if max_train is not None:
-            finetune["max_train"] = int(max_train)
+        recipe = {"source": "PEER config/single_task/CNN", "optimizer": "Adam", "lr": 1e-4, "lr_binloc": 2e-4,
+                  "batch_size": 32, "batch_size_binloc": 256, "epochs": 100, "head": "2-layer MLP",
+                  "as_protbench_params": "ft_epochs=100 ft_lr=1e-4 ft_lr_ratio=1 ft_batch_size=32"}
         arch = {"hidden": self.hidden, "layers": self.layers, "kernel": self.kernel, "padding": self.kernel // 2,
                 "pooling": "max", "input": "one-hot (21)", "max_length": self.max_length}
         self.encoder = self._build(self.seed).eval()
-        fp = hashlib.sha256(json.dumps({"arch": arch, "seed": self.seed, "finetune": finetune},
+        fp = hashlib.sha256(json.dumps({"arch": arch, "seed": self.seed},
                                        sort_keys=True).encode()).hexdigest()[:16]
         self.meta = ModelMeta(
             name="cnn", fingerprint=f"cnn-{fp}", dim=self.hidden, max_length=self.max_length,
@@ -98,7 +96,7 @@ class PeerCNN:
             revision=f"random init seed {self.seed}; trained per task",
             description=f"PEER CNN ({self.layers} × Conv1d {self.hidden}, kernel {self.kernel}, max pool), "
                         f"trained from scratch per task",
-            parameters={"protocol": "finetune", "finetune": finetune, **arch, "seed": self.seed},
+            parameters={"protocol": "finetune", "recipe": recipe, **arch, "seed": self.seed},
         )
 
     def _build(self, seed: int) -> ConvEncoder:
