@@ -68,7 +68,8 @@ def cmd_quickstart(args: argparse.Namespace) -> int:
     from .quickstart import QuickstartConfig, run_quickstart
 
     config = QuickstartConfig(out=args.out, pretrain_seconds=args.pretrain_seconds, models=args.models,
-                              tasks=args.tasks, seeds=args.seeds, skip_pretrain=args.skip_pretrain)
+                              tasks=args.tasks, seeds=args.seeds, skip_pretrain=args.skip_pretrain,
+                              all_tasks=args.all_tasks)
     summary = run_quickstart(config)
     return EXIT_OK if summary.ok else EXIT_FAILED
 
@@ -118,4 +119,6 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tasks", nargs="+", help="task ids (default: every registered task)")
     p.add_argument("--seeds", nargs="+", type=int, default=[0])
     p.add_argument("--skip-pretrain", action="store_true", help="evaluate baselines only")
+    p.add_argument("--all-tasks", action="store_true",
+                   help="also task variants (other PPI splits, other ground truth), not only the benchmarks")
     p.set_defaults(func=cmd_quickstart)

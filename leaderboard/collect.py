@@ -208,12 +208,15 @@ def _merge(old: Cell, new: Cell, board: Board) -> Cell:
     return merged
 
 
-def collect(roots: Iterable[Path] | Path, split: str = "test", registry: Any = None) -> Board:
+def collect(roots: Iterable[Path] | Path, split: str = "test", registry: Any = None,
+            tasks: Iterable[str] | None = None) -> Board:
     """Read every result under ``roots`` into a :class:`Board` of ``split`` scores.
 
     ``registry`` (a :class:`protbench.registry.Registries`) adds the registered
-    tasks, so tasks without any result still appear (as missing) in tables.
+    tasks, so tasks without any result still appear (as missing) in tables;
+    ``tasks`` keeps only these task ids (results and registered tasks alike).
     """
+    keep = set(tasks) if tasks is not None else None
     roots = [Path(roots)] if isinstance(roots, (str, Path)) else [Path(r) for r in roots]
     board = Board(split=split)
     for root in roots:
@@ -227,6 +230,8 @@ def collect(roots: Iterable[Path] | Path, split: str = "test", registry: Any = N
                 board.problems.append(str(exc))
                 continue
             cell = _cell_from_result(path, res, split)
+            if keep is not None and cell.task not in keep:
+                continue
             old = board.cells.get(cell.key)
             board.cells[cell.key] = cell if old is None else _merge(old, cell, board)
             t = res["task"]
@@ -238,6 +243,8 @@ def collect(roots: Iterable[Path] | Path, split: str = "test", registry: Any = N
                     higher_is_better=cell.higher_is_better)
     if registry is not None:
         for tid in registry.tasks:
+            if keep is not None and tid not in keep:
+                continue
             spec = registry.tasks.get(tid).spec
             board.tasks[tid] = TaskInfo(id=tid, family=spec.family.value, main_metric=spec.main_metric,
                                         metrics=tuple(spec.metrics), variant=spec.variant,

@@ -53,9 +53,10 @@ def build_tables(board: Board, analysis: Analysis, layouts: str = "all") -> dict
 def build_report(roots: Iterable[Path] | Path, out_dir: Path | None = None, formats: Iterable[str] = FORMATS,
                  reference: str | None = None, n_boot: int = 1000, alpha: float = 0.05, split: str = "test",
                  registry: Any = None, layouts: str = "all", profiles: Iterable[str] | None = None,
-                 figures: bool = True, budget_s: float = 5.0, title: str = "protbench leaderboard") -> Report:
+                 figures: bool = True, budget_s: float = 5.0, title: str = "protbench leaderboard",
+                 tasks: Iterable[str] | None = None) -> Report:
     """Collect, analyse, tabulate and (when ``out_dir`` is given) write the report files."""
-    board = collect(roots, split=split, registry=registry)
+    board = collect(roots, split=split, registry=registry, tasks=tasks)
     if profiles is not None:
         keep = set(profiles)
         board.cells = {k: c for k, c in board.cells.items() if c.profile in keep}
