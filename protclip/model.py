@@ -57,7 +57,10 @@ class ProtCLIP(nn.Module):
 
     # -- parameters ---------------------------------------------------------------------------------
     def apply_freezing(self) -> None:
-        """Freeze the text encoder (``freeze_text``) and the heads of switched-off objectives."""
+        """Freeze the text encoder (``freeze_text``), ESM's unused contact head, and heads of switched-off objectives."""
+        contact = getattr(self.protein_model, "contact_head", None)
+        if contact is not None:
+            contact.requires_grad_(False)
         if self.cfg.freeze_text:
             self.text_model.requires_grad_(False)
             self.text_model.eval()
