@@ -348,7 +348,7 @@ def make_task(base: str, sources, n_proteins: int, n_pairs: int, smoke: int, abo
             sources=tuple(sources), splits={"proteins": n_proteins, "pairs": n_pairs},
             citation=CITATION, license=sources[0].license, label_space="7 multi-label (STRING action modes)",
             parameters={"split": method, "test_fraction": 0.2, "valid_fraction": 0.1,
-                        "split_seed": "run seed", "graph": "training pairs only (GCT)",
+                        "split_seed": "run seed", "graph": "training pairs only (GCT)", "aggregation": "mean",
                         "threshold": 0.5, "modes": list(MODES)},
         ),
         actions_file=sources[0].filename, sequences_file=sources[1].filename, split_method=method,
