@@ -105,6 +105,19 @@ def test_split_parameter_must_match_the_task_id(tmp_path):
         TASKS["shs27k"].evaluate(data, _emb(tmp_path), 0, EvalOptions(protocol="probe"))
 
 
+def test_limit_keeps_the_pairs_among_the_kept_proteins(tmp_path):
+    from protbench.runner import limit_splits
+
+    task = TASKS["shs27k-random"]
+    data, _ = _smoke(task, tmp_path)
+    small = limit_splits(data, 50)
+    res = task.evaluate(small, _emb(tmp_path), 0, EvalOptions(quick=True, params={"max_epochs": 3}))
+    kept = {r.id for r in small.splits["proteins"]}
+    want = sum(a in kept and b in kept for a, b in (p.split("__") for p in data.extra["pair_ids"]))
+    assert res.info["nodes"] == 50 and res.info["pairs"] == want < data.split_sizes()["pairs"]
+
+
+@pytest.mark.realdata
 def test_offline_real_loader_names_the_missing_file(mirror, tmp_path):
     fetcher = Fetcher(cache_dir=tmp_path / "cache", mirrors=[mirror], offline=True)
     with pytest.raises(MissingFilesError) as err:
