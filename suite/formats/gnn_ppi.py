@@ -88,7 +88,8 @@ def read_actions(path: Path) -> Iterator[Action]:
         if tuple(h.strip() for h in header) != ACTIONS_HEADER:
             raise GnnPpiFormatError(
                 f"{path}:1: header {header} is not the STRING actions header {list(ACTIONS_HEADER)} "
-                f"(tab-separated); is this a protein.actions file?")
+                f"(tab-separated); is this a protein.actions file? (A web page saved under this name by a "
+                f"download? Delete it and fetch the file by hand from the task's source URL.)")
         for n, line in enumerate(fh, 2):
             line = line.rstrip("\r\n")
             if not line.strip():
