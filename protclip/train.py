@@ -66,6 +66,8 @@ class PretrainConfig:
         then linear decay to 0. ``max_steps`` (None: ``epochs`` × steps per epoch).
         ``time_budget_s`` stops early (after the current step) once the training loop
         has run that long (setup, text caching and evaluation before it not counted).
+        ``stop_after_steps`` stops after that many steps without changing the LR
+        schedule (e.g. ablations stopped at the step a time-budgeted run reached).
     Outputs (under ``output_dir``)
         ``log.jsonl`` (one line per step: loss, gc, mlm, bsr, pda, lr, logit scales,
         seconds; validation lines carry ``"split": "valid"``), ``checkpoints/step-N/``
@@ -97,6 +99,7 @@ class PretrainConfig:
     max_steps: int | None = None
     epochs: int = 1
     time_budget_s: float | None = None
+    stop_after_steps: int | None = None
     max_grad_norm: float | None = 1.0
     eval_every: int = 50
     patience: int = 4
@@ -409,6 +412,9 @@ def pretrain(cfg: PretrainConfig) -> dict[str, Any]:
         if cfg.save_every and tr.step % cfg.save_every == 0:
             tr.save()
         if stopped == "early_stopping":
+            break
+        if cfg.stop_after_steps and tr.step >= cfg.stop_after_steps and tr.step < tr.max_steps:
+            stopped = "stop_after_steps"
             break
         if cfg.time_budget_s and time.time() - t_loop > cfg.time_budget_s and tr.step < tr.max_steps:
             stopped = "time_budget"
