@@ -63,9 +63,12 @@ def peer_regression_smoke(filename: str, name: str, target: str, sizes=(160, 40,
     def write(folder: Path) -> dict[str, Path]:
         rng = rng_for("smoke", name)
         parent = random_sequence(rng, length)
-        splits = {}
+        pool: list[str] = []
+        while len(pool) < sum(sizes):     # distinct mutants, so no split holds a sequence twice
+            pool = list(dict.fromkeys(pool + mutants(rng, parent, sum(sizes), max_mutations=max(2, length // 10))))
+        splits, start = {}, 0
         for split, n in zip(("train", "valid", "test"), sizes):
-            seqs = mutants(rng, parent, n, max_mutations=max(2, length // 10))
+            seqs, start = pool[start:start + n], start + n
             splits[split] = [{"primary": s, target: planted_fitness(s)} for s in seqs]
         return {filename: peer_lmdb.write_archive(Path(folder) / filename, name, splits)}
 
