@@ -74,6 +74,10 @@ class ProtCLIP(nn.Module):
             self.local_logit_scale.requires_grad_(False)
         if not self.cfg.enabled("gc"):
             self.logit_scale.requires_grad_(False)
+        if not (self.cfg.enabled("gc") or self.cfg.enabled("bsr")):
+            self.text_projection.requires_grad_(False)
+        if not (self.cfg.enabled("gc") or self.cfg.enabled("bsr") or self.cfg.enabled("pda")):
+            self.protein_projection.requires_grad_(False)
 
     def train(self, mode: bool = True):
         super().train(mode)

@@ -85,7 +85,7 @@ class ProtCLIPSuiteModel:
         self.meta = ModelMeta(
             name=name if weights is None else f"{name}:{Path(weights).name}",
             fingerprint=f"protclip-{fp}", dim=enc_dim if space == "encoder" else cfg.projection_dim,
-            max_length=min(cfg.max_protein_length, 1022), capabilities=frozenset(caps),
+            max_length=1022, capabilities=frozenset(caps),
             layer="encoder-last" if space == "encoder" else "shared", pooling="mean",
             text_dim=cfg.projection_dim, revision=revision,
             description=f"ProtCLIP (ESM-2 {self.model.protein_model.config.num_hidden_layers} layers, "
