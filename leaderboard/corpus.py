@@ -49,7 +49,7 @@ def location_segment(rng: np.random.Generator, location: int) -> str:
     return ""
 
 
-def record(rng: np.random.Generator, i: int, min_len: int = 50, max_len: int = 150) -> dict:
+def record(rng: np.random.Generator, i: int, min_len: int = 40, max_len: int = 110) -> dict:
     family = int(rng.integers(len(FAMILIES)))
     location = int(rng.integers(len(LOCATIONS)))
     n_act = int(rng.integers(0, 4))

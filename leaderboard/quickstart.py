@@ -31,6 +31,7 @@ from .collect import is_derived
 
 DEFAULT_MODELS = ("protclip-tiny", "aac", "esm2-tiny")
 PROTCLIP_MODEL = "protclip-tiny"
+WEIGHTS_NAME = "synthetic-pretrained"      # results appear as protclip-tiny:synthetic-pretrained
 
 
 @dataclass
@@ -43,7 +44,7 @@ class QuickstartConfig:
     skip_pretrain: bool = False
     all_tasks: bool = False                  # also derived variants (other splits, other ground truth)
     corpus_train: int = 1500
-    corpus_valid: int = 100
+    corpus_valid: int = 64
     batch_size: int = 16
     n_boot: int = 200
     reference: str = "aac"
@@ -109,6 +110,18 @@ def run_pretraining(config: QuickstartConfig, corpus: dict[str, Path], say: Call
     return pretrain(cfg)
 
 
+def stable_weights(checkpoint: str | None, dest: Path) -> Path | None:
+    """Copy the final checkpoint to a fixed folder, so the model is named the same on every run."""
+    import shutil
+
+    if not checkpoint:
+        return None
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(checkpoint, dest)
+    return dest
+
+
 def run_quickstart(config: QuickstartConfig) -> QuickstartSummary:
     """Run every step; see the module docstring. Returns what happened (also written to quickstart.json)."""
     from protbench.fetch import Fetcher
@@ -145,7 +158,7 @@ def run_quickstart(config: QuickstartConfig) -> QuickstartSummary:
         t = time.perf_counter()
         try:
             pretrain_summary = run_pretraining(config, corpus, say)
-            weights = pretrain_summary.get("checkpoint")
+            weights = stable_weights(pretrain_summary.get("checkpoint"), out / "weights" / WEIGHTS_NAME)
             r = pretrain_summary.get("retrieval", {})
             init, final = (r.get("init") or {}).get("mrr"), (r.get("final") or {}).get("mrr")
             first, last = pretrain_summary.get("mean_first", {}), pretrain_summary.get("mean_last", {})

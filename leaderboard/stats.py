@@ -77,7 +77,7 @@ def load_seed_predictions(cell: Cell, split: str) -> dict[str, tuple[np.ndarray,
             continue
         for seed, arrays in preds.items():
             t, s = arrays.get(f"{split}.y_true"), arrays.get(f"{split}.y_score")
-            if t is not None and s is not None and len(t) == len(s) and len(t) > 1:
+            if t is not None and s is not None and np.ndim(t) >= 1 and np.ndim(s) >= 1 and len(t) == len(s) > 1:
                 out[seed] = (t, s)
     return out
 
@@ -93,7 +93,7 @@ def _safe(fn, t, s) -> float:
         warnings.simplefilter("ignore")
         try:
             v = float(fn(t, s))
-        except (ValueError, ZeroDivisionError, FloatingPointError):
+        except Exception:   # a metric undefined on a degenerate resample, or arrays it cannot take
             return float("nan")
     return v if np.isfinite(v) else float("nan")
 
