@@ -189,7 +189,8 @@ class Trainer:
         self.max_steps = cfg.max_steps or cfg.epochs * self.steps_per_epoch
         self.model = ProtCLIP(self.mcfg).to(cfg.device)
         if cfg.gradient_checkpointing:
-            self.model.protein_model.gradient_checkpointing_enable()
+            pm = self.model.protein_model
+            (getattr(pm, "activation_checkpointing_enable", None) or pm.gradient_checkpointing_enable)()
         if cfg.cache_text or cfg.text_cache_file:
             self.model.text_cache = load_text_cache(cfg.text_cache_file, self.model)
         params = [p for p in self.model.parameters() if p.requires_grad]

@@ -98,3 +98,28 @@ def test_two_process_ddp_matches_one_process(tmp_path):
         for k in ("loss", "gc", "mlm", "bsr", "pda", "logit_scale"):
             assert b[k] == pytest.approx(a[k], rel=1e-4, abs=1e-5), (a["step"], k, a[k], b[k])
     assert json.loads((tmp_path / "two" / "summary.json").read_text())["world_size"] == 2
+
+
+def test_grad_accumulation_and_checkpointing_match_plain_steps(tmp_path):
+    """Without GC (whose negatives are per micro-batch) accumulation is exact; so is gradient checkpointing."""
+    data = _corpus(tmp_path / "c.jsonl", n=16)
+    base = dict(train_data=str(data), batch_size=8, max_steps=2, eval_every=0, save_every=0, valid_fraction=0.0,
+                threads=1, resume=None, model_overrides={"loss_weights": {"gc": 0, "mlm": 0.3, "bsr": 0.7, "pda": 1}})
+    logs = {}
+    for name, extra in (("plain", {}), ("accum", {"grad_accum": 2}), ("ckpt", {"gradient_checkpointing": True})):
+        pretrain(PretrainConfig(output_dir=str(tmp_path / name), **base, **extra))
+        logs[name] = [r for r in _log(tmp_path / name) if "split" not in r]
+    for name in ("accum", "ckpt"):
+        for a, b in zip(logs["plain"], logs[name]):
+            for k in ("loss", "mlm", "bsr", "pda"):
+                assert b[k] == pytest.approx(a[k], rel=1e-5, abs=1e-6), (name, a["step"], k)
+
+
+def test_bf16_autocast_runs_and_stays_close(tmp_path):
+    data = _corpus(tmp_path / "c.jsonl", n=8)
+    base = dict(train_data=str(data), batch_size=8, max_steps=1, eval_every=0, save_every=0, valid_fraction=0.0,
+                threads=1, resume=None)
+    a = pretrain(PretrainConfig(output_dir=str(tmp_path / "fp32"), **base))["first"]
+    b = pretrain(PretrainConfig(output_dir=str(tmp_path / "bf16"), bf16=True, **base))["first"]
+    for k in ("gc", "mlm", "bsr", "pda"):
+        assert b[k] == pytest.approx(a[k], rel=0.05), k
