@@ -193,6 +193,7 @@ def _smoke_annotations(key: str, branches: tuple[str, ...], n_labels: int, sizes
 def deepfri_zip_smoke(filename: str, name: str, kind: str, branches: tuple[str, ...], n_labels: int = 12):
     def write(folder: Path) -> dict[str, Path]:
         folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
         classes, labels, chains = _smoke_annotations(name, branches, n_labels)
         tsv = deepfri.write_annotations(folder / f"nrPDB-{kind}_annot.tsv", classes, labels)
         # two test chains are flagged as ≥ 95% identical to train and must be excluded by the loader
@@ -252,6 +253,7 @@ def ec_partial_reader(prefix: str, seed: int, fractions=(0.6, 0.2, 0.2), cutoff:
 def ec_partial_smoke(prefix: str, n_labels: int = 12):
     def write(folder: Path) -> dict[str, Path]:
         folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
         classes, labels, chains = _smoke_annotations("ec-partial", ("ec",), n_labels, sizes=(0, 0, 300))
         test = chains["test"]
         out = {f"{prefix}_annot.tsv": deepfri.write_annotations(folder / f"{prefix}_annot.tsv", classes, labels)}
