@@ -27,7 +27,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     if not args.quiet:
         for table in report.all_tables():
             if table.key.startswith(("families-", "tasks-")) or args.layout == "paper":
-                print(render.text(table.transpose() if table.key.startswith("tasks-") else table))
+                print(render.text(table))
     for problem in report.board.problems:
         print(f"warning: {render.plain(problem)}", file=sys.stderr)
     for fmt, path in report.files.items():

@@ -229,10 +229,8 @@ def run_quickstart(config: QuickstartConfig) -> QuickstartSummary:
     if config.echo:
         tables = report.tables.get("smoke", [])
         for table in tables:
-            if table.key.startswith("families-"):
+            if table.key.startswith(("families-", "tasks-")):
                 print(render.text(table))
-            elif table.key.startswith("tasks-"):
-                print(render.text(table.transpose()))
     ok = not pretrain_error and all(s == "ok" for per in statuses.values() for s in per.values())
     summary = QuickstartSummary(ok=ok, out=out, tasks=tasks, models=models, statuses=statuses, timings_s=timings,
                                 pretrain=pretrain_summary, pretrain_error=pretrain_error, files=dict(report.files))

@@ -137,7 +137,11 @@ def markdown(table: Table, ci: bool = False, level: int = 3) -> str:
                                           for h in table.columns]
     out.append("| " + " | ".join(header) + " |")
     out.append("|" + "|".join(["---"] + [":---:"] * len(table.columns)) + "|")
+    group = None
     for r in table.rows:
+        if table.row_groups and r.group != group:
+            group = r.group
+            out.append(f"| **{md_escape(group)}** |" + " |" * len(table.columns))
         cells = [md_escape(r.label)] + [md_escape(entry_text(e, ci)) for e in r.entries]
         out.append("| " + " | ".join(cells) + " |")
     if not table.rows:
@@ -162,7 +166,12 @@ def markdown_document(tables: Iterable[Table], board: Board, title: str = "protb
 def text(table: Table, ci: bool = False) -> str:
     from tabulate import tabulate
 
-    rows = [[plain(r.label)] + [entry_text(e, ci) for e in r.entries] for r in table.rows]
+    rows, group = [], None
+    for r in table.rows:
+        if table.row_groups and r.group != group:
+            group = r.group
+            rows.append([f"[{plain(group)}]"] + [""] * len(table.columns))
+        rows.append([plain(r.label)] + [entry_text(e, ci) for e in r.entries])
     body = tabulate(rows, headers=[plain(table.corner)] + [plain(h.label) for h in table.columns],
                     tablefmt="simple", disable_numparse=True)
     lines = [plain(table.title), "=" * len(plain(table.title))]
@@ -192,9 +201,14 @@ def latex(table: Table, ci: bool = False) -> str:
         out.append(" ".join(rules))
     out.append(" & ".join([latex_escape(table.corner)] + [latex_escape(h.label) for h in table.columns]) + r" \\")
     out.append(r"\midrule")
-    kind = None
+    kind = group = None
     for r in table.rows:
-        if kind is not None and r.kind != kind:
+        if table.row_groups and r.group != group:
+            if group is not None:
+                out.append(r"\midrule")
+            group = r.group
+            out.append(rf"\multicolumn{{{n + 1}}}{{l}}{{\textit{{{latex_escape(group)}}}}} \\")
+        elif not table.row_groups and kind is not None and r.kind != kind:
             out.append(r"\midrule")
         kind = r.kind
         out.append(" & ".join([latex_escape(r.label)] + [latex_escape(entry_text(e, ci)) for e in r.entries])
@@ -208,7 +222,8 @@ def latex(table: Table, ci: bool = False) -> str:
 
 
 # -- CSV (long format: one line per table cell) ---------------------------------------------------
-CSV_COLUMNS = ("table", "profile", "row", "kind", "column", "group", "task", "metric", "status", "mean", "std",
+CSV_COLUMNS = ("table", "profile", "row", "row_group", "kind", "column", "group", "task", "metric", "status", "mean",
+               "std",
                "n", "ci_low", "ci_high", "covered", "of", "delta_vs_reported", "p_vs_reference", "significance",
                "partial_variant", "message")
 
@@ -219,7 +234,7 @@ def csv_rows(table: Table) -> list[list[object]]:
         for h, e in zip(table.columns, r.entries):
             s = e.stat
             rows.append([
-                table.key, table.profile, r.label, e.kind, h.label, h.group, e.task, e.metric, e.status,
+                table.key, table.profile, r.label, r.group, e.kind, h.label, h.group, e.task, e.metric, e.status,
                 "" if s is None else repr(s.mean), "" if s is None or s.std is None else repr(s.std),
                 "" if s is None else s.n, "" if s is None or s.ci is None else repr(s.ci[0]),
                 "" if s is None or s.ci is None else repr(s.ci[1]),
@@ -245,7 +260,7 @@ _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2em;color:#222;max-width:110em}
 table{border-collapse:collapse;margin:1em 0;font-size:0.9em}
 th,td{border:1px solid #ccc;padding:0.25em 0.6em;text-align:center;white-space:nowrap}
-th.row{text-align:left} td.reported{background:#fdf6e3;font-style:italic} td.failed{background:#fde2e2}
+th.row{text-align:left} tr.group th{background:#f3f3f3;font-style:italic} td.reported{background:#fdf6e3;font-style:italic} td.failed{background:#fde2e2}
 td.skipped,td.missing,td.no-score{color:#999} td.better{font-weight:bold;color:#05651b}
 td.worse{color:#a11} small.ci{color:#666;display:block} .smoke{border:3px dashed #d08000;padding:0.5em 1em}
 .banner{background:#d08000;color:#fff;font-weight:bold;padding:0.4em 0.8em} .notes{font-size:0.85em;color:#444}
@@ -275,7 +290,12 @@ def html_table(table: Table) -> str:
     out.append(f'<tr><th class="row">{html.escape(table.corner)}</th>'
                + "".join(f"<th>{html.escape(h.label)}</th>" for h in table.columns) + "</tr>")
     out += ["</thead>", "<tbody>"]
+    group = None
     for r in table.rows:
+        if table.row_groups and r.group != group:
+            group = r.group
+            out.append(f'<tr class="group"><th class="row" colspan="{len(table.columns) + 1}">'
+                       f"{html.escape(group)}</th></tr>")
         out.append(f'<tr><th class="row">{html.escape(r.label)}</th>' + "".join(_html_entry(e) for e in r.entries)
                    + "</tr>")
     out += ["</tbody>", "</table>"]

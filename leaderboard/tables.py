@@ -82,13 +82,14 @@ class Table:
     columns: list[Header]
     rows: list[Row]
     notes: list[str] = field(default_factory=list)
+    row_groups: bool = False      # renderers print a group line where ``Row.group`` changes
 
-    def transpose(self) -> "Table":
-        """Rows become columns (handy for many tasks × few models on a terminal)."""
+    def transpose(self, corner: str = "") -> "Table":
+        """Rows become columns (e.g. tasks as rows, grouped by family, and models as columns)."""
         cols = [Header(r.label, r.group) for r in self.rows]
         rows = [Row(label=h.label, group=h.group, entries=[r.entries[j] for r in self.rows])
                 for j, h in enumerate(self.columns)]
-        return replace(self, corner="", columns=cols, rows=rows)
+        return replace(self, corner=corner, columns=cols, rows=rows, row_groups=not self.row_groups)
 
 
 def profile_caption(profile: str) -> str:
@@ -161,13 +162,14 @@ def task_table(board: Board, profile: str, analysis: Analysis | None = None) -> 
     for model, kind in model_rows(board, profile):
         entries = [entry_for(board, model, t, profile, kind, analysis=analysis) for t in tasks]
         rows.append(Row(row_label(model, kind, ref), kind, entries, model=model, kind=kind))
-    cols = [Header(t + (f" {MARK_PARTIAL}" if board.tasks[t].variant != "full" else ""), board.tasks[t].family)
-            for t in tasks]
-    metrics = sorted({f"{t}: {board.tasks[t].main_metric}" for t in tasks})
+    cols = [Header(f"{t} ({board.tasks[t].main_metric})" + (f" {MARK_PARTIAL}" if board.tasks[t].variant != "full"
+                                                              else ""), board.tasks[t].family) for t in tasks]
     table = Table(key=f"tasks-{profile}", title=f"Per-task scores ({profile} data, {board.split} split)",
-                  caption=f"{profile_caption(profile)} Main metric of each task: {'; '.join(metrics)}.",
+                  caption=f"{profile_caption(profile)} Each task's main metric in brackets.",
                   profile=profile, corner="model", columns=cols, rows=rows)
-    table.notes = missing_notes(table)
+    notes = missing_notes(table)
+    table = table.transpose(corner="task")      # tasks as rows (grouped by family), models as columns
+    table.notes = notes
     return table
 
 

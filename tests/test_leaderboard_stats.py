@@ -87,7 +87,7 @@ def test_paired_test_marks_a_clearly_better_model_and_not_an_identical_one(tmp_p
     assert tests[("good", "beta-lactamase", "real")].delta > 0.3
     assert tests[("same", "beta-lactamase", "real")].p == 1.0
     t = {t.key: t for t in rep.all_tables()}["tasks-real"]
-    row = {r.label: r.entries[0] for r in t.rows}
+    row = {h.label: e for h, e in zip(t.columns, t.rows[0].entries)}
     assert row["good"].sig == "better" and render.MARK_BETTER in render.entry_text(row["good"])
     assert row["same"].sig == ""
     assert "ref (ref)" in row
