@@ -58,7 +58,8 @@ class QuickstartSummary:
     tasks: list[str]
     models: list[str]
     statuses: dict[str, dict[str, str]]      # model -> task -> ok | failed | skipped
-    timings_s: dict[str, float]
+    timings_s: dict[str, float]               # wall clock per stage
+    cpu_s: dict[str, float] = field(default_factory=dict)   # process CPU time per stage (all threads)
     pretrain: dict[str, Any] | None = None
     pretrain_error: str = ""
     files: dict[str, Path] = field(default_factory=dict)
@@ -66,6 +67,7 @@ class QuickstartSummary:
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "out": str(self.out), "tasks": self.tasks, "models": self.models,
                 "statuses": self.statuses, "timings_s": {k: round(v, 2) for k, v in self.timings_s.items()},
+                "cpu_s": {k: round(v, 2) for k, v in self.cpu_s.items()},
                 "pretrain": _pretrain_digest(self.pretrain), "pretrain_error": self.pretrain_error,
                 "files": {k: str(v) for k, v in self.files.items()}}
 
@@ -136,11 +138,12 @@ def run_quickstart(config: QuickstartConfig) -> QuickstartSummary:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     say = (lambda msg: print(msg, file=sys.stderr, flush=True)) if config.echo else (lambda msg: None)
-    t_start = time.perf_counter()
+    t_start, c_start = time.perf_counter(), time.process_time()
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     results_dir = out / "results"
     timings: dict[str, float] = {}
+    cpu: dict[str, float] = {}
 
     reg = load_registries()
     tasks = select_quickstart_tasks(reg, config.tasks, config.all_tasks)
@@ -149,13 +152,14 @@ def run_quickstart(config: QuickstartConfig) -> QuickstartSummary:
         models = [m for m in models if m != PROTCLIP_MODEL]
     say(f"quickstart: {len(models)} models × {len(tasks)} tasks on the smoke profile (synthetic data) -> {out}")
 
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     corpus = write_corpus(out / "corpus", config.corpus_train, config.corpus_valid)
     timings["corpus"] = time.perf_counter() - t
+    cpu["corpus"] = time.process_time() - c
 
     pretrain_summary, pretrain_error, weights = None, "", None
     if PROTCLIP_MODEL in models and not config.skip_pretrain:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         try:
             pretrain_summary = run_pretraining(config, corpus, say)
             weights = stable_weights(pretrain_summary.get("checkpoint"), out / "weights" / WEIGHTS_NAME)
@@ -171,11 +175,12 @@ def run_quickstart(config: QuickstartConfig) -> QuickstartSummary:
             say(pretrain_error)
             say(traceback.format_exc(limit=5))
         timings["pretrain"] = time.perf_counter() - t
+        cpu["pretrain"] = time.process_time() - c
 
     fetcher = Fetcher(cache_dir=out / "cache", mirrors=[], offline=True, progress=False)
     statuses: dict[str, dict[str, str]] = {}
     for model in models:
-        t_model = time.perf_counter()
+        t_model, c_model = time.perf_counter(), time.process_time()
         statuses[model] = {}
 
         def record_all(status: str, message: str) -> None:
@@ -205,7 +210,7 @@ def run_quickstart(config: QuickstartConfig) -> QuickstartSummary:
         if name != model:
             say(f"[{model}] results are recorded under the model's own name {name!r}")
         for tid in tasks:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             try:
                 o = runner.run_task(tid)
                 status, msg, main = o.status, o.message, o.main
@@ -218,14 +223,17 @@ def run_quickstart(config: QuickstartConfig) -> QuickstartSummary:
             say(f"[{model}] {tid}: {status}{score} ({time.perf_counter() - t:.1f} s)"
                 + (f" - {render.shorten(msg, 160)}" if msg else ""))
         timings[f"evaluate {model}"] = time.perf_counter() - t_model
+        cpu[f"evaluate {model}"] = time.process_time() - c_model
 
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     reference = config.reference if config.reference in models else None
     report = build_report(results_dir, out_dir=out / "leaderboard", registry=reg, reference=reference,
                           n_boot=config.n_boot, profiles=["smoke"], tasks=tasks, budget_s=1.0,
                           title="protbench quickstart (smoke profile: synthetic data)")
     timings["leaderboard"] = time.perf_counter() - t
+    cpu["leaderboard"] = time.process_time() - c
     timings["total"] = time.perf_counter() - t_start
+    cpu["total"] = time.process_time() - c_start
     if config.echo:
         tables = report.tables.get("smoke", [])
         for table in tables:
@@ -233,11 +241,13 @@ def run_quickstart(config: QuickstartConfig) -> QuickstartSummary:
                 print(render.text(table))
     ok = not pretrain_error and all(s == "ok" for per in statuses.values() for s in per.values())
     summary = QuickstartSummary(ok=ok, out=out, tasks=tasks, models=models, statuses=statuses, timings_s=timings,
+                                cpu_s=cpu,
                                 pretrain=pretrain_summary, pretrain_error=pretrain_error, files=dict(report.files))
     summary.files["summary"] = out / "quickstart.json"
     (out / "quickstart.json").write_text(json.dumps(summary.to_dict(), indent=1, default=str) + "\n")
     n_bad = sum(s != "ok" for per in statuses.values() for s in per.values())
-    say(f"\nquickstart finished in {timings['total']:.0f} s; {n_bad} model × task cells not ok"
+    say(f"\nquickstart finished in {timings['total']:.0f} s ({cpu['total']:.0f} s CPU); {n_bad} model × task cells "
+        f"not ok"
         + (f" ({pretrain_error})" if pretrain_error else ""))
     if "html" in report.files:
         say(f"HTML report: {report.files['html'].resolve()}")
