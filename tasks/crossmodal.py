@@ -353,7 +353,8 @@ def _spec(tid: str, description: str, sources: tuple[DataSource, ...], variant: 
                              f"numpy default_rng({SPLIT_SEED})",
                     "ranking": "filtered (other true tails removed), pessimistic ties",
                     "bridge": "frozen embeddings, residual MLP conditioned on (head type, relation, tail type), "
-                              "InfoNCE τ=0.07 with false negatives masked, early stopping on valid MRR",
+                              "InfoNCE τ=0.07 with false negatives masked, ≤12 rounds of 50 steps (batch 512), "
+                              "early stopping on valid MRR",
                     **parameters})
 
 

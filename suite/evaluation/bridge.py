@@ -15,8 +15,8 @@ the logits are ``cos(f(h_i), t_j) / τ`` over the batch's tails, with the
 diagonal as target and *false negatives masked* (a tail ``t_j`` that is also a
 true tail of ``h_i`` is removed from ``h_i``'s denominator). Retrieval ranks all
 candidate tails of the target type by ``cos(f(h), t)``
-(:mod:`protbench.evaluation.retrieval`). The epoch with the best validation MRR
-is kept (early stopping, patience ``patience`` epochs).
+(:mod:`protbench.evaluation.retrieval`). The round with the best validation MRR
+is kept (early stopping; see :class:`BridgeConfig` for the step budget).
 """
 from __future__ import annotations
 
@@ -31,22 +31,31 @@ from .retrieval import cosine_ranks, l2_normalize
 
 @dataclass
 class BridgeConfig:
-    hidden: int = 512
-    n_blocks: int = 2
+    """Bridge size and training budget.
+
+    Training runs in *rounds* of ``round_steps`` optimiser steps (batches drawn by
+    walking through shuffled epochs of the training triples), each followed by a
+    validation; at most ``rounds`` rounds, stopping after ``patience`` rounds
+    without a better validation MRR. The budget is in steps, not epochs, so a CPU
+    run stays bounded on large relations (BioBridge trained longer on GPU).
+    """
+
+    hidden: int = 256
+    n_blocks: int = 1
     dropout: float = 0.1
     temperature: float = 0.07
     lr: float = 1e-3
     weight_decay: float = 1e-4
     batch_size: int = 512
-    epochs: int = 30                 # rounds of training, each followed by a validation
-    min_round_steps: int = 50        # a round is one epoch, or more epochs until this many optimiser steps
-    patience: int = 4                # rounds without a better valid MRR before stopping
+    rounds: int = 12
+    round_steps: int = 50
+    patience: int = 3
     max_valid_queries: int = 2000
     threads: int = 1                 # torch CPU threads while training (a small MLP: 1 avoids thread contention)
 
     @classmethod
     def quick(cls) -> "BridgeConfig":
-        return cls(hidden=128, n_blocks=1, epochs=8, patience=3, batch_size=256, min_round_steps=40)
+        return cls(hidden=128, n_blocks=1, rounds=8, round_steps=40, patience=3, batch_size=256)
 
     def updated(self, params: dict) -> "BridgeConfig":
         """A copy with fields overridden from ``--param bridge.<field>=value``."""
@@ -94,7 +103,7 @@ class BridgeFit:
     triple_type: tuple[int, int, int]
     mean: np.ndarray                 # head standardisation (train statistics)
     scale: np.ndarray
-    best_epoch: int
+    best_epoch: int                  # best round (0-based)
     best_valid_mrr: float
     history: list[dict]
     seconds: float
@@ -185,24 +194,23 @@ def _fit(train_heads, train_pairs, tails, valid_heads, valid_positives, seed, cf
         valid_positives = [valid_positives[i] for i in keep]
     fit = BridgeFit(model, triple_type, mean, scale, -1, -np.inf, [], 0.0)
     best_state, bad = None, 0
-    steps_per_epoch = max(1, -(-len(pairs) // cfg.batch_size))
-    epochs_per_round = max(1, -(-cfg.min_round_steps // steps_per_epoch))
-    for epoch in range(cfg.epochs):
+    order, cursor = rng.permutation(len(pairs)), 0
+    for epoch in range(cfg.rounds):
         model.train()
         total, batches = 0.0, 0
-        for _ in range(epochs_per_round):
-            order = rng.permutation(len(pairs))
-            for s in range(0, len(order), cfg.batch_size):
-                b = pairs[order[s:s + cfg.batch_size]]
-                if len(b) < 2:
-                    continue
-                loss = _infonce_step(model, opt, b, heads_t, tails_t, true_codes, n_tails, triple_type, cfg)
-                total += loss
-                batches += 1
+        while batches < cfg.round_steps:
+            if cursor >= len(order):
+                order, cursor = rng.permutation(len(pairs)), 0
+            b = pairs[order[cursor:cursor + cfg.batch_size]]
+            cursor += cfg.batch_size
+            if len(b) < 2:
+                continue
+            total += _infonce_step(model, opt, b, heads_t, tails_t, true_codes, n_tails, triple_type, cfg)
+            batches += 1
         fit.model = model
         ranks = cosine_ranks(fit.transform(valid_heads), tails_n, valid_positives) if len(valid_heads) else None
         mrr = float(np.mean(1.0 / ranks)) if ranks is not None and len(ranks) else float("nan")
-        fit.history.append({"round": epoch, "epochs": epochs_per_round, "loss": total / max(batches, 1), "valid_mrr": mrr})
+        fit.history.append({"round": epoch, "steps": (epoch + 1) * cfg.round_steps, "loss": total / max(batches, 1), "valid_mrr": mrr})
         if ranks is None or mrr > fit.best_valid_mrr:
             fit.best_valid_mrr, fit.best_epoch, bad = mrr, epoch, 0
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
