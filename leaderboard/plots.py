@@ -98,9 +98,10 @@ def family_charts(board: Board, profile: str) -> bytes | None:
             if lab not in labels:
                 handles.append(h)
                 labels.append(lab)
-    fig.legend(handles, labels, fontsize=7, ncol=min(6, len(labels)), loc="outside upper center")
+    legend = fig.legend(handles, labels, fontsize=7, ncol=min(6, len(labels)), loc="outside upper center",
+                        title="SMOKE PROFILE: synthetic data" if profile == "smoke" else None, title_fontsize=9)
     if profile == "smoke":
-        fig.suptitle("SMOKE PROFILE: synthetic data", color="#d08000", fontsize=10)
+        legend.get_title().set_color("#d08000")
     return _png(fig)
 
 
