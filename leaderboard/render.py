@@ -112,6 +112,14 @@ def entry_text(e: Entry, ci: bool = False) -> str:
     return text
 
 
+def column_labels(table: Table) -> list[str]:
+    """Column labels, prefixed by their group where labels repeat (e.g. "EC AUPR", "GO-BP AUPR")."""
+    labels = [h.label for h in table.columns]
+    if len(set(labels)) == len(labels):
+        return labels
+    return [f"{h.group} {h.label}" if h.group else h.label for h in table.columns]
+
+
 def _groups(table: Table) -> list[tuple[str, int]]:
     """Runs of equal column groups: [(group, span), ...]."""
     runs: list[tuple[str, int]] = []
@@ -131,10 +139,7 @@ def markdown(table: Table, ci: bool = False, level: int = 3) -> str:
         parts = [f"{md_escape(g)}: " + ", ".join(md_escape(h.label) for h in table.columns if h.group == g)
                  for g in groups]
         out += ["Columns — " + "; ".join(parts), ""]
-    labels = [h.label for h in table.columns]
-    unique = len(set(labels)) == len(labels)
-    header = [md_escape(table.corner)] + [md_escape(h.label if unique or not h.group else f"{h.group} {h.label}")
-                                          for h in table.columns]
+    header = [md_escape(table.corner)] + [md_escape(label) for label in column_labels(table)]
     out.append("| " + " | ".join(header) + " |")
     out.append("|" + "|".join(["---"] + [":---:"] * len(table.columns)) + "|")
     group = None
@@ -172,7 +177,7 @@ def text(table: Table, ci: bool = False) -> str:
             group = r.group
             rows.append([f"[{plain(group)}]"] + [""] * len(table.columns))
         rows.append([plain(r.label)] + [entry_text(e, ci) for e in r.entries])
-    body = tabulate(rows, headers=[plain(table.corner)] + [plain(h.label) for h in table.columns],
+    body = tabulate(rows, headers=[plain(table.corner)] + [plain(label) for label in column_labels(table)],
                     tablefmt="simple", disable_numparse=True)
     lines = [plain(table.title), "=" * len(plain(table.title))]
     lines += textwrap.wrap(plain(table.caption), 100)
