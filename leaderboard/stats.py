@@ -6,9 +6,10 @@ A runner that keeps predictions writes ``<model>/<task>.predictions.npz``
 pairs). From these:
 
 * :func:`bootstrap_distribution` resamples items with replacement ``n_boot``
-  times (one fixed index matrix per item count and seed, so two models on the
-  same items see the same resamples) and evaluates the metric on each resample,
-  averaged over the cell's seeds;
+  times (one index matrix per test set, derived from the test set's identity,
+  so two models on the same items see the same resamples; tasks that draw a
+  split per seed resample each seed's own test set) and evaluates the metric on
+  each resample, averaged over the cell's seeds;
 * :func:`percentile_ci` turns that into a (1 − α) percentile interval;
 * :func:`paired_test` compares a model with a reference on the same items:
   δ* = metric(model) − metric(reference) per resample (sign flipped for
@@ -22,6 +23,7 @@ is returned with every result.
 """
 from __future__ import annotations
 
+import hashlib
 import time
 import warnings
 from dataclasses import dataclass
@@ -41,7 +43,7 @@ class Distribution:
     values: np.ndarray          # (n_boot,)
     n_items: int
     point: float                # metric on the full test set, mean over seeds
-    key: bytes                  # identifies the test items (y_true bytes of the first seed)
+    key: frozenset              # identities of the test sets (see :func:`test_set_id`)
 
 
 @dataclass(frozen=True)
@@ -103,20 +105,36 @@ def _mean(values: list[float]) -> float:
     return float(np.mean(v)) if v else float("nan")
 
 
+def test_set_id(y_true: np.ndarray) -> str:
+    """Identity of a test set: sha256 over the dtype, shape and bytes of its ``y_true``."""
+    a = np.ascontiguousarray(y_true)
+    h = hashlib.sha256(f"{a.dtype.str}{a.shape}".encode())
+    h.update(a.tobytes())
+    return h.hexdigest()
+
+
 def bootstrap_distribution(cell: Cell, metric: str, split: str = "test", n_boot: int = 1000, seed: int = 0,
                            budget_s: float = 5.0, min_boot: int = 100) -> Distribution | None:
-    """Resampled metric values for ``cell`` (None without usable predictions or a known metric)."""
+    """Resampled metric values for ``cell`` (None without usable predictions or a known metric).
+
+    Seeds are grouped by test set (seeds of a task with a fixed split share one;
+    a task that draws its split per seed has one per seed). Each test set gets
+    its own index matrix, derived from its identity, so any two models scored on
+    the same test sets see the same resamples; a resample's value is the mean
+    over the cell's seeds.
+    """
     fn = metric_fn(metric)
     preds = load_seed_predictions(cell, split)
     if fn is None or not preds:
         return None
-    sizes = {len(t) for t, _ in preds.values()}
-    if len(sizes) != 1:
-        return None
-    n = sizes.pop()
     seeds = sorted(preds)
+    sets = {s: test_set_id(preds[s][0]) for s in seeds}
+    idx = {}
+    for s in seeds:
+        sid = sets[s]
+        if sid not in idx:
+            idx[sid] = resample_indices(len(preds[s][0]), n_boot, seed + int(sid[:8], 16))
     point = _mean([_safe(fn, *preds[s]) for s in seeds])
-    idx = resample_indices(n, n_boot, seed)
     values = np.full(n_boot, np.nan)
     start = time.perf_counter()
     limit = n_boot
@@ -126,11 +144,14 @@ def bootstrap_distribution(cell: Cell, metric: str, split: str = "test", n_boot:
             limit = int(min(n_boot, max(min_boot, budget_s / max(per, 1e-9))))
         if b >= limit:
             break
-        i = idx[b]
-        values[b] = _mean([_safe(fn, preds[s][0][i], preds[s][1][i]) for s in seeds])
+        vals = []
+        for s in seeds:
+            i = idx[sets[s]][b]
+            vals.append(_safe(fn, preds[s][0][i], preds[s][1][i]))
+        values[b] = _mean(vals)
     values = values[:limit]
-    key = np.ascontiguousarray(preds[seeds[0]][0]).tobytes()
-    return Distribution(values=values, n_items=n, point=point, key=key)
+    n_items = sum(len(preds[next(s for s in seeds if sets[s] == sid)][0]) for sid in idx)
+    return Distribution(values=values, n_items=n_items, point=point, key=frozenset(idx))
 
 
 def percentile_ci(values: np.ndarray, alpha: float = 0.05) -> tuple[float, float] | None:

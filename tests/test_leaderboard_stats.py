@@ -124,3 +124,26 @@ def test_fixture_without_predictions_keeps_result_cis(tmp_path):
     assert rep.analysis.tests == {}
     assert rep.board.get("esm2-650m", "beta-lactamase", "real").stat().ci == (0.41, 0.62)
     assert json.loads((root / "aac" / "subloc.json").read_text())["summary"]["test"]["accuracy"]["ci"] == [0.39, 0.45]
+
+
+def test_per_seed_test_sets_are_resampled_separately_and_still_paired(tmp_path):
+    # a task that draws its split per seed (e.g. PPI BFS splits): seeds have different, differently sized test sets
+    rng = np.random.default_rng(4)
+    ys = {"0": rng.normal(size=80), "1": rng.normal(size=95)}
+    from protbench.metrics import METRICS
+
+    for model, noise in (("ref", 2.0), ("good", 0.2)):
+        scores = {s: y + rng.normal(scale=noise, size=y.size) for s, y in ys.items()}
+        seeds = {s: {"scores": {"test": {"spearman": float(METRICS["spearman"](ys[s], p))}}} for s, p in scores.items()}
+        res = {"schema_version": 1, "kind": "measured", "status": "ok", "profile": "real",
+               "task": {"id": "beta-lactamase", "family": "mutation", "main_metric": "spearman"},
+               "model": {"name": model}, "created": "2026-01-01T00:00:00+00:00", "seeds": seeds,
+               "summary": R.summarize(seeds), "predictions_file": "beta-lactamase.predictions.npz"}
+        R.write_result(R.result_path(tmp_path, model, "beta-lactamase"), res)
+        R.save_predictions(tmp_path / model / "beta-lactamase.predictions.npz",
+                            {s: {"test.y_true": ys[s], "test.y_score": p} for s, p in scores.items()})
+    rep = build_report(tmp_path, reference="ref", n_boot=200)
+    good = rep.board.get("good", "beta-lactamase", "real").stat()
+    assert good.ci is not None and good.ci[0] < good.mean < good.ci[1]
+    t = rep.analysis.tests[("good", "beta-lactamase", "real")]
+    assert t.n_items == 80 + 95 and t.p < 0.01
