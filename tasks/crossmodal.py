@@ -51,6 +51,7 @@ from protbench.evaluation.reference_text import reference_texts
 from protbench.evaluation.retrieval import retrieval_scores
 from protbench.formats import primekg as K
 from protbench.interfaces import Embeddings, EvalOptions, model_capabilities
+from protbench.metrics.ranking import filtered_ranks_row, summarize_ranks
 from protbench.sequences import DropLog, clean_sequence
 from protbench.smoke import class_sequence, rng_for
 from protbench.spec import Capability, DataSource, Family, Record, SeedResult, TaskData, TaskSpec
@@ -200,6 +201,18 @@ def goa_reader(aspect: str) -> Callable[[Mapping[str, Path]], TaskData]:
     return read
 
 
+def popularity_baseline(positives: Mapping[str, list[np.ndarray]], n_candidates: int) -> dict[str, dict[str, float]]:
+    """Model-free reference: every query ranks the candidates by their number of training heads (same filtered,
+    pessimistic ranking), so a score near it means the model adds little beyond tail popularity."""
+    counts = np.bincount(np.concatenate(positives["train"]), minlength=n_candidates).astype(np.float64) \
+        if positives["train"] else np.zeros(n_candidates)
+    out = {}
+    for s in ("valid", "test"):
+        ranks = [filtered_ranks_row(counts, p) for p in positives[s]]
+        out[s] = summarize_ranks(np.concatenate(ranks)) if ranks else {}
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # the task
 
@@ -261,6 +274,7 @@ class CrossModalTask:
         scores, ranks = {}, {}
         for s in ("valid", "test"):
             scores[s], ranks[s] = retrieval_scores(heads[s], tails, positives[s])
+        info["popularity_baseline"] = popularity_baseline(positives, len(tail_ids))
         return SeedResult(scores=scores, info=info, predictions={"test": {"ranks": ranks["test"]}})
 
 

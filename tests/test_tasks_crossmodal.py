@@ -127,3 +127,15 @@ def test_real_goa_variant_loads(mirror):
     assert data.stats["candidates"] > 1000
     assert all(":" in x for x in data.extra["tail_items"][:50])      # "name: definition"
     assert len(data.extra["all_aspect_terms"]) >= data.stats["candidates"]
+
+
+def test_popularity_baseline_hand_worked():
+    from protbench.tasks.crossmodal import popularity_baseline
+
+    pos = {"train": [np.array([0, 1]), np.array([0])], "valid": [np.array([0])], "test": [np.array([1, 2])]}
+    out = popularity_baseline(pos, 3)
+    # counts: c0=2, c1=1, c2=0 → valid query (true c0): rank 1;
+    # test query (true c1, c2): c1 → only negative c0 is above → rank 2; c2 → c1 filtered, c0 above → rank 2
+    assert out["valid"]["mrr"] == 1.0
+    assert out["test"]["mrr"] == pytest.approx(0.5)
+    assert out["test"]["hits@1"] == 0.0 and out["test"]["hits@3"] == 1.0
