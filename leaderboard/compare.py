@@ -71,7 +71,8 @@ def compare_boards(a: Board, b: Board, tolerance: float = 0.0, metric_tolerance:
                 if sa is None and sb is None:
                     continue
                 out.append(Difference(model, task, profile, m, sa.mean if sa else None, sb.mean if sb else None,
-                                      "ok", "ok", tol, not allow_missing, f"metric only in {'B' if sa is None else 'A'}"))
+                                      "ok", "ok", tol, not allow_missing,
+                                      f"metric only in {'B' if sa is None else 'A'}"))
                 continue
             d = sb.mean - sa.mean
             higher = ca.higher_is_better if m == ca.main_metric else not _lower_better(m)

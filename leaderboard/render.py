@@ -33,7 +33,8 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~$])")
 _LATEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
           "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "<": r"\textless{}",
           ">": r"\textgreater{}", "|": r"\textbar{}", "†": r"\dag{}", "‡": r"\ddag{}", "Δ": r"$\Delta$",
-          "±": r"$\pm$", "▲": r"$\uparrow$", "▼": r"$\downarrow$", "×": r"$\times$", "–": "--", "β": r"$\beta$",
+          "±": r"$\pm$", "▲": r"$\uparrow$", "▼": r"$\downarrow$", "×": r"$\times$", "–": "--",
+          "β": r"$\beta$",
           "—": "---"}
 
 LEGEND = (f"{MARK_REPORTED} reported in a paper (not measured here); {MARK_PARTIAL} a variant of the task (partial "
@@ -265,7 +266,8 @@ _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2em;color:#222;max-width:110em}
 table{border-collapse:collapse;margin:1em 0;font-size:0.9em}
 th,td{border:1px solid #ccc;padding:0.25em 0.6em;text-align:center;white-space:nowrap}
-th.row{text-align:left} tr.group th{background:#f3f3f3;font-style:italic} td.reported{background:#fdf6e3;font-style:italic} td.failed{background:#fde2e2}
+th.row{text-align:left} tr.group th{background:#f3f3f3;font-style:italic}
+td.reported{background:#fdf6e3;font-style:italic} td.failed{background:#fde2e2}
 td.skipped,td.missing,td.no-score{color:#999} td.better{font-weight:bold;color:#05651b}
 td.worse{color:#a11} small.ci{color:#666;display:block} .smoke{border:3px dashed #d08000;padding:0.5em 1em}
 .banner{background:#d08000;color:#fff;font-weight:bold;padding:0.4em 0.8em} .notes{font-size:0.85em;color:#444}
