@@ -116,9 +116,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, default=Path("protbench-quickstart"), help="output folder")
     p.add_argument("--pretrain-seconds", type=float, default=60.0, help="time budget of the tiny pretraining")
     p.add_argument("--models", nargs="+", help="models to evaluate (default: protclip-tiny and baselines)")
-    p.add_argument("--tasks", nargs="+", help="task ids (default: every registered task)")
-    p.add_argument("--seeds", nargs="+", type=int, default=[0])
-    p.add_argument("--skip-pretrain", action="store_true", help="evaluate baselines only")
+    p.add_argument("--tasks", nargs="+", help="task ids (default: every registered benchmark; variants with "
+                                              "--all-tasks)")
+    p.add_argument("--seeds", nargs="+", type=int, default=[0], help="evaluation seeds (default: 0)")
+    p.add_argument("--skip-pretrain", action="store_true",
+                   help="no pretraining: baselines only (protclip-tiny, if named in --models, stays random init)")
     p.add_argument("--all-tasks", action="store_true",
                    help="also task variants (other PPI splits, other ground truth), not only the benchmarks")
     p.set_defaults(func=cmd_quickstart)
