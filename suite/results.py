@@ -212,9 +212,12 @@ def read_result(path: Path) -> dict[str, Any]:
 
 
 def iter_results(root: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
-    """Every ``*.json`` result under ``root`` (measured and reported), validated."""
+    """Every ``*.json`` result under ``root`` (measured and reported), validated.
+
+    Hidden files and folders (``.partial/`` seed checkpoints, ``.splits/``) are not results and are skipped.
+    """
     for p in sorted(Path(root).rglob("*.json")):
-        if p.name.startswith("."):
+        if any(part.startswith(".") for part in p.relative_to(root).parts):
             continue
         yield p, read_result(p)
 
