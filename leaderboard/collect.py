@@ -70,6 +70,7 @@ class Cell:
     files: list[Path] = field(default_factory=list)
     predictions: list[Path] = field(default_factory=list)          # sidecar .npz files
     dataset: str | None = None   # dataset fingerprint
+    protocol: str = ""           # evaluation protocol name (probe, finetune, ...)
     created: str = ""
     notes: list[str] = field(default_factory=list)
 
@@ -171,6 +172,7 @@ def _cell_from_result(path: Path, res: dict[str, Any], split: str) -> Cell:
         higher_is_better=bool(task.get("higher_is_better", True)), variant=task.get("variant", "full") or "full",
         message=res.get("error") or res.get("reason") or "", source=dict(res.get("source", {})),
         files=[path], dataset=(res.get("dataset") or {}).get("fingerprint"), created=res.get("created", ""),
+        protocol=str((res.get("protocol") or {}).get("name", "")),
     )
     if res["status"] == "ok":
         cell.stats = _stats_from_summary(res.get("summary", {}), split)
@@ -191,8 +193,11 @@ def _merge(old: Cell, new: Cell, board: Board) -> Cell:
                            f"{drop.status} result {drop.files[0]}")
         return keep
     newer, older = (new, old) if new.created >= old.created else (old, new)
-    if new.status != "ok" or new.kind == "reported" or not (new.seeds and old.seeds) or new.dataset != old.dataset:
-        why = "different test data" if new.dataset != old.dataset else "results that cannot be merged seed-wise"
+    if new.status != "ok" or new.kind == "reported" or not (new.seeds and old.seeds) or new.dataset != old.dataset \
+            or new.protocol != old.protocol:
+        why = ("different test data" if new.dataset != old.dataset else
+               f"different protocols ({older.protocol or '?'} vs {newer.protocol or '?'})"
+               if new.protocol != old.protocol else "results that cannot be merged seed-wise")
         board.notes.append(f"{where}: {why}; kept the newest {newer.files[0]}, ignored {older.files[0]}")
         return newer
     seeds = dict(older.seeds)

@@ -204,6 +204,12 @@ def test_collect_merges_seeds_across_folders(tmp_path):
     board = collect([a, b])
     assert board.get("aac", "binloc", "real").stat().mean == pytest.approx(0.7)
     assert any("different test data" in n for n in board.notes)
+    # same data, other protocol: not merged either
+    d.update(dataset={"fingerprint": "same"}, protocol={"name": "finetune"})
+    (b / "aac" / "binloc.json").write_text(json.dumps(d))
+    board = collect([a, b])
+    assert board.get("aac", "binloc", "real").stat().n == 1
+    assert any("different protocols (? vs finetune)" in n for n in board.notes)
 
 
 def test_cli_writes_all_formats(tmp_path, capsys):
