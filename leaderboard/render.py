@@ -37,8 +37,8 @@ _LATEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"
           "β": r"$\beta$",
           "—": "---"}
 
-LEGEND = (f"{MARK_REPORTED} reported in a paper (not measured here); {MARK_PARTIAL} a variant of the task (partial "
-          f"data or other ground truth), not the benchmark as published; "
+LEGEND = (f"{MARK_REPORTED} reported in a paper (not measured here); {MARK_PARTIAL} a variant of a benchmark (other "
+          f"split, partial data or other ground truth), not the benchmark as published; "
           f"{MARK_BETTER}/{MARK_WORSE} significantly better/worse than the reference model (paired bootstrap); "
           f"Δ = measured − reported; ± = std over seeds; [lo, hi] = bootstrap CI; (k/n) = tasks covered; "
           f"– = no result")

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .collect import Board, Cell, Stat
+from .collect import Board, Cell, Stat, is_derived
 from .stats import Analysis, Paired
 
 MARK_REPORTED = "†"
@@ -162,7 +162,7 @@ def task_table(board: Board, profile: str, analysis: Analysis | None = None) -> 
     for model, kind in model_rows(board, profile):
         entries = [entry_for(board, model, t, profile, kind, analysis=analysis) for t in tasks]
         rows.append(Row(row_label(model, kind, ref), kind, entries, model=model, kind=kind))
-    cols = [Header(f"{t} ({board.tasks[t].main_metric})" + (f" {MARK_PARTIAL}" if board.tasks[t].variant != "full"
+    cols = [Header(f"{t} ({board.tasks[t].main_metric})" + (f" {MARK_PARTIAL}" if is_derived(t, board.tasks[t].variant)
                                                               else ""), board.tasks[t].family) for t in tasks]
     table = Table(key=f"tasks-{profile}", title=f"Per-task scores ({profile} data, {board.split} split)",
                   caption=f"{profile_caption(profile)} Each task's main metric in brackets.",
