@@ -67,7 +67,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_quickstart(args: argparse.Namespace) -> int:
     from .quickstart import QuickstartConfig, run_quickstart
 
-    config = QuickstartConfig(out=args.out, pretrain_seconds=args.pretrain_seconds, models=args.models,
+    config = QuickstartConfig(out=args.out, pretrain_seconds=args.pretrain_seconds,
+                              pretrain_steps=args.pretrain_steps, models=args.models,
                               tasks=args.tasks, seeds=args.seeds, skip_pretrain=args.skip_pretrain,
                               all_tasks=args.all_tasks)
     summary = run_quickstart(config)
@@ -115,6 +116,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                                           "data of every task, print the leaderboard, write the HTML report")
     p.add_argument("--out", type=Path, default=Path("protbench-quickstart"), help="output folder")
     p.add_argument("--pretrain-seconds", type=float, default=60.0, help="time budget of the tiny pretraining")
+    p.add_argument("--pretrain-steps", type=int,
+                   help="a fixed number of pretraining steps instead of the time budget (reproducible runs)")
     p.add_argument("--models", nargs="+", help="models to evaluate (default: protclip-tiny and baselines)")
     p.add_argument("--tasks", nargs="+", help="task ids (default: every registered benchmark; variants with "
                                               "--all-tasks)")

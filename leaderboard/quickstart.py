@@ -38,6 +38,7 @@ WEIGHTS_NAME = "synthetic-pretrained"      # results appear as protclip-tiny:syn
 class QuickstartConfig:
     out: Path = Path("protbench-quickstart")
     pretrain_seconds: float = 60.0
+    pretrain_steps: int | None = None        # a fixed step count instead of the time budget (reproducible)
     models: list[str] | None = None          # default: DEFAULT_MODELS
     tasks: list[str] | None = None           # default: every registered benchmark
     seeds: list[int] = field(default_factory=lambda: [0])
@@ -103,12 +104,13 @@ def run_pretraining(config: QuickstartConfig, corpus: dict[str, Path], say: Call
     out = Path(config.out) / "protclip-tiny"
     cfg = PretrainConfig(
         train_data=str(corpus["train"]), valid_data=str(corpus["valid"]), output_dir=str(out), model="tiny",
-        batch_size=config.batch_size, lr=1e-3, warmup_fraction=0.01, max_steps=5000,
-        time_budget_s=config.pretrain_seconds, eval_every=10 ** 6, save_every=10 ** 6, keep_checkpoints=1,
+        batch_size=config.batch_size, lr=1e-3, warmup_fraction=0.01, max_steps=config.pretrain_steps or 5000,
+        time_budget_s=None if config.pretrain_steps else config.pretrain_seconds, eval_every=10 ** 6, save_every=10 ** 6, keep_checkpoints=1,
         save_best=False, retrieval_data=str(corpus["valid"]), max_retrieval=config.corpus_valid, progress=False,
         resume=None, seed=0,
     )
-    say(f"pretraining a tiny ProtCLIP for {config.pretrain_seconds:g} s on {corpus['train']} ...")
+    budget = f"{config.pretrain_steps} steps" if config.pretrain_steps else f"{config.pretrain_seconds:g} s"
+    say(f"pretraining a tiny ProtCLIP for {budget} on {corpus['train']} ...")
     return pretrain(cfg)
 
 
