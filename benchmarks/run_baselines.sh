@@ -12,8 +12,8 @@
 # CPU restrictions (default; the machine has 2 cores shared by ~7 sessions, load average ~12), all recorded in
 # the result files (dataset.limit, model.parameters, seeds.*.info.config):
 # * align-knn: 8 aligned candidates per query after the 2-mer prefilter (model default 32).
-# * dde/moran: MLP head only, at most 20 epochs (patience 3); on fluorescence and stability a seeded subset of
-#   5,000 records per split (runner --limit; the same subset for every model).
+# * dde/moran: MLP head only, at most 20 epochs (patience 3), full splits. (FEATURE_LIMIT=5000 restricts the
+#   large tasks, fluorescence and stability, to a seeded subset of 5,000 records per split: ~1 min per task.)
 # * cnn: PEER trains 2 x 1024 channels for 100 epochs at lr 1e-4 on a GPU; on 2 idle CPU cores that layer width
 #   runs at ~1.7k residues/s (~50 min per fluorescence epoch). Here: 128 channels, 3 epochs at lr 1e-3 (encoder
 #   at the head's rate), sequences cropped to 256 residues, a seeded subset of 500 records per split.
@@ -29,11 +29,11 @@ if [ "${FULL:-0}" = 1 ]; then
   KNN_OPTS="" FEATURE_PARAMS="--param probe_heads=mlp" FEATURE_LIMIT="" CNN_LIMIT=""
   CNN_OPTS="--param ft_epochs=100 --param ft_lr=0.0001 --param ft_lr_ratio=1 --param ft_batch_size=32 --param ft_patience=100"
 else
-  KNN_OPTS="--model-opt candidates=8"
-  FEATURE_PARAMS="--param probe_heads=mlp --param probe_max_epochs=20 --param probe_patience=3"
-  FEATURE_LIMIT=5000
-  CNN_OPTS="--model-opt hidden=128 --param ft_epochs=3 --param ft_lr=0.001 --param ft_lr_ratio=1 --param ft_batch_size=32 --param ft_patience=3 --param ft_max_length=256"
-  CNN_LIMIT=500
+  KNN_OPTS="${KNN_OPTS---model-opt candidates=8}"
+  FEATURE_PARAMS="${FEATURE_PARAMS---param probe_heads=mlp --param probe_max_epochs=20 --param probe_patience=3}"
+  FEATURE_LIMIT="${FEATURE_LIMIT-}"
+  CNN_OPTS="${CNN_OPTS---model-opt hidden=128 --param ft_epochs=3 --param ft_lr=0.001 --param ft_lr_ratio=1 --param ft_batch_size=32 --param ft_patience=3 --param ft_max_length=256}"
+  CNN_LIMIT="${CNN_LIMIT-500}"
 fi
 export HF_HUB_OFFLINE=1
 mkdir -p "$OUT"
