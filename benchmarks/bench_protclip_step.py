@@ -12,7 +12,8 @@ Configurations: ``tiny`` (ESM-2 2×64 + random 2×32 BERT, 32-d space),
 ``8m-gc-only`` (same, MLM/BSR/PDA off: what the three extra objectives cost).
 
 Usage: ``python benchmarks/bench_protclip_step.py [--batch 8] [--length 256] [--json out.json]``.
-On a shared machine absolute times are inflated by contention; the ratios
+On a shared machine absolute times are inflated by contention; the CPU seconds
+per step (process time, all threads) are less sensitive to contention, and the ratios
 between configurations measured in one run are more meaningful.
 """
 from __future__ import annotations
@@ -62,21 +63,23 @@ def child(name: str, batch: int, length: int, steps: int, warmup: int, threads: 
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
     gb = collate(recs, cfg, torch.Generator().manual_seed(0))
     gb["scale"] = 1.0
-    times, terms = [], {}
+    times, cpu, terms = [], [], {}
     for i in range(warmup + steps):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         out = model(gb)
         out["loss"].backward()
         opt.step()
         opt.zero_grad(set_to_none=True)
         if i >= warmup:
             times.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
         terms = {k: float(v.detach()) for k, v in out.items()}
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     n_all = sum(p.numel() for p in model.parameters())
     n_train = sum(p.numel() for p in model.parameters() if p.requires_grad)
     return {"config": name, "batch": batch, "residues": length, "threads": threads,
             "median_step_s": statistics.median(times), "min_step_s": min(times), "steps_timed": len(times),
+            "median_step_cpu_s": statistics.median(cpu),
             "peak_rss_mb": peak, "rss_before_model_mb": rss0, "rss_after_model_mb": rss_model,
             "step_peak_over_model_mb": peak - rss_model, "params": n_all, "trainable_params": n_train,
             "loss_terms": terms}
@@ -105,8 +108,8 @@ def main() -> None:
             raise SystemExit(f"{name} failed:\n{p.stderr[-3000:]}")
         row = json.loads(p.stdout.strip().splitlines()[-1])
         rows.append(row)
-        print(f"{name:11s} batch {row['batch']} x {row['residues']} aa | step {row['median_step_s']:7.2f} s "
-              f"(median of {row['steps_timed']}) | peak RSS {row['peak_rss_mb']:7.0f} MB "
+        print(f"{name:11s} batch {row['batch']} x {row['residues']} aa | step {row['median_step_s']:7.2f} s wall, "
+              f"{row['median_step_cpu_s']:7.2f} s CPU (median of {row['steps_timed']}) | peak RSS {row['peak_rss_mb']:7.0f} MB "
               f"(+{row['step_peak_over_model_mb']:6.0f} MB over the built model) | "
               f"params {row['params'] / 1e6:6.2f} M ({row['trainable_params'] / 1e6:.2f} M trainable)", flush=True)
     if args.json:

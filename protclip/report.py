@@ -2,7 +2,8 @@
 
 ``python -m protbench.protclip.report RUN_DIR... --out results/pretraining`` copies each
 run's ``summary.json``, ``log.jsonl`` and ``pretrain_config.json`` (never weights) to
-``OUT/<run name>/`` and writes ``OUT/comparison.json`` and ``OUT/comparison.md``.
+``OUT/<run name>/`` and writes ``OUT/comparison.json`` and ``OUT/comparison.md``;
+``--paired DATA`` adds a per-protein init-vs-final Wilcoxon test on the retrieval set.
 """
 from __future__ import annotations
 
@@ -55,13 +56,68 @@ def markdown(rows: list[dict[str, Any]]) -> str:
             out.append(f"| {r['run']} | {d} | {x['recall@1']:.3f} → {y['recall@1']:.3f} | "
                        f"{x['recall@5']:.3f} → {y['recall@5']:.3f} | {x['recall@10']:.3f} → {y['recall@10']:.3f} | "
                        f"{x['mrr']:.4f} → {y['mrr']:.4f} | {x['n']} |")
+    paired = [r for r in rows if r.get("paired_retrieval")]
+    if paired:
+        out += ["", "| run | direction | MRR init | MRR final | proteins better / worse | Wilcoxon p (final > init) |",
+                "|---|---|---|---|---|---|"]
+        for r in paired:
+            for d in ("protein_to_text", "text_to_protein"):
+                x = r["paired_retrieval"][d]
+                out.append(f"| {r['run']} | {d} | {x['mrr_init']:.4f} | {x['mrr_final']:.4f} | "
+                           f"{x['improved']} / {x['worse']} | {x['wilcoxon_p']:.2g} |")
     return "\n".join(out) + "\n"
+
+
+def paired_retrieval(run: Path, data: Path, max_n: int = 500) -> dict[str, Any]:
+    """Per-protein reciprocal ranks of the init model vs the run's final checkpoint; Wilcoxon signed-rank test.
+
+    The init model is rebuilt from the run's config (deterministic from its seed); the
+    final one is loaded from ``summary["checkpoint"]``. Uses the run's text cache file
+    when it has one (texts are frozen-encoder features, identical for both models).
+    """
+    import numpy as np
+    import torch
+    from scipy.stats import wilcoxon
+
+    from .checkpoint import load_model
+    from .config import ProtCLIPConfig
+    from .data import read_protanno
+    from .model import ProtCLIP
+    from .train import load_text_cache
+
+    s = json.loads((run / "summary.json").read_text())
+    pcfg = json.loads((run / "pretrain_config.json").read_text())
+    recs = read_protanno(data)[:max_n]
+    seqs, texts = [r.seq for r in recs], [r.text for r in recs]
+    out: dict[str, Any] = {"n": len(recs)}
+    rr = {}
+    for name in ("init", "final"):
+        model = ProtCLIP(ProtCLIPConfig.from_dict(s["model"])) if name == "init" else load_model(s["checkpoint"])
+        model.eval()
+        if pcfg.get("text_cache_file"):
+            model.text_cache = load_text_cache(pcfg["text_cache_file"], model)
+        L = model.cfg.max_protein_length
+        with torch.no_grad():
+            p = torch.cat([model.embed_proteins([x[:L] for x in seqs[i:i + 32]]) for i in range(0, len(seqs), 32)])
+            t = torch.cat([model.embed_texts(texts[i:i + 32]) for i in range(0, len(texts), 32)])
+        sc = (p @ t.T).numpy()
+        for d, m in (("protein_to_text", sc), ("text_to_protein", sc.T)):
+            diag = np.diag(m)
+            rank = (m > diag[:, None]).sum(1) + (m == diag[:, None]).sum(1)
+            rr[(name, d)] = 1.0 / rank
+    for d in ("protein_to_text", "text_to_protein"):
+        a, b = rr[("init", d)], rr[("final", d)]
+        out[d] = {"mrr_init": float(a.mean()), "mrr_final": float(b.mean()),
+                  "wilcoxon_p": float(wilcoxon(b, a, alternative="greater").pvalue),
+                  "improved": int((b > a).sum()), "worse": int((b < a).sum())}
+    return out
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("runs", nargs="+", type=Path)
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--paired", type=Path, help="ProtAnno retrieval set: paired init-vs-final test per run")
     args = ap.parse_args(argv)
     rows = []
     for run in args.runs:
@@ -70,7 +126,11 @@ def main(argv=None) -> int:
         for name in ("summary.json", "log.jsonl", "pretrain_config.json"):
             if (run / name).is_file():
                 shutil.copyfile(run / name, dest / name)
-        rows.append(run_row(run))
+        row = run_row(run)
+        if args.paired:
+            row["paired_retrieval"] = paired_retrieval(run, args.paired)
+            (dest / "paired_retrieval.json").write_text(json.dumps(row["paired_retrieval"], indent=2))
+        rows.append(row)
     (args.out / "comparison.json").write_text(json.dumps(rows, indent=2))
     md = markdown(rows)
     (args.out / "comparison.md").write_text(md)
