@@ -198,3 +198,23 @@ def test_sampler_statistics_match_the_rule(tmp_path):
     assert [r.extra["id"] for r in sample(recs, rule, seed=1)] != [r.extra["id"] for r in kept]
     shares = distribution(kept)["confidence_share"]
     assert shares[3] == shares[4] == 0.0 and shares[0] > shares[1] > shares[2] > 0
+
+
+def test_protanno_cli_sample_and_build_go(tmp_path, capsys):
+    from protbench.cli import main
+
+    _uniprot_table(tmp_path / "u.tsv", 50)
+    rc = main(["protanno", "sample", "--uniprot", str(tmp_path / "u.tsv"), "--out", str(tmp_path / "p.jsonl"),
+               "--report", str(tmp_path / "r.json"), "--seed", "3"])
+    assert rc == 0
+    rep = json.loads((tmp_path / "r.json").read_text())
+    kept = read_protanno(tmp_path / "p.jsonl")
+    assert rep["after"]["total"] == len(kept) > 0 and rep["before"]["total"] == 1000
+    assert all(r.extra["confidence"] <= 3 and r.extra["coverage"] >= 0.75 for r in kept)
+    capsys.readouterr()
+    obo = tmp_path / "go.obo"
+    obo.write_text(OBO)
+    (tmp_path / "t.tsv").write_text("uniprot_id\tsequence\tgo_mf\tgo_bp\tgo_cc\nP1\tMKV\tGO:0000002\t\tGO:0000004\n")
+    assert main(["protanno", "build-go", "--table", str(tmp_path / "t.tsv"), "--obo", str(obo),
+                 "--out", str(tmp_path / "g.jsonl")]) == 0
+    assert read_protanno(tmp_path / "g.jsonl")[0].text == "PROTEIN NAME: ATP binding. SUBCELLULAR LOCATION: cytoplasm."
