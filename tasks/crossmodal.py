@@ -307,8 +307,9 @@ def write_primekg_smoke(folder: Path) -> dict[str, Path]:
                          ("cellular_component", "complex"), ("drug", "inhibitor"), ("disease", "syndrome")):
         tails_by_type[ntype] = {}
         for f in range(6):
+            n = 8 if ntype == "disease" else 4      # diseases are heads (disease2prot): more of them
             tails_by_type[ntype][f] = [add(ntype, f"{FAMILY_WORDS[f]} {label} {j}", "GO" if "_" in ntype else
-                                           ("DrugBank" if ntype == "drug" else "MONDO")) for j in range(4)]
+                                           ("DrugBank" if ntype == "drug" else "MONDO")) for j in range(n)]
     rows = []
     rel = {"biological_process": "bioprocess_protein", "molecular_function": "molfunc_protein",
            "cellular_component": "cellcomp_protein", "drug": "drug_protein", "disease": "disease_protein"}
