@@ -90,7 +90,14 @@ def build_text_encoder(cfg: ProtCLIPConfig) -> tuple[torch.nn.Module, Any]:
     path = resolve_text_model(cfg.text_model)
     kwargs = {"add_pooling_layer": False} if AutoConfig.from_pretrained(path, local_files_only=True
                                                                          ).model_type == "bert" else {}
-    model = AutoModel.from_pretrained(path, local_files_only=True, **kwargs)
+    from transformers.utils import logging as hf_logging
+
+    level = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()          # the dropped pooler is expected; keep the load report quiet
+    try:
+        model = AutoModel.from_pretrained(path, local_files_only=True, **kwargs)
+    finally:
+        hf_logging.set_verbosity(level)
     return model, _tokenizer(cfg.text_tokenizer or path)
 
 
