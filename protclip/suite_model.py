@@ -12,8 +12,9 @@ Options (``--model-opt KEY=VALUE``):
   L2-normalised ``projection_dim``-d shared space; residues are projected but
   not normalised). ``embed_texts`` always returns the shared space, so only
   ``space="shared"`` declares ``SHARED_SPACE`` — run zero-shot cross-modal tasks
-  with ``--model-opt space=shared``. ``space`` is recorded in ``meta.layer`` and
-  in the fingerprint, so the two never share cache entries.
+  with ``--model-opt space=shared``. ``space`` is recorded in ``meta.layer``, in
+  the fingerprint (separate cache entries) and, for ``shared``, in the name
+  (``protclip:ckpt@shared``), so results of the two spaces land in separate folders.
 * ``text_tokenizer`` — a local folder with the text encoder's vocabulary; the
   released weights need it for ``embed_texts`` (PubMedBERT's vocab).
 """
@@ -82,8 +83,11 @@ class ProtCLIPSuiteModel:
         if space == "shared":
             caps.add(Capability.SHARED_SPACE)
         fp = state_fingerprint(self.model, {"arch": "protclip", "space": space})
+        label = name if weights is None else f"{name}:{Path(weights).name}"
+        if space == "shared":      # result folders are keyed on the name: never mix the two spaces
+            label += "@shared"
         self.meta = ModelMeta(
-            name=name if weights is None else f"{name}:{Path(weights).name}",
+            name=label,
             fingerprint=f"protclip-{fp}", dim=enc_dim if space == "encoder" else cfg.projection_dim,
             max_length=1022, capabilities=frozenset(caps),
             layer="encoder-last" if space == "encoder" else "shared", pooling="mean",

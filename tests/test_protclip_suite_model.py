@@ -28,6 +28,7 @@ def test_registered_and_embeds_in_both_spaces(tmp_path):
     assert Capability.SHARED_SPACE in model_capabilities(shared)
     assert Capability.SHARED_SPACE not in model_capabilities(enc)
     assert enc.meta.fingerprint != shared.meta.fingerprint and shared.meta.layer == "shared"
+    assert (enc.meta.name, shared.meta.name) == ("protclip-tiny", "protclip-tiny@shared")
     te = enc.trainable_encoder()
     out = te(seqs)
     assert out.shape == (2, 64) and out.requires_grad
@@ -52,4 +53,4 @@ def test_loads_a_pretrained_checkpoint_folder(tmp_path):
     model = reg.models.get("protclip").create(weights=str(tmp_path / "ck"), space="shared")
     got = model.embed_proteins(["MKTAYIAK"])
     assert np.allclose(got, m.eval().embed_proteins(["MKTAYIAK"]).numpy(), atol=1e-6)
-    assert model.meta.name == "protclip:ck"
+    assert model.meta.name == "protclip:ck@shared"
