@@ -233,6 +233,8 @@ class Runner:
                    else missing_capabilities(spec, self.model, protocol))
         base = self._base(task)
         base["protocol"] = {"name": protocol, **dict(spec.parameters)}
+        if cfg.params:
+            base["protocol"]["params"] = dict(cfg.params)   # --param overrides, recorded with the result
         if protocol not in spec.protocols:
             reason = f"task {tid} has no protocol {protocol!r} (it supports {', '.join(spec.protocols)})"
             R.write_result(path, {**base, "status": "skipped", "reason": reason})
@@ -301,7 +303,7 @@ class Runner:
             if seed_file.is_file() and cfg.overwrite != "always":
                 saved = json.loads(seed_file.read_text())
                 if saved.get("dataset") == fingerprint and saved.get("model") == self.model.meta.fingerprint \
-                        and saved.get("protocol") == protocol:
+                        and saved.get("protocol") == protocol and saved.get("params", {}) == cfg.params:
                     seeds[str(seed)] = saved["result"]
                     continue
             res = task.evaluate(data, emb, seed, options)
@@ -314,7 +316,7 @@ class Runner:
                                           for k, v in arrs.items()}
             partial_dir.mkdir(parents=True, exist_ok=True)
             seed_file.write_text(json.dumps({"dataset": fingerprint, "model": self.model.meta.fingerprint,
-                                             "protocol": protocol, "result": entry}))
+                                             "protocol": protocol, "params": cfg.params, "result": entry}))
         timings["evaluate"] = time.perf_counter() - t
         summary = R.summarize(seeds)
         for split, metrics in summary.items():   # first seed's bootstrap CI of each metric, when present
