@@ -139,3 +139,14 @@ def test_popularity_baseline_hand_worked():
     assert out["valid"]["mrr"] == 1.0
     assert out["test"]["mrr"] == pytest.approx(0.5)
     assert out["test"]["hits@1"] == 0.0 and out["test"]["hits@3"] == 1.0
+
+
+def test_bridge_full_softmax_option_learns(tmp_path):
+    t = task("prot2cc-goa")
+    data = t.load(Files(t.write_smoke(tmp_path), tmp_path))
+    emb = view(PlantedCLIP(), tmp_path)
+    res = t.evaluate(data, emb, 0, EvalOptions(quick=True, params={"bridge.negatives": "all"}))
+    random_mrr = np.mean(1 / np.arange(1, data.stats["candidates"] + 1))
+    assert res.scores["test"]["mrr"] > 1.5 * random_mrr and res.info["bridge"]["negatives"] == "all"
+    with pytest.raises(ValueError, match="unknown bridge parameter"):
+        t.evaluate(data, emb, 0, EvalOptions(quick=True, params={"bridge.hiddne": "3"}))

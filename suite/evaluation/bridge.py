@@ -13,7 +13,10 @@ into the tail encoder's space:
 standard deviation.) It is trained with InfoNCE on the training triples: for a batch of ``(h_i, t_i)``
 the logits are ``cos(f(h_i), t_j) / τ`` over the batch's tails, with the
 diagonal as target and *false negatives masked* (a tail ``t_j`` that is also a
-true tail of ``h_i`` is removed from ``h_i``'s denominator). Retrieval ranks all
+true tail of ``h_i`` is removed from ``h_i``'s denominator). With
+``negatives="all"`` (``--param bridge.negatives=all``, not BioBridge's choice)
+the softmax runs over every candidate tail instead, which lets the bridge learn
+tail popularity that in-batch negatives penalise. Retrieval ranks all
 candidate tails of the target type by ``cos(f(h), t)``
 (:mod:`protbench.evaluation.retrieval`). The round with the best validation MRR
 is kept (early stopping; see :class:`BridgeConfig` for the step budget).
@@ -52,6 +55,7 @@ class BridgeConfig:
     patience: int = 3
     max_valid_queries: int = 2000
     threads: int = 1                 # torch CPU threads while training (a small MLP: 1 avoids thread contention)
+    negatives: str = "batch"         # "batch": in-batch tails (BioBridge); "all": softmax over every candidate tail
 
     @classmethod
     def quick(cls) -> "BridgeConfig":
@@ -134,6 +138,20 @@ def _infonce_step(model, opt, b: np.ndarray, heads_t, tails_t, true_codes: np.nd
     n = len(b)
     pred = F.normalize(model(heads_t[b[:, 0]], torch.full((n,), ht), torch.full((n,), rel), torch.full((n,), tt)),
                        dim=-1)
+    if cfg.negatives == "all":   # full softmax over the candidates; the head's other true tails are masked
+        logits = pred @ tails_t.T / cfg.temperature
+        codes = (b[:, 0][:, None] * n_tails + np.arange(n_tails)[None, :]).ravel()
+        pos = np.searchsorted(true_codes, codes).clip(max=len(true_codes) - 1)
+        other_true = (true_codes[pos] == codes).reshape(n, n_tails)
+        other_true[np.arange(n), b[:, 1]] = False
+        logits = logits.masked_fill(torch.as_tensor(other_true), float("-inf"))
+        loss = F.cross_entropy(logits, torch.as_tensor(b[:, 1]))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return float(loss.detach())
+    if cfg.negatives != "batch":
+        raise ValueError(f"bridge negatives must be 'batch' or 'all', not {cfg.negatives!r}")
     logits = pred @ tails_t[b[:, 1]].T / cfg.temperature
     codes = (b[:, 0][:, None] * n_tails + b[:, 1][None, :]).ravel()
     pos = np.searchsorted(true_codes, codes).clip(max=len(true_codes) - 1)
