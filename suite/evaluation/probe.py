@@ -11,8 +11,8 @@ kept). The configuration with the best validation score wins. Test data is
 never seen while fitting or selecting.
 
 Speed (see ``benchmarks/bench_probe.py``): the largest real task here, TAPE
-stability (53,571 × 480-d), needs well under the 2-minute budget per seed on
-2 CPU cores with the defaults.
+stability (53,571 × 480-d), takes about 12 s per seed (fit + scoring, one thread,
+machine load ~3) against the 2-minute budget.
 """
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ class ProbeConfig:
     max_epochs: int = 40
     patience: int = 5
     ridge_alphas: tuple[float, ...] = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
-    threads: int = 0          # torch threads while fitting; 0 = 1 for small problems, else torch's default
+    threads: int = 0          # torch threads while fitting; 0 = one thread (faster here, see probe_threads)
 
     @classmethod
     def quick(cls) -> "ProbeConfig":
@@ -158,11 +158,10 @@ class _Threads:
 
 
 def probe_threads(config: "ProbeConfig", n: int, d: int) -> int:
-    """Threads for a fit: small problems run single-threaded (thread hand-offs dominate there, and on a
-    busy machine two threads made a 200-item fit 70x slower than one)."""
-    if config.threads > 0:
-        return config.threads
-    return 1 if n * d < 4_000_000 else torch.get_num_threads()
+    """Threads for a fit: ``config.threads`` when set, else 1. Measured on the 2-core machine
+    (benchmarks/bench_probe.py, stability-sized, load ~3): 12 s with one thread, 69 s with two; on a busy
+    machine two threads made a 200-item fit 70x slower than one."""
+    return config.threads if config.threads > 0 else 1
 
 
 def fit_probe(task_type: str, x_train: np.ndarray, y_train: np.ndarray, x_valid: np.ndarray, y_valid: np.ndarray,
