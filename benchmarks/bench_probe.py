@@ -22,7 +22,7 @@ def main() -> None:
     ap.add_argument("--train", type=int, default=53571)
     ap.add_argument("--valid", type=int, default=2512)
     ap.add_argument("--test", type=int, default=12851)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--heads", default="linear,mlp")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -33,7 +33,7 @@ def main() -> None:
     y = x @ w + 0.5 * np.tanh(x[:, 0] * x[:, 1]) + rng.normal(scale=0.5, size=n)
     tr, va = slice(0, args.train), slice(args.train, args.train + args.valid)
     te = slice(args.train + args.valid, n)
-    cfg = ProbeConfig(heads=tuple(args.heads.split(",")))
+    cfg = ProbeConfig(heads=tuple(args.heads.split(",")), threads=args.threads)
     t0, c0 = time.perf_counter(), time.process_time()
     fit = fit_probe("regression", x[tr], y[tr], x[va], y[va], spearman, seed=0, config=cfg)
     t_fit = time.perf_counter() - t0
