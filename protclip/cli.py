@@ -16,18 +16,7 @@ import json
 import sys
 from pathlib import Path
 
-
-def _kv(items):
-    out = {}
-    for item in items or ():
-        if "=" not in item:
-            raise SystemExit(f"expected KEY=VALUE, got {item!r}")
-        k, v = item.split("=", 1)
-        try:
-            out[k] = json.loads(v)
-        except json.JSONDecodeError:
-            out[k] = v
-    return out
+from protbench.cli import _kv
 
 
 def cmd_pretrain(args: argparse.Namespace) -> int:
