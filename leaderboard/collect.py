@@ -143,15 +143,8 @@ def _base_order(task: str, order: dict[str, int]) -> int:
 
 
 def result_files(root: Path) -> Iterator[Path]:
-    """Result JSONs under ``root``; hidden files and folders (``.partial/`` seed checkpoints) are skipped."""
-    root = Path(root)
-    if root.is_file():
-        yield root
-        return
-    for p in sorted(root.rglob("*.json")):
-        if any(part.startswith(".") for part in p.relative_to(root).parts):
-            continue
-        yield p
+    """Result JSONs under ``root`` (see :func:`protbench.results.result_files`)."""
+    return R.result_files(root)
 
 
 def _stats_from_summary(summary: dict[str, Any], split: str) -> dict[str, Stat]:

@@ -211,14 +211,32 @@ def read_result(path: Path) -> dict[str, Any]:
     return data
 
 
-def iter_results(root: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
-    """Every ``*.json`` result under ``root`` (measured and reported), validated.
+def result_files(root: Path) -> Iterator[Path]:
+    """Result JSONs under ``root`` (or ``root`` itself when it is a file).
 
-    Hidden files and folders (``.partial/`` seed checkpoints, ``.splits/``) are not results and are skipped.
+    Hidden files and folders (``.partial/`` seed checkpoints, ``.splits/``) are skipped, and so are JSON
+    files of other tools kept beside results (e.g. pretraining summaries): a result file is a JSON object
+    with a ``schema_version`` key. Files that do not parse are still yielded, so their errors surface.
     """
-    for p in sorted(Path(root).rglob("*.json")):
+    root = Path(root)
+    if root.is_file():
+        yield root
+        return
+    for p in sorted(root.rglob("*.json")):
         if any(part.startswith(".") for part in p.relative_to(root).parts):
             continue
+        try:
+            data = json.loads(p.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            yield p
+            continue
+        if isinstance(data, dict) and "schema_version" in data:
+            yield p
+
+
+def iter_results(root: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """Every result under ``root`` (measured and reported; see :func:`result_files`), validated."""
+    for p in result_files(root):
         yield p, read_result(p)
 
 
