@@ -50,19 +50,23 @@ ESM2_SIZES: dict[str, tuple[int, int, int]] = {
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
-def esm2_config(size: str = "tiny"):
-    """A transformers ``EsmConfig`` with ESM-2's architecture at a named size."""
+def _esm_config(sizes: dict[str, tuple[int, int, int]], size: str, arch: str, position: str, emb_layer_norm: bool):
     from transformers import EsmConfig
 
     try:
-        layers, dim, heads = ESM2_SIZES[size.lower()]
+        layers, dim, heads = sizes[size.lower()]
     except KeyError:
-        raise ValueError(f"unknown ESM-2 size {size!r}; choose one of {sorted(ESM2_SIZES)}") from None
+        raise ValueError(f"unknown {arch} size {size!r}; choose one of {sorted(sizes)}") from None
     return EsmConfig(vocab_size=33, hidden_size=dim, num_hidden_layers=layers, num_attention_heads=heads,
-                     intermediate_size=4 * dim, hidden_act="gelu", position_embedding_type="rotary",
+                     intermediate_size=4 * dim, hidden_act="gelu", position_embedding_type=position,
                      max_position_embeddings=1026, layer_norm_eps=1e-5, pad_token_id=PAD, mask_token_id=MASK,
-                     token_dropout=True, emb_layer_norm_before=False, hidden_dropout_prob=0.0,
+                     token_dropout=True, emb_layer_norm_before=emb_layer_norm, hidden_dropout_prob=0.0,
                      attention_probs_dropout_prob=0.0)
+
+
+def esm2_config(size: str = "tiny"):
+    """A transformers ``EsmConfig`` with ESM-2's architecture at a named size (rotary positions)."""
+    return _esm_config(ESM2_SIZES, size, "ESM-2", "rotary", emb_layer_norm=False)
 
 
 ESM1B_SIZES: dict[str, tuple[int, int, int]] = {"tiny": (2, 64, 4), "650m": (33, 1280, 20)}
@@ -72,17 +76,7 @@ ARCH_NAMES = {"esm2": "ESM-2", "esm1b": "ESM-1b"}
 
 def esm1b_config(size: str = "tiny"):
     """A transformers ``EsmConfig`` with ESM-1b's architecture: learned absolute positions, embedding layer norm."""
-    from transformers import EsmConfig
-
-    try:
-        layers, dim, heads = ESM1B_SIZES[size.lower()]
-    except KeyError:
-        raise ValueError(f"unknown ESM-1b size {size!r}; choose one of {sorted(ESM1B_SIZES)}") from None
-    return EsmConfig(vocab_size=33, hidden_size=dim, num_hidden_layers=layers, num_attention_heads=heads,
-                     intermediate_size=4 * dim, hidden_act="gelu", position_embedding_type="absolute",
-                     max_position_embeddings=1026, layer_norm_eps=1e-5, pad_token_id=PAD, mask_token_id=MASK,
-                     token_dropout=True, emb_layer_norm_before=True, hidden_dropout_prob=0.0,
-                     attention_probs_dropout_prob=0.0)
+    return _esm_config(ESM1B_SIZES, size, "ESM-1b", "absolute", emb_layer_norm=True)
 
 
 def tokenize(seqs: Sequence[str]) -> torch.Tensor:
