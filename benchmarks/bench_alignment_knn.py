@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from protbench.evaluation.alignment_knn import KnnConfig, prefilter, search
+from protbench.protocols.algorithms.alignment_knn import prefilter, search
+from protbench.protocols.alignment_knn import KnnConfig
 from protbench.formats import peer_lmdb
 
 TASKS = {"beta-lactamase": "beta_lactamase", "fluorescence": "fluorescence", "stability": "stability"}
@@ -28,7 +29,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     mirror = Path(os.environ.get("PROTBENCH_MIRROR", "../shared/data")) / "peer"
-    cfg = KnnConfig.from_params({"candidates": args.candidates, "threads": args.threads})
+    cfg = KnnConfig(candidates=args.candidates, threads=args.threads)
     with tempfile.TemporaryDirectory() as tmp:
         for task, name in TASKS.items():
             raw = peer_lmdb.read_archive(mirror / f"{name}.tar.gz", Path(tmp), name)

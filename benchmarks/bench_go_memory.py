@@ -53,7 +53,7 @@ def stage(name: str, aspect: str, dim: int, queries: int) -> dict:
         out["distinct_terms"] = len(set().union(*sets))
         if name == "semsim":
             s = O.bma_matrix(human.onto, sets, ic)
-            from protbench.evaluation.semsim import semsim_scores
+            from protbench.protocols.algorithms.semsim import semsim_scores
 
             x = np.random.default_rng(0).normal(size=(500, dim)).astype(np.float32)
             out["rss_before_mb"] = rss_mb()
@@ -69,7 +69,7 @@ def stage(name: str, aspect: str, dim: int, queries: int) -> dict:
     else:
         human = human_go(aspect)
         n_cand = len(human.onto.aspect_terms(aspect))
-        from protbench.evaluation.retrieval import retrieval_scores
+        from protbench.protocols.algorithms.retrieval import retrieval_scores
 
         rng = np.random.default_rng(0)
         cand = rng.normal(size=(n_cand, 384)).astype(np.float32)

@@ -43,8 +43,9 @@ def main(argv=None) -> int:
 
     from protbench.cache import EmbeddingCache
     from protbench.embed import CachedEmbeddings
-    from protbench.evaluation import ppi_splits
-    from protbench.evaluation.ppi_gnn import PpiConfig, fit_pairs
+    from protbench.protocols.algorithms import ppi_splits
+    from protbench.protocols.algorithms.ppi_gnn import fit_pairs
+    from protbench.protocols.ppi_gnn import PpiGnnConfig as PpiConfig
     from protbench.fetch import Fetcher, Files
     from protbench.metrics import METRICS
     from protbench.registry import load_registries

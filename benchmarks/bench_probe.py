@@ -12,7 +12,8 @@ import time
 import numpy as np
 import torch
 
-from protbench.evaluation.probe import ProbeConfig, fit_probe
+from protbench.protocols.algorithms.probe import fit_probe
+from protbench.protocols.probe import ProbeConfig
 from protbench.metrics.regression import spearman
 
 

@@ -26,13 +26,13 @@ OUT="${OUT:-results}"
 DEVICE="${DEVICE:-cpu}"
 LARGE_TASKS="fluorescence stability"
 if [ "${FULL:-0}" = 1 ]; then
-  KNN_OPTS="" FEATURE_PARAMS="--param probe_heads=mlp" FEATURE_LIMIT="" CNN_LIMIT=""
-  CNN_OPTS="--param ft_epochs=100 --param ft_lr=0.0001 --param ft_lr_ratio=1 --param ft_batch_size=32 --param ft_patience=100"
+  KNN_OPTS="" FEATURE_PARAMS="--param probe.heads=mlp" FEATURE_LIMIT="" CNN_LIMIT=""
+  CNN_OPTS="--param finetune.epochs=100 --param finetune.lr=0.0001 --param finetune.lr_ratio=1 --param finetune.batch_size=32 --param finetune.patience=100"
 else
-  KNN_OPTS="${KNN_OPTS---model-opt candidates=8}"
-  FEATURE_PARAMS="${FEATURE_PARAMS---param probe_heads=mlp --param probe_max_epochs=20 --param probe_patience=3}"
+  KNN_OPTS="${KNN_OPTS---param alignment-knn.candidates=8}"
+  FEATURE_PARAMS="${FEATURE_PARAMS---param probe.heads=mlp --param probe.max_epochs=20 --param probe.patience=3}"
   FEATURE_LIMIT="${FEATURE_LIMIT-}"
-  CNN_OPTS="${CNN_OPTS---model-opt hidden=128 --param ft_epochs=3 --param ft_lr=0.001 --param ft_lr_ratio=1 --param ft_batch_size=32 --param ft_patience=3 --param ft_max_length=256}"
+  CNN_OPTS="${CNN_OPTS---model-opt hidden=128 --param finetune.epochs=3 --param finetune.lr=0.001 --param finetune.lr_ratio=1 --param finetune.batch_size=32 --param finetune.patience=3 --param finetune.max_length=256}"
   CNN_LIMIT="${CNN_LIMIT-500}"
 fi
 export HF_HUB_OFFLINE=1

@@ -64,17 +64,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_FAILED if bad or (args.strict and (ba.problems or bb.problems)) else EXIT_OK
 
 
-def cmd_quickstart(args: argparse.Namespace) -> int:
-    from .quickstart import QuickstartConfig, run_quickstart
-
-    config = QuickstartConfig(out=args.out, pretrain_seconds=args.pretrain_seconds,
-                              pretrain_steps=args.pretrain_steps, models=args.models,
-                              tasks=args.tasks, seeds=args.seeds, skip_pretrain=args.skip_pretrain,
-                              all_tasks=args.all_tasks)
-    summary = run_quickstart(config)
-    return EXIT_OK if summary.ok else EXIT_FAILED
-
-
 def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("leaderboard", help="tables (Markdown, LaTeX, CSV, HTML) from result folders",
                        description="Per-task, per-family and overall tables plus the ProtCLIP paper layouts, "
@@ -111,19 +100,3 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--all", action="store_true", help="print every comparison, not only the violations")
     p.add_argument("--strict", action="store_true", help="exit 1 when a result file is invalid")
     p.set_defaults(func=cmd_compare)
-
-    p = sub.add_parser("quickstart", help="offline demo: pretrain a tiny ProtCLIP, evaluate models on smoke "
-                                          "data of every task, print the leaderboard, write the HTML report")
-    p.add_argument("--out", type=Path, default=Path("protbench-quickstart"), help="output folder")
-    p.add_argument("--pretrain-seconds", type=float, default=60.0, help="time budget of the tiny pretraining")
-    p.add_argument("--pretrain-steps", type=int,
-                   help="a fixed number of pretraining steps instead of the time budget (reproducible runs)")
-    p.add_argument("--models", nargs="+", help="models to evaluate (default: protclip-tiny and baselines)")
-    p.add_argument("--tasks", nargs="+", help="task ids (default: every registered benchmark; variants with "
-                                              "--all-tasks)")
-    p.add_argument("--seeds", nargs="+", type=int, default=[0], help="evaluation seeds (default: 0)")
-    p.add_argument("--skip-pretrain", action="store_true",
-                   help="no pretraining: baselines only (protclip-tiny, if named in --models, stays random init)")
-    p.add_argument("--all-tasks", action="store_true",
-                   help="also task variants (other PPI splits, other ground truth), not only the benchmarks")
-    p.set_defaults(func=cmd_quickstart)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from protbench import results as R
+from protbench.store import ResultStore
 
 PROTCLIP = "Zhou et al. 2025, ProtCLIP: Function-Informed Protein Multi-Modal Learning, AAAI 2025 (arXiv 2412.20014)"
 PROTST = "Xu et al. 2023, ProtST: Multi-Modality Learning of Protein Sequences and Biomedical Texts, ICML 2023 " \
@@ -80,4 +81,4 @@ def result_of(rep: Reported) -> dict[str, Any]:
 
 def write_reported(root: Path) -> list[Path]:
     """Write every reported cell under ``root/reported/<model>/<task>.json``."""
-    return [R.write_result(R.result_path(root, r.model, r.task, kind="reported"), result_of(r)) for r in REPORTED]
+    return [ResultStore(root, r.model, kind="reported").write_result(r.task, result_of(r)) for r in REPORTED]

@@ -1,7 +1,7 @@
 """Bootstrap statistics over test items from prediction sidecars.
 
 A runner that keeps predictions writes ``<model>/<task>.predictions.npz``
-(:func:`protbench.results.save_predictions`) with arrays ``<split>.y_true`` and
+(:meth:`protbench.store.ResultStore.write_predictions`) with arrays ``<split>.y_true`` and
 ``<split>.y_score`` per seed; axis 0 indexes test items (proteins, queries,
 pairs). From these:
 
@@ -31,7 +31,7 @@ from typing import Callable
 
 import numpy as np
 
-from protbench import results as R
+from protbench.store import load_arrays
 
 from .collect import Board, Cell, Stat
 
@@ -74,7 +74,7 @@ def load_seed_predictions(cell: Cell, split: str) -> dict[str, tuple[np.ndarray,
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for path in cell.predictions:
         try:
-            preds = R.load_predictions(path)
+            preds = load_arrays(path)
         except (OSError, ValueError, KeyError):
             continue
         for seed, arrays in preds.items():

@@ -63,10 +63,10 @@ def _bert(kind: str):
     return factory
 
 
-def _align_knn(candidates: int = 32, gap_open: int = 11, gap_extend: int = 1, threads: int = 2):
+def _align_knn():
     from .knn import AlignmentKNN
 
-    return AlignmentKNN(candidates=candidates, gap_open=gap_open, gap_extend=gap_extend, threads=threads)
+    return AlignmentKNN()
 
 
 def _cnn(hidden: int = 1024, layers: int = 2, kernel: int = 5, max_length: int = 1000, seed: int = 0,
@@ -86,9 +86,9 @@ MODELS = [
     ModelEntry("ctd", _feature("ctd"), "composition/transition/distribution, 7 attributes (147), weight-free",
                frozenset({P})),
     ModelEntry("align-knn", _align_knn, "alignment kNN: Smith-Waterman identity to train, label transfer "
-               "(protocol alignment-knn)", frozenset({P})),
+               "(protocol alignment-knn; --param alignment-knn.FIELD=...)", frozenset(), protocol="alignment-knn"),
     ModelEntry("cnn", _cnn, "PEER CNN (2 x Conv1d 1024, kernel 5, max pool) trained from scratch per task "
-               "(protocol finetune)", frozenset({P, F})),
+               "(protocol finetune)", frozenset({P, F}), protocol="finetune"),
     ModelEntry("esm1b", _esm1b, "ESM-1b 650M (fair-esm .pt or HF folder via --weights)", frozenset({P, R, F}),
                needs_weights=True),
     ModelEntry("protbert", _bert("protbert"), "ProtBert (BERT, Rostlab/prot_bert folder via --weights)",

@@ -4,9 +4,9 @@ Architecture (PEER ``ConvolutionalNetwork`` config, Xu et al. 2022): one-hot inp
 residues + other, :func:`protbench.models.features.one_hot`) → ``layers`` × [Conv1d(kernel 5, padding 2) → ReLU]
 with ``hidden`` channels (PEER: 2 × 1024) → max pooling over residue positions (padding excluded) → ``(B, hidden)``.
 The task head (PEER: 2-layer MLP) and the training loop belong to the ``finetune`` protocol
-(:mod:`protbench.evaluation.finetune`), configured with ``--param ft_<name>=value``. PEER's recipe — Adam,
+(:mod:`protbench.protocols.finetune`), configured with ``--param finetune.<field>=value``. PEER's recipe — Adam,
 lr 1e-4 (2e-4 for binary localization), batch 32 (256 for binloc), 100 epochs, the encoder at the head's
-learning rate (``ft_lr_ratio=1``: it is trained from scratch), selection on validation — is recorded in
+learning rate (``finetune.lr_ratio=1``: it is trained from scratch), selection on validation — is recorded in
 ``meta.parameters["recipe"]``; the settings actually in force are recorded in every seed's ``info.config``.
 ``--model-opt hidden=128`` narrows the encoder for small CPU machines (recorded in ``meta.parameters``).
 
@@ -84,7 +84,7 @@ class PeerCNN:
         self.max_length, self.seed, self.device = int(max_length), int(seed), device
         recipe = {"source": "PEER config/single_task/CNN", "optimizer": "Adam", "lr": 1e-4, "lr_binloc": 2e-4,
                   "batch_size": 32, "batch_size_binloc": 256, "epochs": 100, "head": "2-layer MLP",
-                  "as_protbench_params": "ft_epochs=100 ft_lr=1e-4 ft_lr_ratio=1 ft_batch_size=32"}
+                  "as_protbench_params": "finetune.epochs=100 finetune.lr=1e-4 finetune.lr_ratio=1 finetune.batch_size=32"}
         arch = {"hidden": self.hidden, "layers": self.layers, "kernel": self.kernel, "padding": self.kernel // 2,
                 "pooling": "max", "input": "one-hot (21)", "max_length": self.max_length}
         self.encoder = self._build(self.seed).eval()
@@ -96,7 +96,7 @@ class PeerCNN:
             revision=f"random init seed {self.seed}; trained per task",
             description=f"PEER CNN ({self.layers} × Conv1d {self.hidden}, kernel {self.kernel}, max pool), "
                         f"trained from scratch per task",
-            parameters={"protocol": "finetune", "recipe": recipe, **arch, "seed": self.seed},
+            parameters={"recipe": recipe, **arch, "seed": self.seed},
         )
 
     def _build(self, seed: int) -> ConvEncoder:

@@ -29,7 +29,6 @@ import torch
 
 from protbench.models.esm import PAD, residue_positions, state_fingerprint, tokenize
 from protbench.pooling import masked_mean
-from protbench.registry import ModelEntry
 from protbench.spec import Capability, ModelMeta
 
 SPACES = ("encoder", "shared")
@@ -121,22 +120,13 @@ class ProtCLIPSuiteModel:
         return _TrainableEncoder(module, module.config.hidden_size, self.device)
 
 
-def _factory(name: str):
-    def factory(weights: str | None = None, space: str = "encoder", device: str = "cpu", seed: int = 0,
-                text_tokenizer: str | None = None):
-        return ProtCLIPSuiteModel(name, weights=weights, space=space, device=device, seed=seed,
-                                  text_tokenizer=text_tokenizer)
-
-    return factory
+def protclip_tiny(weights: str | None = None, space: str = "encoder", device: str = "cpu", seed: int = 0,
+                  text_tokenizer: str | None = None) -> ProtCLIPSuiteModel:
+    return ProtCLIPSuiteModel("protclip-tiny", weights=weights, space=space, device=device, seed=seed,
+                              text_tokenizer=text_tokenizer)
 
 
-_CAPS = frozenset({Capability.PROTEIN, Capability.TEXT, Capability.SHARED_SPACE, Capability.RESIDUE,
-                   Capability.FINETUNE})
-MODELS = [
-    ModelEntry("protclip-tiny", _factory("protclip-tiny"),
-               "ProtCLIP tiny (ESM-2 2x64 + 2x32 BERT, 32-d shared space), random init or --weights CHECKPOINT",
-               _CAPS),
-    ModelEntry("protclip", _factory("protclip"),
-               "ProtCLIP (needs --weights: a `protbench pretrain` checkpoint or the released model.safetensors, "
-               "Zenodo 15245588); --model-opt space=shared for zero-shot", _CAPS, needs_weights=True),
-]
+def protclip(weights: str | None = None, space: str = "encoder", device: str = "cpu", seed: int = 0,
+             text_tokenizer: str | None = None) -> ProtCLIPSuiteModel:
+    return ProtCLIPSuiteModel("protclip", weights=weights, space=space, device=device, seed=seed,
+                              text_tokenizer=text_tokenizer)

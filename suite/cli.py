@@ -19,6 +19,7 @@ from typing import Any, Sequence
 COMMAND_MODULES = (
     "protbench.leaderboard.cli",
     "protbench.protclip.cli",
+    "protbench.protclip.quickstart",
 )
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -64,6 +65,13 @@ def registries(args: argparse.Namespace):
 
 
 # -- run ------------------------------------------------------------------------------------------
+def model_options(args: argparse.Namespace) -> dict[str, Any]:
+    options = _kv(args.model_opt)
+    if args.weights:
+        options["weights"] = str(args.weights)
+    return options
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from .embed import EmbedConfig
     from .runner import RunConfig, Runner, select_tasks
@@ -74,25 +82,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not ids:
         print("no tasks selected: give --tasks IDS, --families NAMES or --all", file=sys.stderr)
         return EXIT_USAGE
-    options = _kv(args.model_opt)
-    if args.weights:
-        options["weights"] = str(args.weights)
     config = RunConfig(
-        model=args.model, tasks=ids, model_options=options, seeds=args.seeds, output_dir=args.output_dir,
-        overwrite=args.overwrite, limit=args.limit, profile=args.profile, protocol=args.protocol,
-        fetcher=make_fetcher(args), quick=args.quick or args.profile == "smoke", device=args.device,
-        embed=EmbedConfig(token_budget=args.token_budget, policy=args.policy), params=_kv(args.param),
+        model=args.model, tasks=ids, model_options=model_options(args), seeds=args.seeds,
+        output_dir=args.output_dir, overwrite=args.overwrite, limit=args.limit, profile=args.profile,
+        protocol=args.protocol, preset=args.preset, fetcher=make_fetcher(args),
+        quick=args.quick or args.profile == "smoke", device=args.device,
+        embed=EmbedConfig(token_budget=args.token_budget, policy=args.policy), params=parse_params(args.param),
     )
     runner = Runner(config, reg)
     outcomes = []
+
+    def report(o) -> None:
+        score = f" test {reg.tasks.get(o.task).spec.main_metric}={o.main:.4f}" if o.main is not None else ""
+        print(f"[{args.model}] {o.task}: {o.status}{score}{(' - ' + o.message) if o.message else ''}",
+              file=sys.stderr, flush=True)
+
     try:
         for tid in ids:
             print(f"[{args.model}] {tid} ...", file=sys.stderr, flush=True)
-            o = runner.run_task(tid)
-            outcomes.append(o)
-            score = f" test {reg.tasks.get(tid).spec.main_metric}={o.main:.4f}" if o.main is not None else ""
-            print(f"[{args.model}] {tid}: {o.status}{score}{(' - ' + o.message) if o.message else ''}",
-                  file=sys.stderr, flush=True)
+            outcomes += runner.run([tid], on_outcome=report)
     except KeyboardInterrupt:
         print("\ninterrupted: finished tasks, finished seeds and cached embeddings are on disk; "
               "rerun the same command to resume", file=sys.stderr)
@@ -104,13 +112,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_FAILED if any(o.status == "failed" for o in outcomes) else EXIT_OK
 
 
-# -- embed (stage 3 alone; runs under torchrun) ----------------------------------------------------
+def parse_params(items: Sequence[str] | None) -> dict[str, dict[str, Any]]:
+    from .protocols.params import parse_items
+
+    return parse_items(items)
+
+
+# -- embed (stages fetch → load → embed alone; runs under torchrun) ---------------------------------
 def cmd_embed(args: argparse.Namespace) -> int:
     """Fill the embedding cache for tasks' sequences and/or FASTA files; shard over ranks under torchrun."""
+    from . import stages
     from .cache import EmbeddingCache
     from .embed import CachedEmbeddings, EmbedConfig
-    from .fetch import Files
-    from .runner import limit_splits, select_tasks, smoke_files
+    from .runner import select_tasks
     from .sequences import read_fasta
 
     world = int(os.environ.get("WORLD_SIZE", "1"))
@@ -119,13 +133,9 @@ def cmd_embed(args: argparse.Namespace) -> int:
 
         dist.init_process_group(backend=args.backend or ("nccl" if args.device.startswith("cuda") else "gloo"))
         if args.device.startswith("cuda"):
-            import torch
-
             args.device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
     reg = registries(args)
-    options = _kv(args.model_opt)
-    if args.weights:
-        options["weights"] = str(args.weights)
+    options = model_options(args)
     options.setdefault("device", args.device)
     model = reg.models.get(args.model).create(**options)
     fetcher = make_fetcher(args)
@@ -134,11 +144,8 @@ def cmd_embed(args: argparse.Namespace) -> int:
         seqs += [r.sequence for r in read_fasta(fasta)]
     for tid in select_tasks(reg, args.tasks or [], args.families or [], args.all):
         task = reg.tasks.get(tid)
-        paths = smoke_files(task, fetcher.cache_dir) if args.profile == "smoke" else fetcher.fetch_all(task.spec.sources)
-        data = task.load(Files(paths, fetcher.cache_dir))
-        if args.limit:
-            data = limit_splits(data, args.limit)
-        seqs += data.protein_sequences()
+        files, _ = stages.fetch(task, args.profile, fetcher)
+        seqs += stages.load(task, files, args.profile, args.limit).protein_sequences()
     emb = CachedEmbeddings(model, EmbeddingCache(Path(fetcher.cache_dir) / "embeddings"),
                            EmbedConfig(token_budget=args.token_budget, policy=args.policy))
     emb.warm(seqs)
@@ -169,7 +176,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(tabulate(rows, headers=["task", "family", "main metric", "protocol", "variant", "description"]))
     else:
         rows = [(e.name, ",".join(sorted(c.value for c in e.capabilities)), "yes" if e.needs_weights else "",
-                 textwrap.shorten(e.description, 70), reg.models.origins[e.name].replace("built-in module ", ""))
+                 textwrap.shorten(e.description, 70), reg.models.origins[e.name].replace("built-in ", ""))
                 for e in reg.models.values()]
         print(tabulate(rows, headers=["model", "capabilities", "weights", "description", "from"]))
     return EXIT_OK
@@ -187,6 +194,13 @@ def cmd_show(args: argparse.Namespace) -> int:
     for key in ("main_metric", "metrics", "protocol", "protocols", "label_space", "splits", "requires",
                 "parameters", "citation", "license"):
         print(f"  {key:12s} {d[key]}")
+    from . import protocols
+    from .protocols.params import describe_fields
+
+    print("  protocols (default first) and their settings (--param PROTOCOL.FIELD=VALUE):")
+    for name in spec.protocols:
+        p = protocols.get(name)
+        print(f"    {name}: {p.description}\n{textwrap.indent(describe_fields(p.config), '    ')}")
     print("  sources:")
     for s in spec.sources:
         print(f"    {s.filename}\n      url    {s.url}\n      md5    {s.md5 or '-'}  sha256 {s.sha256 or '-'}")
@@ -266,11 +280,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output-dir", type=Path, default=Path("results"), help="results folder (default: results/)")
     p.add_argument("--overwrite", choices=("never", "always", "only-missing"), default="only-missing",
                    help="existing results: keep all (never), redo all (always), or redo failed/missing")
-    p.add_argument("--limit", type=int, help="at most N records per split (smoke/debug runs; recorded)")
+    p.add_argument("--limit", type=positive_int, help="at most N records per split (smoke/debug runs; recorded)")
     p.add_argument("--profile", choices=("real", "smoke"), default="real",
                    help="real upstream data, or built-in synthetic smoke data in the same formats")
     p.add_argument("--protocol", help="evaluation protocol override (e.g. probe, finetune)")
-    p.add_argument("--param", action="append", metavar="KEY=VALUE", help="protocol parameter (repeatable)")
+    p.add_argument("--param", action="append", metavar="PROTOCOL.FIELD=VALUE",
+                   help="protocol setting, e.g. probe.heads=mlp (repeatable; `protbench show TASK` lists them)")
+    p.add_argument("--preset", help="a named set of protocol settings (quick)")
     p.add_argument("--quick", action="store_true", help="cheap protocol settings (implied by --profile smoke)")
     p.add_argument("--token-budget", type=int, default=16384, help="padded tokens per embedding batch")
     p.add_argument("--policy", choices=("truncate", "chunk"), default="truncate",
@@ -287,7 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--weights", type=Path)
     p.add_argument("--model-opt", action="append", metavar="KEY=VALUE")
     p.add_argument("--profile", choices=("real", "smoke"), default="real")
-    p.add_argument("--limit", type=int)
+    p.add_argument("--limit", type=positive_int)
     p.add_argument("--token-budget", type=int, default=16384)
     p.add_argument("--policy", choices=("truncate", "chunk"), default="truncate")
     p.add_argument("--device", default="cpu")
@@ -331,8 +347,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from .fetch import FetchError
+    from .protocols.params import ParamError
     from .registry import RegistryError
 
     parser = build_parser()
@@ -345,9 +372,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
         return int(args.func(args) or 0)
-    except (RegistryError, FetchError, ValueError, FileNotFoundError) as exc:
+    except (RegistryError, FetchError, ValueError, FileNotFoundError, OSError) as exc:
         print(f"protbench {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE if isinstance(exc, RegistryError) else EXIT_FAILED
+        return EXIT_USAGE if isinstance(exc, (RegistryError, ParamError)) else EXIT_FAILED
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -2,22 +2,20 @@
 
 A **model** needs ``meta`` and ``embed_proteins``; texts, residues and a
 trainable encoder are optional capabilities declared in ``meta.capabilities``.
-A **task** needs ``spec``, ``load``, ``write_smoke`` and ``evaluate``; most tasks
-get these from a family base class in ``protbench.tasks``.
-
-Tasks never call a model directly: they receive an :class:`Embeddings` view
-that serves vectors from the content-addressed cache and runs the model only
+A **task** needs ``spec``, ``load`` and ``write_smoke`` (most tasks are the
+dataclasses of ``protbench.tasks.kinds``); evaluation belongs to the protocols
+(:mod:`protbench.protocols`), which read vectors through an :class:`Embeddings`
+view that serves them from the content-addressed cache and runs the model only
 for sequences not cached yet.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
-from .spec import Capability, ModelMeta, SeedResult, TaskData, TaskSpec
+from .spec import Capability, ModelMeta, TaskData, TaskSpec
 
 
 @runtime_checkable
@@ -71,10 +69,9 @@ class FinetunableModel(Protocol):
 
 @runtime_checkable
 class Embeddings(Protocol):
-    """The view a task evaluates through (implemented by ``protbench.embed.CachedEmbeddings``)."""
+    """The view protocols read vectors through (implemented by ``protbench.embed.CachedEmbeddings``)."""
 
     meta: ModelMeta
-    model: Any
 
     def proteins(self, seqs: Sequence[str]) -> np.ndarray: ...
 
@@ -83,25 +80,9 @@ class Embeddings(Protocol):
     def residues(self, seqs: Sequence[str]) -> list[np.ndarray]: ...
 
 
-@dataclass
-class EvalOptions:
-    """Run-wide evaluation settings passed to every task.
-
-    ``protocol`` overrides the task's default; ``quick`` asks for a cheap
-    configuration (smoke runs, tests); ``params`` carries protocol-specific
-    overrides from the command line (``--param key=value``).
-    """
-
-    protocol: str | None = None
-    device: str = "cpu"
-    quick: bool = False
-    params: dict[str, Any] = field(default_factory=dict)
-    workdir: Path | None = None   # a folder the task may write artefacts into (splits, logs)
-
-
 @runtime_checkable
 class Task(Protocol):
-    """A benchmark: metadata, a loader of its upstream files, smoke data, and an evaluation."""
+    """A benchmark: metadata, a loader of its upstream files, and smoke data in the same formats."""
 
     spec: TaskSpec
 
@@ -111,10 +92,6 @@ class Task(Protocol):
 
     def write_smoke(self, folder: Path) -> dict[str, Path]:
         """Write small deterministic files in the upstream format; same keys as ``load`` expects."""
-        ...
-
-    def evaluate(self, data: TaskData, emb: Embeddings, seed: int, options: EvalOptions) -> SeedResult:
-        """Train/select on train+valid only, score test once; return per-split scores."""
         ...
 
 
@@ -129,12 +106,3 @@ def model_capabilities(model: Any) -> frozenset[Capability]:
         Capability.SHARED_SPACE: lambda m: isinstance(m, TextModel),
     }
     return frozenset(c for c in declared if checks[c](model))
-
-
-def missing_capabilities(spec: TaskSpec, model: Any, protocol: str | None = None) -> list[str]:
-    """Capabilities ``spec`` requires that ``model`` lacks (sorted names; empty = runnable)."""
-    need = set(spec.requires)
-    if protocol == "finetune":
-        need.add(Capability.FINETUNE)
-    have = model_capabilities(model)
-    return sorted(c.value for c in need - have)

@@ -1,7 +1,9 @@
 """Registries of tasks and models: built-ins, then entry points, then ``--include`` paths.
 
-Tasks are objects (cheap to build, metadata only); models are *factories*
-(``factory(**options) -> model``) so that listing models never loads weights.
+Built-ins are lazy ``"module:attr"`` names imported on first use: ``protbench list models`` imports
+no task module, ``protbench list tasks`` no model, and neither imports torch. Tasks are objects
+(metadata, a reader, a smoke writer); models are *factories* (``factory(**options) -> model``, or
+a ``"module:attr"`` name of one) so that listing models never loads code or weights.
 
 Plugins:
 
@@ -29,16 +31,16 @@ from typing import Any, Callable, Generic, Iterable, TypeVar
 
 from .spec import Capability
 
-BUILTIN_TASK_MODULES = (
-    "protbench.tasks.function",
-    "protbench.tasks.mutation",
-    "protbench.tasks.crossmodal",
-    "protbench.tasks.similarity",
-    "protbench.tasks.ppi",
+BUILTIN_TASKS = (
+    "protbench.tasks.function:TASKS",
+    "protbench.tasks.mutation:TASKS",
+    "protbench.tasks.crossmodal:TASKS",
+    "protbench.tasks.similarity:TASKS",
+    "protbench.tasks.ppi:TASKS",
 )
-BUILTIN_MODEL_MODULES = (
-    "protbench.models",
-    "protbench.protclip.suite_model",
+BUILTIN_MODELS = (
+    "protbench.models:MODELS",
+    "protbench.protclip.entries:MODELS",
 )
 TASK_GROUP = "protbench.tasks"
 MODEL_GROUP = "protbench.models"
@@ -48,25 +50,34 @@ class RegistryError(LookupError):
     """Unknown or duplicate id; the message says what to do."""
 
 
+def load_name(name: str) -> Any:
+    """The object a lazy ``"package.module:attr"`` name points to (imported now)."""
+    module, _, attr = name.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
 @dataclass
 class ModelEntry:
-    """A registered model: its name, a factory ``factory(**options) -> model`` and a one-line summary."""
+    """A registered model: its name, a factory ``factory(**options) -> model`` (or its ``"module:attr"``
+    name), a one-line summary, and the protocol its results use by default (``None``: the task's)."""
 
     name: str
-    factory: Callable[..., Any]
+    factory: Callable[..., Any] | str
     description: str = ""
     capabilities: frozenset[Capability] = frozenset({Capability.PROTEIN})
     needs_weights: bool = False
+    protocol: str | None = None
 
     def create(self, **options: Any) -> Any:
         """Build the model, passing only the options the factory accepts."""
+        factory = load_name(self.factory) if isinstance(self.factory, str) else self.factory
         try:
-            params = inspect.signature(self.factory).parameters
+            params = inspect.signature(factory).parameters
         except (TypeError, ValueError):
-            return self.factory(**options)
+            return factory(**options)
         if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-            return self.factory(**options)
-        return self.factory(**{k: v for k, v in options.items() if k in params and v is not None})
+            return factory(**options)
+        return factory(**{k: v for k, v in options.items() if k in params and v is not None})
 
 
 T = TypeVar("T")
@@ -191,14 +202,6 @@ def _import_path(path: Path) -> list[ModuleType]:
     return modules
 
 
-@dataclass
-class Registries:
-    """The task and model registries of one run."""
-
-    tasks: Registry[Any]
-    models: Registry[ModelEntry]
-
-
 def _decorated(module: ModuleType) -> tuple[list[Any], list[ModelEntry]]:
     """Items registered by decorators while ``module`` was first imported (remembered on the module)."""
     items = module.__dict__.get("_protbench_decorated")
@@ -210,63 +213,86 @@ def _decorated(module: ModuleType) -> tuple[list[Any], list[ModelEntry]]:
     return items
 
 
-def _import_module(name: str) -> ModuleType | None:
-    """Import a module; None when the module itself does not exist (a family not built yet)."""
-    _PENDING_TASKS.clear()
-    _PENDING_MODELS.clear()
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name == name:
-            return None
-        raise
+class Registries:
+    """The task and model registries of one run, each built on first access (built-ins, entry points,
+    then ``include`` paths)."""
+
+    def __init__(self, include: Iterable[str | Path] = (), entry_points: bool = True):
+        self._include = [Path(p) for p in include]
+        self._entry_points = entry_points
+        self._tasks: Registry[Any] | None = None
+        self._models: Registry[ModelEntry] | None = None
+        self._plugins: list[ModuleType] | None = None
+
+    def _plugin_modules(self) -> list[ModuleType]:
+        if self._plugins is None:
+            self._plugins = [m for path in self._include for m in _import_path(path)]
+        return self._plugins
+
+    @property
+    def tasks(self) -> Registry[Any]:
+        if self._tasks is None:
+            reg: Registry[Any] = Registry("task")
+            for name in BUILTIN_TASKS:
+                for t in _tasks_from(load_name(name)):
+                    reg.add(t.spec.id, t, f"built-in {name}")
+            if self._entry_points:
+                for group, is_task in ((TASK_GROUP, True), (MODEL_GROUP, False)):
+                    for origin, tasks, _ in _entry_point_items(group, is_task):
+                        for t in tasks:
+                            reg.add(t.spec.id, t, origin)
+            for module in self._plugin_modules():
+                dec_tasks, _ = _decorated(module)
+                for t in _tasks_from(module) + dec_tasks:
+                    reg.add(t.spec.id, t, f"--include {module.__file__}")
+            self._tasks = reg
+        return self._tasks
+
+    @property
+    def models(self) -> Registry[ModelEntry]:
+        if self._models is None:
+            reg: Registry[ModelEntry] = Registry("model")
+            for name in BUILTIN_MODELS:
+                for e in load_name(name):
+                    reg.add(e.name, e, f"built-in {name}")
+            if self._entry_points:
+                for group, is_task in ((TASK_GROUP, True), (MODEL_GROUP, False)):
+                    for origin, _, models in _entry_point_items(group, is_task):
+                        for e in models:
+                            reg.add(e.name, e, origin)
+            for module in self._plugin_modules():
+                _, dec_models = _decorated(module)
+                for e in _models_from(module) + dec_models:
+                    reg.add(e.name, e, f"--include {module.__file__}")
+            self._models = reg
+        return self._models
+
+
+def _entry_point_items(group: str, is_task: bool) -> list[tuple[str, list[Any], list[ModelEntry]]]:
+    """``(origin, tasks, models)`` of every installed entry point of ``group``."""
+    out = []
+    for ep in metadata.entry_points(group=group):
+        origin = f"entry point {ep.name!r} = {ep.value} (distribution {getattr(ep.dist, 'name', '?')})"
+        _PENDING_TASKS.clear()
+        _PENDING_MODELS.clear()
+        try:
+            obj = ep.load()
+        except Exception as exc:
+            raise RegistryError(f"{origin}: loading failed: {type(exc).__name__}: {exc}") from exc
+        dec_tasks, dec_models = _decorated(sys.modules[ep.module])
+        if isinstance(obj, ModuleType):
+            out.append((origin, _tasks_from(obj) + dec_tasks, _models_from(obj) + dec_models))
+        elif is_task:
+            out.append((origin, _tasks_from(obj) + dec_tasks, dec_models))
+        else:
+            out.append((origin, dec_tasks, _models_from(obj, ep.name) + dec_models))
+    return out
 
 
 def load_registries(include: Iterable[str | Path] = (), entry_points: bool = True) -> Registries:
-    """Build the registries: built-ins, then entry points, then ``include`` paths."""
-    tasks: Registry[Any] = Registry("task")
-    models: Registry[ModelEntry] = Registry("model")
-
-    def add_tasks(items: Iterable[Any], origin: str) -> None:
-        for t in items:
-            tasks.add(t.spec.id, t, origin)
-
-    def add_models(items: Iterable[ModelEntry], origin: str) -> None:
-        for e in items:
-            models.add(e.name, e, origin)
-
-    def add_module(module: ModuleType, origin: str, extra_tasks=(), extra_models=()) -> None:
-        dec_tasks, dec_models = _decorated(module)
-        add_tasks(list(extra_tasks) + _tasks_from(module) + dec_tasks, origin)
-        add_models(list(extra_models) + _models_from(module) + dec_models, origin)
-
-    for modname in BUILTIN_TASK_MODULES + BUILTIN_MODEL_MODULES:
-        mod = _import_module(modname)
-        if mod is not None:
-            add_module(mod, f"built-in module {modname}")
-
-    if entry_points:
-        for group, is_task in ((TASK_GROUP, True), (MODEL_GROUP, False)):
-            for ep in metadata.entry_points(group=group):
-                origin = f"entry point {ep.name!r} = {ep.value} (distribution {getattr(ep.dist, 'name', '?')})"
-                _PENDING_TASKS.clear()
-                _PENDING_MODELS.clear()
-                try:
-                    obj = ep.load()
-                except Exception as exc:
-                    raise RegistryError(f"{origin}: loading failed: {type(exc).__name__}: {exc}") from exc
-                module = sys.modules[ep.module]
-                dec_tasks, dec_models = _decorated(module)
-                if isinstance(obj, ModuleType):
-                    add_module(obj, origin)
-                elif is_task:
-                    add_tasks(_tasks_from(obj) + dec_tasks, origin)
-                    add_models(dec_models, origin)
-                else:
-                    add_models(_models_from(obj, ep.name) + dec_models, origin)
-                    add_tasks(dec_tasks, origin)
-
-    for path in include:
-        for module in _import_path(Path(path)):
-            add_module(module, f"--include {module.__file__}")
-    return Registries(tasks, models)
+    """The registries; ``include`` paths are plugin files or folders. Without plugins both registries are
+    built lazily; with ``include`` they are built now, so a broken or clashing plugin fails at once."""
+    reg = Registries(include, entry_points)
+    if reg._include:
+        reg.tasks, reg.models   # noqa: B018 - build now
+    return reg

@@ -16,7 +16,6 @@ import os
 import platform
 import socket
 import subprocess
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
@@ -151,13 +150,7 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def result_path(root: Path, model: str, task: str, kind: str = "measured") -> Path:
-    safe_model = model.replace("/", "_")
-    base = Path(root) / "reported" if kind == "reported" else Path(root)
-    return base / safe_model / f"{task}.json"
-
-
-def _json_default(o: Any) -> Any:
+def json_default(o: Any) -> Any:
     if isinstance(o, (np.integer,)):
         return int(o)
     if isinstance(o, (np.floating,)):
@@ -173,29 +166,15 @@ def _json_default(o: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
 
-def _clean(o: Any) -> Any:
+def clean(o: Any) -> Any:
     """NaN/inf become null so files are strict JSON."""
     if isinstance(o, float):
         return o if math.isfinite(o) else None
     if isinstance(o, dict):
-        return {str(k): _clean(v) for k, v in o.items()}
+        return {str(k): clean(v) for k, v in o.items()}
     if isinstance(o, (list, tuple)):
-        return [_clean(v) for v in o]
+        return [clean(v) for v in o]
     return o
-
-
-def write_result(path: Path, result: dict[str, Any]) -> Path:
-    """Validate and write atomically (temp file + rename)."""
-    result = _clean(json.loads(json.dumps(result, default=_json_default)))
-    validate(result, str(path))
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(result, fh, indent=1, sort_keys=True)
-        fh.write("\n")
-    os.replace(tmp, path)
-    return path
 
 
 def read_result(path: Path) -> dict[str, Any]:
@@ -232,29 +211,3 @@ def result_files(root: Path) -> Iterator[Path]:
             continue
         if isinstance(data, dict) and "schema_version" in data:
             yield p
-
-
-def iter_results(root: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
-    """Every result under ``root`` (measured and reported; see :func:`result_files`), validated."""
-    for p in result_files(root):
-        yield p, read_result(p)
-
-
-def save_predictions(path: Path, predictions: dict[str, dict[str, Any]]) -> Path:
-    """Write ``{seed: {name: array}}`` as one npz (keys ``<seed>/<name>``), atomically."""
-    flat = {f"{seed}/{name}": np.asarray(arr) for seed, arrays in predictions.items() for name, arr in arrays.items()}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".npz")
-    with os.fdopen(fd, "wb") as fh:
-        np.savez_compressed(fh, **flat)
-    os.replace(tmp, path)
-    return path
-
-
-def load_predictions(path: Path) -> dict[str, dict[str, np.ndarray]]:
-    out: dict[str, dict[str, np.ndarray]] = {}
-    with np.load(path) as z:
-        for key in z.files:
-            seed, name = key.split("/", 1)
-            out.setdefault(seed, {})[name] = z[key]
-    return out

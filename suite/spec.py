@@ -11,7 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 
 class Family(str, Enum):
@@ -82,7 +82,7 @@ class TaskSpec:
     splits: Mapping[str, int | None] = field(default_factory=dict)
     citation: str = ""
     license: str = ""
-    requires: frozenset[Capability] = frozenset({Capability.PROTEIN})
+    requires: frozenset[Capability] = frozenset()   # beyond what the protocol needs (rarely any)
     protocols: tuple[str, ...] = ()    # every protocol the task supports (default first)
     label_space: str = ""              # e.g. "2 classes", "regression", "538 multi-label"
     variant: str = "full"
@@ -219,7 +219,3 @@ class SeedResult:
     ci: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)
     predictions: dict[str, dict[str, Any]] | None = None
     info: dict[str, Any] = field(default_factory=dict)
-
-
-def as_sequence(x: Sequence[str] | str) -> list[str]:
-    return [x] if isinstance(x, str) else list(x)

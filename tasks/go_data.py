@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+import numpy as np
 from protbench import ontology as O
 from protbench.formats import go_annotations as G
+from protbench.smoke import class_sequence, rng_for
 from protbench.spec import DataSource
 
 GO_OBO = DataSource(
@@ -83,3 +85,50 @@ def load_human_go(files: Mapping[str, Path], evidence: frozenset[str] = O.NON_EL
         stats[f"{aspect}: annotations to terms not in this OBO (dropped)"] = unknown
         stats[f"{aspect}: annotations to a term of another aspect (dropped)"] = wrong_ns
     return HumanGO(onto, human.sequences, out, stats)
+
+
+# -- smoke copies of the human GO files: proteins of 6 planted families; GO similarity is high within one
+
+def smoke_proteins(aspect: str, n: int) -> tuple[list[str], list[str], np.ndarray]:
+    rng = rng_for("smoke", "simsem", aspect)
+    families = rng.integers(0, 6, size=n)
+    accs = [f"S{aspect.upper()}{i:05d}" for i in range(n)]
+    seqs = [class_sequence(rng, int(f), 50, 120, strength=0.5) for f in families]
+    return accs, seqs, families
+
+
+def smoke_go_files(folder: Path, aspect: str, n: int = 60) -> tuple[dict[str, Path], list[str], np.ndarray]:
+    """Smoke copies of the four human GO files: a small OBO of the aspect where each protein family owns a
+    subtree, gene annotations into its family's subtree (some IEA/ND rows that must be filtered out)."""
+    accs, seqs, fam = smoke_proteins(aspect, n)
+    rng = rng_for("smoke", "simsem-go", aspect)
+    ns = O.ASPECTS[aspect]
+    root = O.ROOTS[aspect]
+    terms = [(root, ns.replace("_", " "), ns, "Root of the aspect.", [], [])]
+    leaves: dict[int, list[str]] = {}
+    k = 100
+    for f in range(6):
+        mid = f"GO:{9000000 + k:07d}"
+        k += 1
+        terms.append((mid, f"family {f} {aspect} activity", ns, f"Planted smoke family {f}.", [root], []))
+        leaves[f] = []
+        for j in range(4):
+            leaf = f"GO:{9000000 + k:07d}"
+            k += 1
+            part_of = [leaves[f][0]] if j == 3 else []
+            terms.append((leaf, f"family {f} detail {j}", ns, f"Detail {j} of smoke family {f}.", [mid], part_of))
+            leaves[f].append(leaf)
+    out = {"go-basic.obo.gz": O.write_obo(folder / "go-basic.obo.gz", terms, release="smoke")}
+    rows, mapping, entries = [], {}, []
+    for i, (acc, seq, f) in enumerate(zip(accs, seqs, fam)):
+        gene = str(1000 + i)
+        mapping[gene] = [acc, f"A0A{i:06d}"]   # a TrEMBL accession that is not in the Swiss-Prot table
+        chosen = rng.choice(4, size=int(rng.integers(1, 4)), replace=False)
+        rows += [G.GeneAnnotation(gene, aspect, leaves[int(f)][int(j)], "IDA") for j in chosen]
+        rows.append(G.GeneAnnotation(gene, aspect, leaves[int((f + 1) % 6)][0], "IEA"))   # filtered out
+        entries.append(G.SwissProtEntry(acc, seq, {}))
+    rows.append(G.GeneAnnotation("1000", aspect, root, "ND"))
+    out["orgHs_gene_go.tsv.gz"] = G.write_gene_go(folder / "orgHs_gene_go.tsv.gz", rows)
+    out["orgHs_gene_uniprot_ensp.tsv.gz"] = G.write_gene_uniprot(folder / "orgHs_gene_uniprot_ensp.tsv.gz", mapping)
+    out[SWISSPROT_HUMAN.filename] = G.write_swissprot_go(folder / SWISSPROT_HUMAN.filename, entries)
+    return out, accs, fam

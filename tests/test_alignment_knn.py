@@ -1,15 +1,14 @@
 """Alignment kNN: identities from real Smith-Waterman alignments, label transfer, the protocol end to end."""
 from __future__ import annotations
 
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from protbench.evaluation import alignment_knn as K
-from protbench.interfaces import EvalOptions
-from protbench.spec import Record, TaskData
-from protbench.tasks.base import ProtocolContext
+from protbench.protocols.algorithms import alignment_knn as K
+from protbench.spec import Family, Record, TaskData, TaskSpec
+from protbench.stages import evaluate_seed
+from protbench.tasks.kinds import SupervisedTask
 
 
 def test_identity_matches_over_shorter_length():
@@ -76,22 +75,24 @@ def test_protocol_separates_two_families():
         splits[split] = recs
     data = TaskData(splits=splits)
     ys = {s: np.array([r.label for r in recs]) for s, recs in splits.items()}
-    emb = SimpleNamespace(meta=SimpleNamespace(parameters={"protocol": "alignment-knn", "candidates": 8}))
+    spec = TaskSpec(id="toy-knn", family=Family.FUNCTION, description="two families", main_metric="accuracy",
+                    metrics=("accuracy",), protocol="alignment-knn", protocols=("alignment-knn",))
+    task = SupervisedTask(spec, read=None, smoke=None, task_type="classification", n_outputs=2)
     acc = lambda y, p: float(np.mean(np.argmax(p, 1) == y))  # noqa: E731
-    ctx = ProtocolContext(task_type="classification", data=data, ys=ys, emb=emb, seed=0, n_outputs=2,
-                          select=acc, higher_is_better=True, options=EvalOptions(params={"threads": 1}))
-    preds, info = K.knn_protocol(ctx)
-    assert preds["test"].shape == (12, 2)
-    assert acc(ys["test"], preds["test"]) == 1.0
+    res = evaluate_seed(task, data, None, 0, params={"candidates": 8, "threads": 1})
+    preds, info = res.predictions, res.info
+    assert preds["test"]["y_score"].shape == (12, 2)
+    assert acc(ys["test"], preds["test"]["y_score"]) == 1.0 == res.scores["test"]["accuracy"]
     assert info["config"]["candidates"] == 8 and info["chosen"]["k"] in (1, 3, 5)
     assert info["mean_top1_identity"]["test"] > 0.6
 
 
-def test_align_knn_model_entry_configures_protocol():
-    from protbench.models.knn import AlignmentKNN
+def test_align_knn_is_a_model_free_row_with_its_protocol():
+    from protbench.protocols.alignment_knn import KnnConfig
+    from protbench.registry import load_registries
 
-    m = AlignmentKNN(candidates=4)
-    assert m.meta.parameters["protocol"] == "alignment-knn"
-    assert m.embed_proteins(["AC", "A"]).shape == (2, 1)
+    entry = load_registries(entry_points=False).models.get("align-knn")
+    assert entry.protocol == "alignment-knn" and not entry.capabilities
+    assert not hasattr(entry.create(), "embed_proteins")      # no stand-in embedding
     with pytest.raises(ValueError, match="weighting"):
-        AlignmentKNN(weightings=("cubic",))
+        KnnConfig(weightings=("cubic",))

@@ -1,20 +1,18 @@
 """Fine-tune protocol: end to end on a tiny ESM-2 (CPU) and learning check on a toy encoder."""
 from __future__ import annotations
 
-from types import SimpleNamespace
 
 import numpy as np
 import torch
 from torch import nn
 
-from protbench.evaluation.finetune import FinetuneConfig, finetune_protocol
-from protbench.interfaces import EvalOptions
+from protbench.protocols.finetune import FinetuneConfig
 from protbench.metrics import METRICS
 from protbench.sequences import STANDARD
 from protbench.smoke import planted_fitness, random_sequences, rng_for
 from protbench.spec import Capability, ModelMeta, Record, TaskData
-from protbench.tasks.base import ProtocolContext
-from protbench.tasks.mutation import beta_lactamase
+from protbench.stages import evaluate_seed
+from protbench.tasks.mutation.specs import beta_lactamase
 
 
 def _data(n=(48, 16, 16), seed=0):
@@ -50,20 +48,18 @@ class ToyModel:
         return self.encoders[-1]
 
 
-def _ctx(model, data, params=None, quick=False):
-    ys = {s: np.array([r.label for r in data.splits[s]]) for s in data.splits}
-    return ProtocolContext(task_type="regression", data=data, ys=ys, emb=SimpleNamespace(model=model, meta=model.meta),
-                           seed=0, n_outputs=None, select=METRICS["spearman"], higher_is_better=True,
-                           options=EvalOptions(protocol="finetune", quick=quick, params=params or {}))
+def _finetune(model, data, params=None, quick=False):
+    res = evaluate_seed(beta_lactamase, data, None, 0, "finetune", quick=quick, params=params, model=model)
+    return {s: res.predictions["test"]["y_score"] if s == "test" else None for s in ("valid", "test")}, res
 
 
 def test_toy_encoder_learns_and_is_trained():
     model = ToyModel()
     data = _data(n=(120, 30, 40))
-    preds, info = finetune_protocol(_ctx(model, data, {"ft_epochs": 15, "ft_lr": 3e-3, "ft_lr_ratio": 1.0,
-                                                         "ft_patience": 15}))
+    preds, res = _finetune(model, data, {"epochs": 15, "lr": 3e-3, "lr_ratio": 1.0, "patience": 15})
+    info = res.info
     y = np.array([r.label for r in data.splits["test"]])
-    assert preds["test"].shape == (40,) and preds["valid"].shape == (30,)
+    assert preds["test"].shape == (40,) and set(res.scores) == {"valid", "test"}
     assert METRICS["spearman"](y, preds["test"]) > 0.6
     fresh = ToyEncoder().module.weight
     assert not torch.allclose(model.encoders[-1].module.weight, fresh)      # encoder weights were fine-tuned
@@ -83,7 +79,7 @@ def test_encoder_lr_is_fraction_of_head_lr():
 
     torch.optim.Adam = Spy
     try:
-        finetune_protocol(_ctx(model, data, {"ft_epochs": 1}))
+        _finetune(model, data, {"epochs": 1})
     finally:
         torch.optim.Adam = orig
     head_lr, enc_lr = captured["lrs"]
@@ -95,9 +91,8 @@ def test_esm2_tiny_end_to_end_through_task():
 
     model = ESM2("tiny")
     data = _data(n=(24, 8, 8))
-    emb = SimpleNamespace(model=model, meta=model.meta)
-    res = beta_lactamase.evaluate(data, emb, seed=0, options=EvalOptions(protocol="finetune", quick=True,
-                                                                         params={"ci_resamples": 20}))
+    res = evaluate_seed(beta_lactamase, data, None, 0, "finetune", quick=True, params={"ci_resamples": 20},
+                        model=model)
     assert set(res.scores) == {"valid", "test"}
     assert np.isfinite(res.scores["test"]["mae"]) and np.isfinite(res.scores["test"]["rmse"])
     assert res.info["protocol"] == "finetune" and res.info["encoder_parameters"] > 10_000

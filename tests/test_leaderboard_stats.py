@@ -12,6 +12,7 @@ from protbench import results as R
 from protbench.leaderboard import render
 from protbench.leaderboard.collect import collect
 from protbench.leaderboard.report import build_report
+from protbench.store import ResultStore
 from protbench.leaderboard.stats import Distribution, paired_test, percentile_ci, resample_indices
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "results"
@@ -28,8 +29,8 @@ def write_cell(root: Path, model: str, y_true: np.ndarray, scores_by_seed: dict[
            "model": {"name": model}, "created": "2026-01-01T00:00:00+00:00", "seeds": seeds,
            "summary": R.summarize(seeds), "predictions_file": f"{task}.predictions.npz",
            "dataset": {"fingerprint": "fp"}}
-    R.write_result(R.result_path(root, model, task), res)
-    R.save_predictions(root / model / f"{task}.predictions.npz",
+    ResultStore(root, model).write_result(task, res)
+    ResultStore(root, model).write_predictions(task,
                        {s: {"test.y_true": y_true, "test.y_score": p} for s, p in scores_by_seed.items()})
 
 
@@ -139,8 +140,8 @@ def test_per_seed_test_sets_are_resampled_separately_and_still_paired(tmp_path):
                "task": {"id": "beta-lactamase", "family": "mutation", "main_metric": "spearman"},
                "model": {"name": model}, "created": "2026-01-01T00:00:00+00:00", "seeds": seeds,
                "summary": R.summarize(seeds), "predictions_file": "beta-lactamase.predictions.npz"}
-        R.write_result(R.result_path(tmp_path, model, "beta-lactamase"), res)
-        R.save_predictions(tmp_path / model / "beta-lactamase.predictions.npz",
+        ResultStore(tmp_path, model).write_result("beta-lactamase", res)
+        ResultStore(tmp_path, model).write_predictions("beta-lactamase",
                             {s: {"test.y_true": ys[s], "test.y_score": p} for s, p in scores.items()})
     rep = build_report(tmp_path, reference="ref", n_boot=200)
     good = rep.board.get("good", "beta-lactamase", "real").stat()

@@ -24,7 +24,9 @@ def test_padding_does_not_change_the_pooled_vector():
 
 def test_model_meta_and_embeddings_are_deterministic():
     a, b = PeerCNN(hidden=16, seed=3), PeerCNN(hidden=16, seed=3)
-    assert a.meta.parameters["protocol"] == "finetune"
+    from protbench.registry import load_registries
+
+    assert load_registries(entry_points=False).models.get("cnn").protocol == "finetune"
     assert a.meta.parameters["recipe"]["lr"] == 1e-4 and a.meta.parameters["layers"] == 2
     assert a.meta.fingerprint == b.meta.fingerprint != PeerCNN(hidden=16, seed=4).meta.fingerprint
     e = a.embed_proteins(["MKTAYIAKQR", "GG"])

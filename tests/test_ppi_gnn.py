@@ -4,7 +4,8 @@ import pytest
 import torch
 from torch import nn
 
-from protbench.evaluation.ppi_gnn import NodeLayer, PairNet, PpiConfig, fit_pairs, sparse_adjacency
+from protbench.protocols.algorithms.ppi_gnn import NodeLayer, PairNet, fit_pairs, sparse_adjacency
+from protbench.protocols.ppi_gnn import PpiGnnConfig as PpiConfig
 from protbench.metrics.ppi import micro_f1
 
 
@@ -81,8 +82,12 @@ def test_fit_learns_uses_the_graph_is_seeded_and_stops_early():
     assert info["best_epoch"] == a.best_epoch and info["config"]["hidden"] == 32
 
 
-def test_config_from_params_casts_and_ignores_unknown_keys():
-    cfg = PpiConfig.from_params({"hidden": "128", "max_epochs": 7, "split": "bfs"}, quick=True)
+def test_config_overrides_cast_and_refuse_unknown_fields():
+    from protbench.protocols.params import ParamError, resolve
+
+    cfg = resolve("ppi-gnn", {"hidden": "128", "max_epochs": 7}, quick=True)
     assert (cfg.hidden, cfg.max_epochs, cfg.patience) == (128, 7, PpiConfig.quick().patience)
+    with pytest.raises(ParamError, match="no field 'split'"):
+        resolve("ppi-gnn", {"split": "bfs"})
     with pytest.raises(ValueError, match="aggregation"):
-        fit_pairs(*_toy()[:3], np.arange(10), np.arange(10, 20), micro_f1, config=PpiConfig(aggregation="max"))
+        PpiConfig(aggregation="max")

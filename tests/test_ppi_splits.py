@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from protbench.evaluation import ppi_splits
-from protbench.evaluation.ppi_splits import make_split, seen_shares, traverse
+from protbench.protocols.algorithms import ppi_splits
+from protbench.protocols.algorithms.ppi_splits import make_split, seen_shares, traverse
 
 # 0-1, 0-2, 1-3, 2-4, 3-5, 4-5, 5-6   (edge index = position)
 PAIRS = np.array([[0, 1], [0, 2], [1, 3], [2, 4], [3, 5], [4, 5], [5, 6]])

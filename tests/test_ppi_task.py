@@ -9,7 +9,7 @@ from protbench.cache import EmbeddingCache
 from protbench.embed import CachedEmbeddings
 from protbench.fetch import Fetcher, Files, MissingFilesError
 from protbench.formats import gnn_ppi
-from protbench.interfaces import EvalOptions
+from protbench.stages import evaluate_seed, limit_splits
 from protbench.metrics.ppi import micro_f1
 from protbench.models.features import FeatureModel
 from protbench.tasks import ppi
@@ -30,7 +30,7 @@ def _smoke(task, tmp_path):
 def test_task_ids_protocols_and_sources():
     assert {"shs27k", "shs27k-dfs", "shs27k-random", "shs148k", "string", "string-random"} <= set(TASKS)
     for t in ppi.TASKS:
-        assert t.spec.protocols == ("gnn", "pair-mlp") and t.spec.main_metric == "micro_f1"
+        assert t.spec.protocols == ("ppi-gnn", "pair-mlp") and t.spec.main_metric == "micro_f1"
         assert t.spec.parameters["split"] == t.split_method
         for s in t.spec.sources:   # a checksum, or the stated reason why none is known
             assert s.md5 or s.sha256 or "not reachable" in s.unverified
@@ -44,9 +44,9 @@ def test_smoke_files_are_in_upstream_format(tid, tmp_path):
     task = TASKS[tid]
     data, files = _smoke(task, tmp_path)
     assert set(files) == {s.filename for s in task.spec.sources}
-    header = Path(files[task.actions_file]).read_text().splitlines()[0]
+    header = Path(files[task.spec.sources[0].filename]).read_text().splitlines()[0]
     assert header.split("\t") == list(gnn_ppi.ACTIONS_HEADER)
-    seqs = gnn_ppi.read_sequence_dictionary(files[task.sequences_file])
+    seqs = gnn_ppi.read_sequence_dictionary(files[task.spec.sources[1].filename])
     sizes = data.split_sizes()
     assert sizes["proteins"] == len(seqs) and sizes["pairs"] > 3 * sizes["proteins"]
     labels = data.extra["labels"]
@@ -59,12 +59,20 @@ def test_gnn_and_pair_mlp_learn_the_planted_signal_and_save_the_split(tmp_path):
     task = TASKS["shs27k-random"]
     data, _ = _smoke(task, tmp_path)
     emb = _emb(tmp_path)
-    workdir = tmp_path / "results" / "aac" / ".partial" / task.spec.id
+    from protbench.store import ResultStore
+
+    store = ResultStore(tmp_path / "results", "aac")
+    folder, rel = store.artefact_dir(task.spec.id)
     res = {}
-    for protocol in ("gnn", "pair-mlp"):
-        opts = EvalOptions(protocol=protocol, quick=True, params=dict(QUICK), workdir=workdir)
-        res[protocol] = task.evaluate(data, emb, 0, opts)
-    info = res["gnn"].info
+    for protocol in ("ppi-gnn", "pair-mlp"):
+        from protbench.protocols import get
+        from protbench.protocols.context import Artefacts, ProtocolContext
+        from protbench.protocols.params import resolve
+
+        ctx = ProtocolContext(task, data, 0, resolve(protocol, QUICK, quick=True), emb=emb,
+                              artefacts=Artefacts(folder, rel))
+        res[protocol] = get(protocol).run(ctx)
+    info = res["ppi-gnn"].info
     split_file = tmp_path / "results" / "aac" / info["split"]["file"]
     assert split_file.is_file() and info["split"]["file"] == ".splits/shs27k-random/random-seed0.json"
     import hashlib
@@ -86,32 +94,32 @@ def test_rerun_from_saved_split_is_exact(tmp_path):
     task = TASKS["shs27k"]
     data, _ = _smoke(task, tmp_path)
     emb = _emb(tmp_path)
-    first = task.evaluate(data, emb, 1, EvalOptions(quick=True, params=dict(QUICK), workdir=tmp_path / "w"))
+    first = evaluate_seed(task, data, emb, 1, quick=True, params=dict(QUICK), artefacts=tmp_path / "w")
     path = Path(first.info["split"]["file"])
     assert path.parent == tmp_path / "w"
-    again = task.evaluate(data, emb, 1, EvalOptions(quick=True, workdir=tmp_path / "w2", params={
-        **QUICK, "split_file": str(path), "split_sha256": first.info["split"]["sha256"]}))
+    again = evaluate_seed(task, data, emb, 1, quick=True, artefacts=tmp_path / "w2", params={
+        **QUICK, "split_file": str(path), "split_sha256": first.info["split"]["sha256"]})
     assert again.scores == first.scores
     assert again.info["split"]["sizes"] == first.info["split"]["sizes"]
-    other = task.evaluate(data, emb, 1, EvalOptions(quick=True, params={**QUICK, "split_seed": 7}))
+    other = evaluate_seed(task, data, emb, 1, quick=True, params={**QUICK, "split_seed": 7})
     assert other.info["split"]["seed"] == 7 and other.info["split"]["sha256"] != first.info["split"]["sha256"]
 
 
-def test_split_parameter_must_match_the_task_id(tmp_path):
+def test_unknown_parameters_and_protocols_are_refused(tmp_path):
+    from protbench.protocols.params import ParamError
+
     data, _ = _smoke(TASKS["shs27k"], tmp_path)
-    with pytest.raises(ValueError, match="run task 'shs27k-dfs' instead"):
-        TASKS["shs27k"].evaluate(data, _emb(tmp_path), 0, EvalOptions(params={"split": "dfs"}))
+    with pytest.raises(ParamError, match="(?s)ppi-gnn has no field 'split'.*split_seed: int \\| None = None"):
+        evaluate_seed(TASKS["shs27k"], data, _emb(tmp_path), 0, params={"split": "dfs"})
     with pytest.raises(ValueError, match="no protocol 'probe'"):
-        TASKS["shs27k"].evaluate(data, _emb(tmp_path), 0, EvalOptions(protocol="probe"))
+        evaluate_seed(TASKS["shs27k"], data, _emb(tmp_path), 0, "probe")
 
 
 def test_limit_keeps_the_pairs_among_the_kept_proteins(tmp_path):
-    from protbench.runner import limit_splits
-
     task = TASKS["shs27k-random"]
     data, _ = _smoke(task, tmp_path)
     small = limit_splits(data, 50)
-    res = task.evaluate(small, _emb(tmp_path), 0, EvalOptions(quick=True, params={"max_epochs": 3}))
+    res = evaluate_seed(task, small, _emb(tmp_path), 0, quick=True, params={"max_epochs": 3})
     kept = {r.id for r in small.splits["proteins"]}
     want = sum(a in kept and b in kept for a, b in (p.split("__") for p in data.extra["pair_ids"]))
     assert res.info["nodes"] == 50 and res.info["pairs"] == want < data.split_sizes()["pairs"]

@@ -6,7 +6,8 @@ import pytest
 import torch
 from sklearn.linear_model import Ridge
 
-from protbench.evaluation.probe import ProbeConfig, fit_probe, ridge_candidates
+from protbench.protocols.algorithms.probe import fit_probe, ridge_candidates
+from protbench.protocols.probe import ProbeConfig
 from protbench.metrics import METRICS
 
 
@@ -63,8 +64,19 @@ def test_classification_and_multilabel_shapes():
 
 
 def test_overrides_and_errors():
-    cfg = ProbeConfig().with_overrides({"probe_heads": "linear", "probe_max_epochs": "3", "probe_ridge_alphas": "1,2"})
+    from protbench.protocols.params import ParamError, parse_items, resolve
+
+    over = parse_items(["probe.heads=linear", "probe.max_epochs=3", "probe.ridge_alphas=1,2"])
+    cfg = resolve("probe", over["probe"])
     assert cfg.heads == ("linear",) and cfg.max_epochs == 3 and cfg.ridge_alphas == (1.0, 2.0)
+    with pytest.raises(ParamError, match="(?s)probe has no field 'hedas'.*heads: tuple\\[str, ...\\] = \\('linear', 'mlp'\\)"):
+        resolve("probe", parse_items(["probe.hedas=mlp"])["probe"])
+    with pytest.raises(ParamError, match="expected int"):
+        resolve("probe", {"max_epochs": "many"})
+    with pytest.raises(ParamError, match="name the protocol"):
+        parse_items(["heads=mlp"])
+    with pytest.raises(ParamError, match="unknown protocol 'prob'"):
+        parse_items(["prob.heads=mlp"])
     with pytest.raises(ValueError, match="unknown task type"):
         fit_probe("ranking", np.zeros((2, 2)), np.zeros(2), np.zeros((2, 2)), np.zeros(2), METRICS["mae"])
     with pytest.raises(ValueError, match="non-empty"):

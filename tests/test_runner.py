@@ -11,12 +11,16 @@ from protbench import results as R
 from protbench.cli import main
 from protbench.fetch import Fetcher
 from protbench.registry import load_registries
-from protbench.runner import RunConfig, Runner, SplitSizeError, check_split_sizes
+from protbench.runner import RunConfig, Runner
+from protbench.stages import SplitSizeError, check_split_sizes
+from protbench.store import load_arrays
 
 PLUGIN = '''
 import numpy as np
+from dataclasses import dataclass
 from pathlib import Path
-from protbench import TaskSpec, Family, DataSource, ModelMeta, register_task, register_model, Capability
+from protbench import (TaskSpec, Family, DataSource, ModelMeta, register_task, register_model, Capability,
+                       ProtocolSpec, register_protocol)
 from protbench.spec import TaskData, Record, SeedResult
 
 class Base:
@@ -29,39 +33,49 @@ class Base:
         p.write_text("ACD AAAA KLM MNPQR ST VWY ACDEF GHIK")
         return {"toy.tsv": p}
 
-def spec(tid, **kw):
+@dataclass(frozen=True)
+class NoConfig:
+    @classmethod
+    def quick(cls):
+        return cls()
+
+def good(ctx):
+    x = ctx.emb.proteins([r.sequence for r in ctx.data.splits["test"]])
+    return SeedResult(scores={"test": {"spearman": float(x[:, 0].sum() + ctx.seed)}})
+
+def broken(ctx):
+    raise RuntimeError("this task is broken")
+
+INTERRUPT = {"at_seed": None}
+
+def interruptible(ctx):
+    if INTERRUPT["at_seed"] == ctx.seed:
+        raise KeyboardInterrupt
+    return SeedResult(scores={"test": {"spearman": float(ctx.seed)}})
+
+for name, fn in (("toy-good", good), ("toy-broken", broken), ("toy-interrupt", interruptible)):
+    register_protocol(ProtocolSpec(name, NoConfig, fn, frozenset({Capability.PROTEIN})))
+
+def spec(tid, protocol, **kw):
     return TaskSpec(id=tid, family=Family.MUTATION, description="toy", main_metric="spearman",
-                    metrics=("spearman",), protocol="probe",
+                    metrics=("spearman",), protocol=protocol,
                     sources=(DataSource("toy.tsv", "https://example.org/toy.tsv", md5="0" * 32),), **kw)
 
 @register_task
 class Good(Base):
-    spec = spec("toy-good")
-    def evaluate(self, data, emb, seed, options):
-        x = emb.proteins([r.sequence for r in data.splits["test"]])
-        return SeedResult(scores={"test": {"spearman": float(x[:, 0].sum() + seed)}})
+    spec = spec("toy-good", "toy-good")
 
 @register_task
 class Broken(Base):
-    spec = spec("toy-broken")
-    def evaluate(self, data, emb, seed, options):
-        raise RuntimeError("this task is broken")
+    spec = spec("toy-broken", "toy-broken")
 
 @register_task
 class NeedsText(Base):
-    spec = spec("toy-text", requires=frozenset({Capability.PROTEIN, Capability.TEXT}))
-    def evaluate(self, data, emb, seed, options):
-        raise AssertionError("must be skipped before evaluation")
-
-INTERRUPT = {"at_seed": None}
+    spec = spec("toy-text", "toy-broken", requires=frozenset({Capability.TEXT}))
 
 @register_task
 class Interruptible(Base):
-    spec = spec("toy-interrupt")
-    def evaluate(self, data, emb, seed, options):
-        if INTERRUPT["at_seed"] == seed:
-            raise KeyboardInterrupt
-        return SeedResult(scores={"test": {"spearman": float(seed)}})
+    spec = spec("toy-interrupt", "toy-interrupt")
 '''
 
 
@@ -106,12 +120,13 @@ def test_cli_exit_code_reports_failures(tmp_path, plugin, capsys):
 def test_interrupt_keeps_finished_seeds_and_rerun_resumes(tmp_path, plugin):
     reg = load_registries(include=[plugin], entry_points=False)
     mod = __import__("sys").modules[type(reg.tasks.get("toy-interrupt")).__module__]
+    assert hasattr(mod, "INTERRUPT")
     mod.INTERRUPT["at_seed"] = 2
     cfg = run_config(tmp_path, seeds=[0, 1, 2])
     with pytest.raises(KeyboardInterrupt):
         Runner(cfg, reg).run_task("toy-interrupt")
     partial = sorted(p.name for p in (tmp_path / "results" / "aac" / "smoke" / ".partial" / "toy-interrupt").iterdir())
-    assert partial == ["seed0.json", "seed1.json"]
+    assert partial == ["seed0.json", "seed1.json"]   # the toy protocol stores no predictions
     mod.INTERRUPT["at_seed"] = 0    # seed 0 would now fail: it must come from disk, not be recomputed
     out = Runner(cfg, reg).run_task("toy-interrupt")
     assert out.status == "ok", out.message
@@ -136,7 +151,7 @@ def test_beta_lactamase_smoke_end_to_end_reproducible_and_cached(tmp_path):
     assert runner2.embeddings.stats.forward_batches == 0 and runner2.embeddings.stats.embedded == 0
     assert r1["seeds"]["0"]["scores"] == r2["seeds"]["0"]["scores"], "same seed, data and model: identical scores"
     assert r1["dataset"]["fingerprint"] == r2["dataset"]["fingerprint"]
-    preds = R.load_predictions(first.path.with_name("beta-lactamase.predictions.npz"))
+    preds = load_arrays(first.path.with_name("beta-lactamase.predictions.npz"))
     assert preds["0"]["test.y_true"].shape == preds["0"]["test.y_score"].shape
 
 
@@ -167,14 +182,17 @@ def test_result_schema_roundtrip_and_rejection(tmp_path):
             "seeds": {"0": {"scores": {"test": {"spearman": 0.5}}}},
             "summary": R.summarize({"0": {"scores": {"test": {"spearman": 0.5}}}}),
             "timings_s": {"embed": np.float64(1.5)}}
-    path = R.write_result(tmp_path / "m" / "t.json", good)
+    from protbench.store import ResultStore
+
+    store = ResultStore(tmp_path, "m")
+    path = store.write_result("t", good)
     back = R.read_result(path)
     assert back["summary"]["test"]["spearman"] == {"mean": 0.5, "std": 0.0, "n": 1}
     assert back["timings_s"]["embed"] == 1.5
     bad = dict(good, status="ok")
     del bad["summary"]
     with pytest.raises(R.ResultError, match="summary"):
-        R.write_result(tmp_path / "bad.json", bad)
+        store.write_result("bad", bad)
     (tmp_path / "broken.json").write_text("{not json")
     with pytest.raises(R.ResultError, match="broken.json: not valid JSON"):
         R.read_result(tmp_path / "broken.json")

@@ -7,12 +7,14 @@ import pytest
 from protbench.cache import EmbeddingCache
 from protbench.embed import CachedEmbeddings
 from protbench.fetch import Fetcher, Files
-from protbench.interfaces import EvalOptions
+from protbench.stages import evaluate_seed
 from protbench.registry import load_registries
 from protbench.runner import RunConfig, Runner
 from protbench.smoke import GROUPS
 from protbench.spec import Capability, ModelMeta
-from protbench.tasks.crossmodal import FAMILY_WORDS, TASKS, holdout_split
+from protbench.tasks.crossmodal import TASKS
+from protbench.tasks.crossmodal.readers import holdout_split
+from protbench.tasks.crossmodal.smoke import FAMILY_WORDS
 
 P, T, S = Capability.PROTEIN, Capability.TEXT, Capability.SHARED_SPACE
 
@@ -61,7 +63,9 @@ def test_registered_with_protocols():
                 "prot2cc-goa"):
         t = reg.tasks.get(tid)
         assert t.spec.protocols == ("bridge", "zero-shot") and t.spec.main_metric == "mrr"
-        assert t.requirements("zero-shot") == {P, T, S} and t.requirements("bridge") == {P}
+        from protbench import protocols
+
+        assert protocols.get("zero-shot").requires == {P, T, S} and protocols.get("bridge").requires == {P}
 
 
 def test_holdout_split_biobridge_style():
@@ -86,7 +90,7 @@ def test_primekg_smoke_round_trip(tmp_path):
 def test_zero_shot_on_shared_space_pair(tmp_path):
     t = task("prot2mf")
     data = t.load(Files(t.write_smoke(tmp_path), tmp_path))
-    res = t.evaluate(data, view(PlantedCLIP(), tmp_path), 0, EvalOptions(protocol="zero-shot"))
+    res = evaluate_seed(t, data, view(PlantedCLIP(), tmp_path), 0, "zero-shot")
     n_cand = data.stats["candidates"]
     random_mrr = np.mean(1 / np.arange(1, n_cand + 1))
     # a family's 4 tails share one text vector: pessimistic ties put a true tail at rank ~3-4 → MRR ≈ 0.3
@@ -99,12 +103,12 @@ def test_bridge_learns_planted_links_goa_smoke(tmp_path):
     data = t.load(Files(t.write_smoke(tmp_path), tmp_path))
     assert data.stats["go"]["join"]["rows with excluded evidence IEA"] > 0
     emb = view(PlantedCLIP(), tmp_path)       # has a text tower → used for tail texts
-    res = t.evaluate(data, emb, 0, EvalOptions(quick=True))
+    res = evaluate_seed(t, data, emb, 0, quick=True)
     n_cand = data.stats["candidates"]
     random_mrr = np.mean(1 / np.arange(1, n_cand + 1))
     assert res.scores["test"]["mrr"] > 1.5 * random_mrr
     assert res.info["best_epoch"] >= 0 and res.info["train_triples"] > 0
-    again = t.evaluate(data, emb, 0, EvalOptions(quick=True))
+    again = evaluate_seed(t, data, emb, 0, quick=True)
     assert again.scores == res.scores                                    # seeded
 
 
@@ -130,7 +134,7 @@ def test_real_goa_variant_loads(mirror):
 
 
 def test_popularity_baseline_hand_worked():
-    from protbench.tasks.crossmodal import popularity_baseline
+    from protbench.protocols.algorithms.retrieval import popularity_baseline
 
     pos = {"train": [np.array([0, 1]), np.array([0])], "valid": [np.array([0])], "test": [np.array([1, 2])]}
     out = popularity_baseline(pos, 3)
@@ -145,8 +149,8 @@ def test_bridge_full_softmax_option_learns(tmp_path):
     t = task("prot2cc-goa")
     data = t.load(Files(t.write_smoke(tmp_path), tmp_path))
     emb = view(PlantedCLIP(), tmp_path)
-    res = t.evaluate(data, emb, 0, EvalOptions(quick=True, params={"bridge.negatives": "all"}))
+    res = evaluate_seed(t, data, emb, 0, quick=True, params={"negatives": "all"})
     random_mrr = np.mean(1 / np.arange(1, data.stats["candidates"] + 1))
     assert res.scores["test"]["mrr"] > 1.5 * random_mrr and res.info["bridge"]["negatives"] == "all"
-    with pytest.raises(ValueError, match="unknown bridge parameter"):
-        t.evaluate(data, emb, 0, EvalOptions(quick=True, params={"bridge.hiddne": "3"}))
+    with pytest.raises(ValueError, match="bridge has no field 'hiddne'"):
+        evaluate_seed(t, data, emb, 0, quick=True, params={"hiddne": "3"})

@@ -8,11 +8,11 @@ import pytest
 
 from protbench.fetch import Fetcher, Files
 from protbench.formats import peer_csv, peer_lmdb
-from protbench.interfaces import EvalOptions
+from protbench.stages import evaluate_seed
 from protbench.models.features import FeatureModel
 from protbench.spec import Record, TaskData
-from protbench.tasks import function as F
-from protbench.tasks.base import LabelError, labels_of
+from protbench.protocols.supervised import LabelError, labels_of
+from protbench.tasks.function import specs as F
 
 IDS = ["subloc", "subloc-partial", "binloc", "ec", "ec-partial", "go-bp", "go-mf", "go-cc"]
 
@@ -104,7 +104,7 @@ def test_subloc_smoke_probe_beats_chance_with_ci(tmp_path):
     data = _smoke(F.subloc, tmp_path)
     model = FeatureModel("aac")
     emb = SimpleNamespace(model=model, meta=model.meta, proteins=model.embed_proteins)
-    res = F.subloc.evaluate(data, emb, seed=0, options=EvalOptions(quick=True, params={"ci_resamples": 100}))
+    res = evaluate_seed(F.subloc, data, emb, 0, quick=True, params={"ci_resamples": 100})
     assert res.scores["test"]["accuracy"] > 0.3      # 10 classes: chance 0.1
     lo, hi = res.ci["test"]["accuracy"]
     assert 0 <= lo <= res.scores["test"]["accuracy"] <= hi <= 1

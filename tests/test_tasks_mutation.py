@@ -6,9 +6,9 @@ import pytest
 
 from protbench.fetch import Fetcher, Files
 from protbench.formats import flip, peer_lmdb
-from protbench.interfaces import EvalOptions
+from protbench.stages import evaluate_seed
 from protbench.spec import TaskData
-from protbench.tasks import mutation as M
+from protbench.tasks.mutation import specs as M
 
 TASK_IDS = ["beta-lactamase", "aav", "thermostability", "fluorescence", "stability"]
 
@@ -77,7 +77,7 @@ def test_probe_on_smoke_beats_chance_with_aac(tmp_path):
     data = _smoke(M.stability, tmp_path)
     model = FeatureModel("aac")
     emb = SimpleNamespace(model=model, meta=model.meta, proteins=model.embed_proteins)
-    res = M.stability.evaluate(data, emb, seed=0, options=EvalOptions(quick=True, params={"ci_resamples": 50}))
+    res = evaluate_seed(M.stability, data, emb, 0, quick=True, params={"ci_resamples": 50})
     assert res.scores["test"]["spearman"] > 0.5
     lo, hi = res.ci["test"]["spearman"]
     assert lo <= res.scores["test"]["spearman"] <= hi

@@ -18,7 +18,7 @@ with ``rank <= k``.
 The registry functions take ``y_true`` = a ``(n_queries, n_candidates)`` 0/1
 relevance matrix and ``y_score`` = scores of the same shape. Large evaluations
 compute ranks row by row with :func:`filtered_ranks_row` (see
-``protbench.evaluation.retrieval``) and summarise with :func:`mrr_from_ranks`.
+``protbench.protocols.algorithms.retrieval``) and summarise with :func:`mrr_from_ranks`.
 """
 from __future__ import annotations
 

@@ -10,7 +10,6 @@ similarity kind, never a full float64 ``n × n`` matrix.
 from __future__ import annotations
 
 import numpy as np
-
 from protbench.metrics.similarity import KINDS, pair_similarity, spearman, upper_triangle, upper_triangle_similarity
 
 

@@ -18,63 +18,22 @@ true tail of ``h_i`` is removed from ``h_i``'s denominator). With
 the softmax runs over every candidate tail instead, which lets the bridge learn
 tail popularity that in-batch negatives penalise. Retrieval ranks all
 candidate tails of the target type by ``cos(f(h), t)``
-(:mod:`protbench.evaluation.retrieval`). The round with the best validation MRR
+(:mod:`protbench.protocols.algorithms.retrieval`). The round with the best validation MRR
 is kept (early stopping; see :class:`BridgeConfig` for the step budget).
 """
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
+from protbench.protocols.bridge import BridgeConfig
 
 from .retrieval import cosine_ranks, l2_normalize
 
 
-@dataclass
-class BridgeConfig:
-    """Bridge size and training budget.
-
-    Training runs in *rounds* of ``round_steps`` optimiser steps (batches drawn by
-    walking through shuffled epochs of the training triples), each followed by a
-    validation; at most ``rounds`` rounds, stopping after ``patience`` rounds
-    without a better validation MRR. The budget is in steps, not epochs, so a CPU
-    run stays bounded on large relations (BioBridge trained longer on GPU).
-    """
-
-    hidden: int = 256
-    n_blocks: int = 1
-    dropout: float = 0.1
-    temperature: float = 0.07
-    lr: float = 1e-3
-    weight_decay: float = 1e-4
-    batch_size: int = 512
-    rounds: int = 12
-    round_steps: int = 50
-    patience: int = 3
-    max_valid_queries: int = 2000
-    threads: int = 1                 # torch CPU threads while training (a small MLP: 1 avoids thread contention)
-    negatives: str = "batch"         # "batch": in-batch tails (BioBridge); "all": softmax over every candidate tail
-
-    @classmethod
-    def quick(cls) -> "BridgeConfig":
-        return cls(hidden=128, n_blocks=1, rounds=8, round_steps=40, patience=3, batch_size=256)
-
-    def updated(self, params: dict) -> "BridgeConfig":
-        """A copy with fields overridden from ``--param bridge.<field>=value``."""
-        fields = asdict(self)
-        for k, v in params.items():
-            if k.startswith("bridge."):
-                name = k.split(".", 1)[1]
-                if name not in fields:
-                    raise ValueError(f"unknown bridge parameter {name!r}; known: {sorted(fields)}")
-                fields[name] = type(fields[name])(v)
-        return BridgeConfig(**fields)
-
-
 def _network(d_head: int, d_tail: int, n_types: int, n_relations: int, cfg: BridgeConfig):
-    import torch
     from torch import nn
 
     class Bridge(nn.Module):

@@ -7,9 +7,9 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from protbench.leaderboard.corpus import (ACTIVITIES, FAMILIES, LOCATIONS, activity_motif, synthetic_records,
+from protbench.protclip.corpus import (ACTIVITIES, FAMILIES, LOCATIONS, activity_motif, synthetic_records,
                                           write_corpus)
-from protbench.leaderboard.quickstart import QuickstartConfig, run_quickstart
+from protbench.protclip.quickstart import QuickstartConfig, run_quickstart
 from protbench.smoke import GROUPS
 
 
@@ -57,7 +57,7 @@ def test_quickstart_reports_unknown_models_and_failing_tasks(tmp_path, monkeypat
         def boom(*_a, **_k):
             raise RuntimeError("planted failure")
 
-        monkeypatch.setattr(task, "evaluate", boom)
+        monkeypatch.setattr(task, "read", boom)
         return reg
 
     monkeypatch.setattr(registry, "load_registries", patched)

@@ -1,27 +1,11 @@
-"""Family 2, mutation effects: regression of fitness-like targets (Spearman main; MAE, RMSE).
-
-Each task is a declarative :class:`~protbench.tasks.base.ProbeTask`: the upstream file
-(URL, checksum), the target field, the expected split sizes, and a smoke-data writer
-that emits the same format with planted, learnable targets. Two upstream formats:
-PEER/TAPE LMDB archives (β-lactamase, fluorescence, stability) and FLIP split zips
-(AAV, thermostability).
-
-Split sizes: torchdrug documents the number of *distinct* sequences per split
-(TAPE stability train holds 53,614 LMDB records but 53,571 distinct sequences), so
-the LMDB tasks drop later copies of a sequence within a split (first kept; counted
-in the drop log as "duplicate sequence in split"). Only stability has such copies.
-"""
+"""Mutation family: the upstream sources (URLs, checksums) and the task specifications."""
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Mapping
+from protbench.spec import DataSource, Family, TaskSpec
 
-from protbench.formats import flip, peer_lmdb
-from protbench.sequences import DropLog, clean_sequence
-from protbench.smoke import mutants, planted_fitness, random_sequence, random_sequences, rng_for
-from protbench.spec import DataSource, Family, Record, TaskData, TaskSpec
-
-from .base import ProbeTask, dedup_within_split
+from ..kinds import SupervisedTask
+from .readers import flip_reader, peer_regression_reader
+from .smoke import flip_smoke, peer_regression_smoke
 
 REGRESSION_METRICS = ("spearman", "mae", "rmse")
 PROTOCOLS = ("probe", "finetune", "alignment-knn")
@@ -30,109 +14,9 @@ TAPE_S3 = "http://s3.amazonaws.com/songlabdata/proteindata/data_pytorch"
 FLIP_COMMIT = "d5c35cc716ca93c3c74a0b43eef5b60cbf88521f"   # the FLIP revision ProtST's loaders pin
 
 
-def peer_regression_reader(filename: str, name: str, target: str, dedup: bool = True):
-    """Reader of a PEER/TAPE LMDB archive into regression records (drops logged, never silent)."""
-
-    def read(files: Mapping[str, Path]) -> TaskData:
-        raw = peer_lmdb.read_archive(files[filename], files.cache_dir, name)
-        log = DropLog()
-        splits = {}
-        for split, recs in raw.items():
-            out = []
-            for i, r in enumerate(recs):
-                where = f"{filename}:{name}_{split}.lmdb record {i}"
-                seq = clean_sequence(r.get("primary", ""), split, where, log)
-                if seq is None:
-                    continue
-                if target not in r:
-                    raise peer_lmdb.LMDBFormatError(f"{where}: no target field {target!r} (fields: {sorted(r)})")
-                y = r[target]
-                if y is None or y != y:
-                    log.drop(split, "missing target", where)
-                    continue
-                out.append(Record(id=f"{split}/{i}", sequence=seq, label=float(y)))
-            splits[split] = dedup_within_split(out, split, log) if dedup else out
-        return TaskData(splits=splits, stats={**log.to_dict(), "input_format": "peer-lmdb"})
-
-    return read
-
-
-def peer_regression_smoke(filename: str, name: str, target: str, sizes=(160, 40, 40), length: int = 80):
-    """Writer of a smoke archive: mutants of one parent, target = planted fitness."""
-
-    def write(folder: Path) -> dict[str, Path]:
-        rng = rng_for("smoke", name)
-        parent = random_sequence(rng, length)
-        pool: list[str] = []
-        while len(pool) < sum(sizes):     # distinct mutants, so no split holds a sequence twice
-            pool = list(dict.fromkeys(pool + mutants(rng, parent, sum(sizes), max_mutations=max(2, length // 10))))
-        splits, start = {}, 0
-        for split, n in zip(("train", "valid", "test"), sizes):
-            seqs, start = pool[start:start + n], start + n
-            splits[split] = [{"primary": s, target: planted_fitness(s)} for s in seqs]
-        return {filename: peer_lmdb.write_archive(Path(folder) / filename, name, splits)}
-
-    return write
-
-
-def flip_reader(filename: str, split_name: str, region: slice | None = None):
-    """Reader of a FLIP ``splits.zip`` (one named split); ``region`` keeps a residue window (ProtST's AAV)."""
-
-    def read(files: Mapping[str, Path]) -> TaskData:
-        raw = flip.read_split(files[filename], split_name)
-        log = DropLog()
-        splits = {}
-        for split, rows in raw.items():
-            out = []
-            for r in rows:
-                where = f"{filename}:splits/{split_name}.csv line {r['line']}"
-                seq = r["sequence"]
-                if region is not None:
-                    if len(seq) < region.stop:
-                        log.drop(split, "sequence shorter than the kept region", where)
-                        continue
-                    seq = seq[region]
-                seq = clean_sequence(seq, split, where, log)
-                if seq is None:
-                    continue
-                if r["target"] is None or r["target"] != r["target"]:
-                    log.drop(split, "missing target", where)
-                    continue
-                out.append(Record(id=f"{split}/{r['line']}", sequence=seq, label=float(r["target"])))
-            splits[split] = out
-        return TaskData(splits=splits, stats={**log.to_dict(), "input_format": "flip-zip"})
-
-    return read
-
-
-def flip_smoke(filename: str, split_name: str, kind: str):
-    """Writer of a smoke FLIP zip: ``aav`` = mutants of a 735-residue capsid-like parent in positions
-    561–588; ``meltome`` = unrelated proteins with a melting-point-like target."""
-
-    def write(folder: Path) -> dict[str, Path]:
-        rng = rng_for("smoke", filename, split_name)
-        rows = []
-        if kind == "aav":
-            parent = random_sequence(rng, 735)
-            window = parent[561:588]
-            for i, m in enumerate(mutants(rng, window, 240, max_mutations=8)):
-                seq = parent[:561] + m + parent[588:]
-                rows.append({"sequence": seq, "target": round(planted_fitness(seq[474:674]) * 3, 5),
-                             "set": "train" if i < 180 else "test", "validation": 140 <= i < 180})
-        else:
-            for i, seq in enumerate(random_sequences(rng, 240, 60, 200)):
-                rows.append({"sequence": seq, "target": round(45 + 8 * planted_fitness(seq), 4),
-                             "set": "train" if i < 180 else "test", "validation": 140 <= i < 180})
-        return {filename: flip.write_splits_zip(Path(folder) / filename, {split_name: rows})}
-
-    return write
-
-
 def _spec(**kw) -> TaskSpec:
     return TaskSpec(family=Family.MUTATION, main_metric="spearman", metrics=REGRESSION_METRICS, protocol="probe",
                     protocols=PROTOCOLS, **kw)
-
-
 BETA_LACTAMASE_SOURCE = DataSource(
     filename="beta_lactamase.tar.gz", url=f"{PEER_S3}/beta_lactamase.tar.gz",
     md5="65766a3969cc0e94b101d4063d204ba4", size=114480,
@@ -163,7 +47,8 @@ MELTOME_SOURCE = DataSource(
 )
 DEDUP_NOTE = "later copies of a sequence within a split are dropped (torchdrug's documented sizes count distinct sequences)"
 
-beta_lactamase = ProbeTask(
+
+beta_lactamase = SupervisedTask(
     spec=_spec(
         id="beta-lactamase",
         description="Fitness of TEM-1 β-lactamase single mutants (ampicillin resistance), PEER split.",
@@ -177,7 +62,8 @@ beta_lactamase = ProbeTask(
     smoke=peer_regression_smoke("beta_lactamase.tar.gz", "beta_lactamase", "scaled_effect1", length=120),
 )
 
-fluorescence = ProbeTask(
+
+fluorescence = SupervisedTask(
     spec=_spec(
         id="fluorescence",
         description="log-fluorescence of avGFP mutants, TAPE split (train/valid ≤ 3 mutations, test more).",
@@ -191,7 +77,8 @@ fluorescence = ProbeTask(
     smoke=peer_regression_smoke("fluorescence.tar.gz", "fluorescence", "log_fluorescence", length=238),
 )
 
-stability = ProbeTask(
+
+stability = SupervisedTask(
     spec=_spec(
         id="stability",
         description="Stability score of designed mini-proteins, TAPE split. The raw LMDB train split holds 53,614 "
@@ -206,7 +93,8 @@ stability = ProbeTask(
     smoke=peer_regression_smoke("stability.tar.gz", "stability", "stability_score", length=43),
 )
 
-aav = ProbeTask(
+
+aav = SupervisedTask(
     spec=_spec(
         id="aav",
         description="AAV capsid (VP1) variant fitness, FLIP split two_vs_many (train ≤ 2 mutations, test more); "
@@ -223,7 +111,8 @@ aav = ProbeTask(
     smoke=flip_smoke("aav_splits.zip", "two_vs_many", "aav"),
 )
 
-thermostability = ProbeTask(
+
+thermostability = SupervisedTask(
     spec=_spec(
         id="thermostability",
         description="Protein melting temperature (Meltome atlas), FLIP split human_cell. Split sizes come from "
@@ -238,5 +127,4 @@ thermostability = ProbeTask(
     read=flip_reader("meltome_splits.zip", "human_cell"),
     smoke=flip_smoke("meltome_splits.zip", "human_cell", "meltome"),
 )
-
 TASKS = [beta_lactamase, aav, thermostability, fluorescence, stability]

@@ -1,11 +1,11 @@
 """``protbench quickstart``: the whole pipeline offline, on built-in data, in a few minutes.
 
-1. write the synthetic ProtAnno corpus (:mod:`.corpus`);
+1. write the synthetic ProtAnno corpus (:mod:`protbench.protclip.corpus`);
 2. pretrain a tiny ProtCLIP on it for ``pretrain_seconds`` (wall clock)
    through ``protbench.protclip.train.pretrain``;
 3. evaluate the tiny ProtCLIP and baselines on the smoke profile of every
    registered benchmark (variants such as other PPI splits only with
-   ``all_tasks``) through :class:`protbench.runner.Runner`;
+   ``all_tasks``) through :class:`protbench.runner.Runner` (the stage pipeline);
 4. build the leaderboard (terminal tables, Markdown/LaTeX/CSV, HTML report).
 
 Nothing here stops on a failure: a model that cannot be built, a pretraining
@@ -16,6 +16,7 @@ error, and the tables show it. Outputs under ``out``: ``corpus/``,
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -26,8 +27,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from protbench import results as R
-
-from .collect import is_derived
+from protbench.leaderboard.collect import is_derived
+from protbench.store import ResultStore
 
 DEFAULT_MODELS = ("protclip-tiny", "aac", "esm2-tiny")
 PROTCLIP_MODEL = "protclip-tiny"
@@ -132,9 +133,10 @@ def run_quickstart(config: QuickstartConfig) -> QuickstartSummary:
     from protbench.registry import load_registries
     from protbench.runner import RunConfig, Runner
 
-    from . import render
+    from protbench.leaderboard import render
+    from protbench.leaderboard.report import build_report
+
     from .corpus import write_corpus
-    from .report import build_report
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -188,8 +190,7 @@ def run_quickstart(config: QuickstartConfig) -> QuickstartSummary:
         def record_all(status: str, message: str) -> None:
             for tid in tasks:
                 spec = reg.tasks.get(tid).spec
-                R.write_result(results_dir / model.replace("/", "_") / "smoke" / f"{tid}.json",
-                               failure_result(model, spec, status, message))
+                ResultStore(results_dir, model, "smoke").write_result(tid, failure_result(model, spec, status, message))
                 statuses[model][tid] = status
             say(f"[{model}] {status} on every task: {message}")
 
@@ -219,7 +220,7 @@ def run_quickstart(config: QuickstartConfig) -> QuickstartSummary:
             except Exception as exc:      # the runner records task errors itself; this is a last resort
                 status, msg, main = "failed", f"{type(exc).__name__}: {exc}", None
                 spec = reg.tasks.get(tid).spec
-                R.write_result(runner.model_dir() / f"{tid}.json", failure_result(name, spec, "failed", msg))
+                runner.store.write_result(tid, failure_result(name, spec, "failed", msg))
             statuses[model][tid] = status
             score = f" {reg.tasks.get(tid).spec.main_metric}={main:.3f}" if main is not None else ""
             say(f"[{model}] {tid}: {status}{score} ({time.perf_counter() - t:.1f} s)"
@@ -254,3 +255,30 @@ def run_quickstart(config: QuickstartConfig) -> QuickstartSummary:
     if "html" in report.files:
         say(f"HTML report: {report.files['html'].resolve()}")
     return summary
+
+
+def cmd_quickstart(args: argparse.Namespace) -> int:
+    config = QuickstartConfig(out=args.out, pretrain_seconds=args.pretrain_seconds,
+                              pretrain_steps=args.pretrain_steps, models=args.models,
+                              tasks=args.tasks, seeds=args.seeds, skip_pretrain=args.skip_pretrain,
+                              all_tasks=args.all_tasks)
+    summary = run_quickstart(config)
+    return 0 if summary.ok else 1
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("quickstart", help="offline demo: pretrain a tiny ProtCLIP, evaluate models on smoke "
+                                          "data of every task, print the leaderboard, write the HTML report")
+    p.add_argument("--out", type=Path, default=Path("protbench-quickstart"), help="output folder")
+    p.add_argument("--pretrain-seconds", type=float, default=60.0, help="time budget of the tiny pretraining")
+    p.add_argument("--pretrain-steps", type=int,
+                   help="a fixed number of pretraining steps instead of the time budget (reproducible runs)")
+    p.add_argument("--models", nargs="+", help="models to evaluate (default: protclip-tiny and baselines)")
+    p.add_argument("--tasks", nargs="+", help="task ids (default: every registered benchmark; variants with "
+                                              "--all-tasks)")
+    p.add_argument("--seeds", nargs="+", type=int, default=[0], help="evaluation seeds (default: 0)")
+    p.add_argument("--skip-pretrain", action="store_true",
+                   help="no pretraining: baselines only (protclip-tiny, if named in --models, stays random init)")
+    p.add_argument("--all-tasks", action="store_true",
+                   help="also task variants (other PPI splits, other ground truth), not only the benchmarks")
+    p.set_defaults(func=cmd_quickstart)

@@ -1,4 +1,4 @@
-"""The probe protocol: a small head trained on frozen pooled embeddings.
+"""Fitting the probe: a small head trained on frozen pooled embeddings (config: :class:`~protbench.protocols.probe.ProbeConfig`).
 
 Heads: ``linear`` and ``mlp`` (Linear → ReLU → Dropout → Linear, ``hidden``
 units). Inputs are standardised with train statistics; regression targets are
@@ -18,56 +18,16 @@ from __future__ import annotations
 
 import copy
 import time
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from itertools import product
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 import numpy as np
 import torch
+from protbench.protocols.probe import ProbeConfig
 from torch import nn
 
 TASK_TYPES = ("regression", "classification", "multilabel")
-
-
-@dataclass
-class ProbeConfig:
-    """Grid and training schedule of the probe.
-
-    ``ridge_alphas`` are multiplied by the number of training items (penalty per item).
-    """
-
-    heads: tuple[str, ...] = ("linear", "mlp")
-    hidden: int = 512
-    dropout: float = 0.1
-    learning_rates: tuple[float, ...] = (1e-3,)
-    weight_decays: tuple[float, ...] = (0.0,)
-    batch_size: int = 1024
-    max_epochs: int = 40
-    patience: int = 5
-    ridge_alphas: tuple[float, ...] = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
-    threads: int = 0          # torch threads while fitting; 0 = one thread (faster here, see probe_threads)
-
-    @classmethod
-    def quick(cls) -> "ProbeConfig":
-        """A cheap setting for smoke runs and tests."""
-        return cls(heads=("linear", "mlp"), hidden=64, batch_size=64, max_epochs=30, patience=5)
-
-    def with_overrides(self, params: Mapping[str, Any]) -> "ProbeConfig":
-        """Apply ``--param probe_<field>=value`` overrides (tuples as comma-separated lists)."""
-        changes: dict[str, Any] = {}
-        for f in fields(self):
-            key = f"probe_{f.name}"
-            if key not in params:
-                continue
-            value = params[key]
-            current = getattr(self, f.name)
-            if isinstance(current, tuple):
-                items = value.split(",") if isinstance(value, str) else list(value)
-                cast = str if f.name == "heads" else float
-                changes[f.name] = tuple(cast(v) for v in items)
-            else:
-                changes[f.name] = type(current)(value)
-        return replace(self, **changes) if changes else self
 
 
 @dataclass

@@ -15,8 +15,7 @@ For every valid/test query:
    ``(n, C)``. ``k`` and the weighting are chosen on the validation split with the task's selection metric;
    test labels are never used.
 
-Settings come from the model's ``meta.parameters`` (the ``align-knn`` model entry) overridden by
-``--param`` (``candidates``, ``ks``, ``weightings``, ``gap_open``, ``gap_extend``, ``threads``). The protocol is deterministic; the seed is recorded but changes nothing.
+Settings: :class:`~protbench.protocols.alignment_knn.KnnConfig`. Deterministic; the seed changes nothing.
 """
 from __future__ import annotations
 
@@ -24,48 +23,15 @@ import hashlib
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
-
+from protbench.protocols.alignment_knn import KnnConfig
 from protbench.sequences import STANDARD
 
 _CODE = np.full(256, -1, dtype=np.int64)
 for _i, _a in enumerate(STANDARD):
     _CODE[ord(_a)] = _i
-
-
-@dataclass
-class KnnConfig:
-    """Aligner and search settings (see the module docstring)."""
-
-    candidates: int = 32
-    ks: tuple[int, ...] = (1, 3, 5, 10, 20)
-    weightings: tuple[str, ...] = ("uniform", "identity")
-    gap_open: int = 11
-    gap_extend: int = 1
-    threads: int = 2
-    block: int = 512
-
-    @classmethod
-    def from_params(cls, *sources: dict[str, Any]) -> "KnnConfig":
-        cfg = cls()
-        for src in sources:
-            for k, v in (src or {}).items():
-                if k in cls.__dataclass_fields__ and k not in ("block",):
-                    setattr(cfg, k, tuple(v) if isinstance(v, list) else v)
-        for w in cfg.weightings:
-            if w not in ("uniform", "identity"):
-                raise ValueError(f"unknown kNN weighting {w!r}; use 'uniform' or 'identity'")
-        cfg.candidates, cfg.threads = int(cfg.candidates), max(1, int(cfg.threads))
-        cfg.ks = tuple(sorted({int(k) for k in cfg.ks}))
-        return cfg
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"aligner": "parasail sw_stats_striped (16/32-bit)", "matrix": "BLOSUM62",
-                "gap_open": self.gap_open, "gap_extend": self.gap_extend, "candidates": self.candidates,
-                "prefilter": "2-mer count vectors, squared Euclidean", "identity": "matches / shorter length",
-                "ks": list(self.ks), "weightings": list(self.weightings)}
 
 
 def kmer_counts(seqs: Sequence[str]) -> np.ndarray:
@@ -197,42 +163,3 @@ def cached_search(queries: Sequence[str], refs: Sequence[str], cfg: KnnConfig) -
         _MEMO.clear()
         _MEMO[key] = search(queries, refs, cfg)
     return _MEMO[key]
-
-
-def knn_protocol(ctx: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """The ``alignment-knn`` protocol for a :class:`protbench.tasks.base.ProtocolContext`."""
-    meta_params = dict(getattr(ctx.emb.meta, "parameters", {}) or {})
-    cfg = KnnConfig.from_params(meta_params, ctx.options.params)
-    t0 = time.perf_counter()
-    refs = [r.sequence for r in ctx.data.splits["train"]]
-    if not refs:
-        raise ValueError("alignment-knn: the train split is empty; nothing to transfer labels from")
-    split_seqs = {s: [r.sequence for r in ctx.data.splits[s]] for s in ("valid", "test")}
-    queries = split_seqs["valid"] + split_seqs["test"]
-    nb = cached_search(queries, refs, cfg)
-    n_valid = len(split_seqs["valid"])
-    part = {
-        "valid": Neighbours(nb.index[:n_valid], nb.identity[:n_valid], nb.score[:n_valid]),
-        "test": Neighbours(nb.index[n_valid:], nb.identity[n_valid:], nb.score[n_valid:]),
-    }
-    ks = [k for k in cfg.ks if k <= nb.index.shape[1]] or [nb.index.shape[1]]
-    sign = 1.0 if ctx.higher_is_better else -1.0
-    best, grid = None, []
-    for k in ks:
-        for weighting in cfg.weightings:
-            pred = transfer(part["valid"], ctx.ys["train"], ctx.task_type, k, weighting, ctx.n_outputs)
-            score = float(ctx.select(ctx.ys["valid"], pred))
-            grid.append({"k": k, "weighting": weighting, "valid": score})
-            if np.isfinite(score) and (best is None or sign * score > sign * best[0]):
-                best = (score, k, weighting)
-    if best is None:
-        best = (float("nan"), ks[0], cfg.weightings[0])
-    _, k, weighting = best
-    preds = {s: transfer(part[s], ctx.ys["train"], ctx.task_type, k, weighting, ctx.n_outputs)
-             for s in ("valid", "test")}
-    top1 = {s: float(np.mean(part[s].identity[:, 0])) if len(part[s].identity) else float("nan")
-            for s in ("valid", "test")}
-    info = {"chosen": {"k": k, "weighting": weighting}, "grid": grid, "config": cfg.to_dict(),
-            "mean_top1_identity": top1, "search_seconds": {k2: round(v, 2) for k2, v in nb.seconds.items()},
-            "seconds": round(time.perf_counter() - t0, 2), "deterministic": True}
-    return preds, info

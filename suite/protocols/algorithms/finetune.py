@@ -1,4 +1,4 @@
-"""The fine-tune protocol: the protein encoder trained together with a task head.
+"""Fine-tuning: the protein encoder trained together with a task head (config: :class:`~protbench.protocols.finetune.FinetuneConfig`).
 
 The model must offer ``trainable_encoder()`` returning an object with
 ``module`` (a ``torch.nn.Module`` holding the encoder's parameters), ``dim``
@@ -13,41 +13,19 @@ training). After each epoch the validation main metric is computed; the best
 epoch's encoder+head weights are kept (early stopping with ``patience``). The
 test split is predicted once, with the selected weights.
 
-Settings come from ``--param ft_<name>=value`` (``ft_epochs``, ``ft_batch_size``,
-``ft_lr``, ``ft_lr_ratio``, ``ft_patience``, ``ft_max_length``, ``ft_dropout``);
-``quick`` runs use 2 epochs.
 """
 from __future__ import annotations
 
 import copy
 import time
-from dataclasses import asdict, dataclass, fields, replace
-from typing import Any, Mapping, Sequence
+from dataclasses import asdict
+from typing import Any, Sequence
 
 import numpy as np
 import torch
+from protbench.protocols.finetune import FinetuneConfig
+from protbench.protocols.supervised import Labels
 from torch import nn
-
-
-@dataclass
-class FinetuneConfig:
-    epochs: int = 20
-    batch_size: int = 8
-    lr: float = 5e-4          # head learning rate
-    lr_ratio: float = 0.1     # encoder lr = lr * lr_ratio (ProtST)
-    patience: int = 3
-    max_length: int = 550
-    dropout: float = 0.1
-    weight_decay: float = 0.0
-
-    @classmethod
-    def quick(cls) -> "FinetuneConfig":
-        return cls(epochs=2, batch_size=16, lr=1e-3, patience=2, max_length=256)
-
-    def with_overrides(self, params: Mapping[str, Any]) -> "FinetuneConfig":
-        changes = {f.name: type(getattr(self, f.name))(params[f"ft_{f.name}"]) for f in fields(self)
-                   if f"ft_{f.name}" in params}
-        return replace(self, **changes) if changes else self
 
 
 def _head(dim: int, out: int, dropout: float) -> nn.Module:
@@ -81,38 +59,34 @@ def _predict(encoder, head: nn.Module, seqs: Sequence[str], cfg: FinetuneConfig,
     return torch.sigmoid(logits).numpy()
 
 
-def finetune_protocol(ctx) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Train ``ctx.emb.model.trainable_encoder()`` with a head on train, select on valid, predict valid/test."""
-    model = ctx.emb.model
-    if not hasattr(model, "trainable_encoder"):
-        raise TypeError(f"model {ctx.emb.meta.name!r} has no trainable_encoder(); the finetune protocol needs one")
-    cfg = (FinetuneConfig.quick() if ctx.options.quick else FinetuneConfig()).with_overrides(ctx.options.params)
+def finetune(model: Any, lab: Labels, seqs: dict[str, list[str]], cfg: FinetuneConfig, seed: int
+             ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Train ``model.trainable_encoder()`` with a head on train, select on valid, predict valid/test."""
     t0 = time.perf_counter()
-    torch.manual_seed(ctx.seed)
+    torch.manual_seed(seed)
     encoder = model.trainable_encoder()
     device = _device_of(encoder.module)
-    seqs = {s: [r.sequence for r in ctx.data.splits[s]] for s in ("train", "valid", "test")}
-    y_train = ctx.ys["train"]
+    y_train = lab.ys["train"]
     y_mean, y_std = 0.0, 1.0
-    if ctx.task_type == "regression":
+    if lab.task_type == "regression":
         n_out = 1
         y_mean, y_std = float(np.mean(y_train)), float(np.std(y_train) + 1e-12)
         target = torch.from_numpy(((y_train - y_mean) / y_std).astype(np.float32)).unsqueeze(-1)
         loss_fn: nn.Module = nn.MSELoss()
-    elif ctx.task_type == "classification":
-        n_out = int(ctx.n_outputs or int(np.max(y_train)) + 1)
+    elif lab.task_type == "classification":
+        n_out = int(lab.n_outputs or int(np.max(y_train)) + 1)
         target = torch.from_numpy(np.asarray(y_train, dtype=np.int64))
         loss_fn = nn.CrossEntropyLoss()
     else:
-        n_out = int(ctx.n_outputs or y_train.shape[1])
+        n_out = int(lab.n_outputs or y_train.shape[1])
         target = torch.from_numpy(np.asarray(y_train, dtype=np.float32))
         loss_fn = nn.BCEWithLogitsLoss()
     head = _head(encoder.dim, n_out, cfg.dropout).to(device)
     opt = torch.optim.Adam([{"params": head.parameters(), "lr": cfg.lr},
                             {"params": encoder.module.parameters(), "lr": cfg.lr * cfg.lr_ratio}],
                            weight_decay=cfg.weight_decay)
-    sign = 1.0 if ctx.higher_is_better else -1.0
-    gen = torch.Generator().manual_seed(ctx.seed)
+    sign = 1.0 if lab.higher_is_better else -1.0
+    gen = torch.Generator().manual_seed(seed)
     best, best_state, best_epoch, bad, history = -np.inf, None, 0, 0, []
     epoch = 0
     for epoch in range(cfg.epochs):
@@ -128,8 +102,8 @@ def finetune_protocol(ctx) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
             loss.backward()
             opt.step()
             total += float(loss.detach()) * len(idx)
-        pred_valid = _predict(encoder, head, seqs["valid"], cfg, ctx.task_type, y_mean, y_std)
-        score = sign * float(ctx.select(ctx.ys["valid"], pred_valid))
+        pred_valid = _predict(encoder, head, seqs["valid"], cfg, lab.task_type, y_mean, y_std)
+        score = sign * float(lab.select(lab.ys["valid"], pred_valid))
         score = score if np.isfinite(score) else -np.inf
         history.append({"epoch": epoch + 1, "train_loss": total / max(len(perm), 1), "valid": sign * score})
         if score > best or best_state is None:
@@ -142,7 +116,7 @@ def finetune_protocol(ctx) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
                 break
     encoder.module.load_state_dict(best_state[0])
     head.load_state_dict(best_state[1])
-    preds = {s: _predict(encoder, head, seqs[s], cfg, ctx.task_type, y_mean, y_std) for s in ("valid", "test")}
+    preds = {s: _predict(encoder, head, seqs[s], cfg, lab.task_type, y_mean, y_std) for s in ("valid", "test")}
     info = {"protocol": "finetune", "config": asdict(cfg), "best_epoch": best_epoch + 1, "epochs_run": epoch + 1,
             "history": history, "encoder_parameters": sum(p.numel() for p in encoder.module.parameters()),
             "fit_seconds": round(time.perf_counter() - t0, 3)}

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
-
 from protbench.spec import Capability, ModelMeta
 
 _VIEWS: dict[tuple[str, int, str], Any] = {}

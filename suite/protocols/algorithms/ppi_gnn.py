@@ -1,4 +1,5 @@
-"""A GNN-PPI-style pair classifier on frozen protein embeddings, in plain torch.
+"""A GNN-PPI-style pair classifier on frozen protein embeddings, in plain torch (config:
+:class:`~protbench.protocols.ppi_gnn.PpiGnnConfig`).
 
 Nodes are proteins with frozen embedding vectors ``x`` ``(N, d)``; edges are the *training* pairs
 only (GNN-PPI's "GCT" graph: validation and test pairs never pass messages). The network:
@@ -27,44 +28,13 @@ from __future__ import annotations
 
 import copy
 import time
-from dataclasses import asdict, dataclass, fields
-from typing import Any, Callable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any, Callable
 
 import numpy as np
 import torch
+from protbench.protocols.ppi_gnn import PpiGnnConfig as PpiConfig
 from torch import nn
-
-
-@dataclass
-class PpiConfig:
-    """Hyper-parameters (GNN-PPI values where it states them; ``hidden`` and epochs reduced for CPU)."""
-
-    hidden: int = 256
-    layers: int = 1                # GIN layers (GNN-PPI: 1)
-    dropout: float = 0.5
-    lr: float = 1e-3
-    weight_decay: float = 5e-4
-    batch_size: int = 2048         # training pairs per step (GNN-PPI run.py: 2048)
-    max_epochs: int = 200          # GNN-PPI: 300 epochs; best validation epoch kept
-    patience: int = 30
-    standardize: bool = True       # z-score features with mean/std of the training proteins
-    aggregation: str = "mean"      # neighbour aggregation: "mean" (default) or "sum" (GIN / GNN-PPI)
-    hide_batch_edges: bool = False # drop a step's own training pairs from the message-passing graph
-    threads: int = 1               # torch CPU threads while training (1 avoids spin-waits on busy machines)
-
-    @classmethod
-    def quick(cls) -> "PpiConfig":
-        return cls(hidden=64, max_epochs=40, patience=10)
-
-    @classmethod
-    def from_params(cls, params: Mapping[str, Any], quick: bool = False) -> "PpiConfig":
-        """Defaults (or :meth:`quick`) overridden by any of ``params`` that name a field."""
-        cfg = cls.quick() if quick else cls()
-        names = {f.name: f.type for f in fields(cls)}
-        for k, v in params.items():
-            if k in names:
-                setattr(cfg, k, type(getattr(cfg, k))(v))
-        return cfg
 
 
 def sparse_adjacency(pairs: np.ndarray, n_nodes: int, mean: bool = False) -> torch.Tensor:

@@ -1,0 +1,96 @@
+"""Evaluation protocols: how a task's data and a model's vectors become scores.
+
+One module per protocol, each holding a frozen config dataclass (every setting
+and its default; a ``quick()`` variant for smoke runs), the capabilities it
+needs from a model, whether it reads frozen embeddings, and one entry point
+``run(ctx: ProtocolContext) -> SeedResult``:
+
+==============  =====================================  ==============================
+protocol        module                                 used by
+==============  =====================================  ==============================
+probe           :mod:`protbench.protocols.probe`       function, mutation
+finetune        :mod:`protbench.protocols.finetune`    function, mutation
+alignment-knn   :mod:`protbench.protocols.alignment_knn`  function, mutation (no embeddings)
+bridge          :mod:`protbench.protocols.bridge`      cross-modal
+zero-shot       :mod:`protbench.protocols.zero_shot`   cross-modal
+semsim          :mod:`protbench.protocols.semsim`      similarity
+ppi-gnn         :mod:`protbench.protocols.ppi_gnn`     PPI
+pair-mlp        :mod:`protbench.protocols.pair_mlp`    PPI
+==============  =====================================  ==============================
+
+The protocol modules import nothing heavy at import time (torch is imported by
+the algorithms in :mod:`protbench.protocols.algorithms` when a protocol runs), so
+listing protocols and their configs is cheap. Settings are changed in one
+dialect, ``--param <protocol>.<field>=<value>``, or by a named preset
+(:mod:`protbench.protocols.params`).
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from protbench.spec import Capability
+
+from .context import Artefacts, ProtocolContext
+
+__all__ = ["Artefacts", "ProtocolContext", "ProtocolSpec", "NAMES", "get", "names", "register_protocol",
+           "UnknownProtocol"]
+
+# protocol name -> module under protbench.protocols (imported on first use)
+MODULES: dict[str, str] = {
+    "probe": "probe",
+    "finetune": "finetune",
+    "alignment-knn": "alignment_knn",
+    "bridge": "bridge",
+    "zero-shot": "zero_shot",
+    "semsim": "semsim",
+    "ppi-gnn": "ppi_gnn",
+    "pair-mlp": "pair_mlp",
+}
+NAMES = tuple(MODULES)
+_PLUGINS: dict[str, "ProtocolSpec"] = {}
+
+
+class UnknownProtocol(LookupError):
+    """A protocol name that is not registered."""
+
+
+@dataclass(frozen=True)
+class ProtocolSpec:
+    """What the runner needs to know about a protocol.
+
+    ``config`` is a frozen dataclass type (defaults = the protocol's standard setting, ``config.quick()``
+    the smoke setting); ``requires`` the model capabilities it needs; ``needs_embeddings`` whether the
+    runner must fill the embedding cache for the task's sequences first; ``run(ctx) -> SeedResult``.
+    """
+
+    name: str
+    config: type
+    run: Callable[[ProtocolContext], Any]
+    requires: frozenset[Capability]
+    needs_embeddings: bool = True
+    description: str = ""
+
+
+def names() -> tuple[str, ...]:
+    """Every protocol name: the built-ins, then those registered by plugins."""
+    return NAMES + tuple(_PLUGINS)
+
+
+def get(name: str) -> ProtocolSpec:
+    """The protocol registered under ``name`` (a built-in's module is imported now)."""
+    if name in _PLUGINS:
+        return _PLUGINS[name]
+    module = MODULES.get(name)
+    if module is None:
+        raise UnknownProtocol(f"unknown protocol {name!r}; known: {', '.join(names())}")
+    return importlib.import_module(f"{__name__}.{module}").PROTOCOL
+
+
+def register_protocol(spec: ProtocolSpec) -> ProtocolSpec:
+    """Add a plugin protocol (a task plugin names it in ``spec.protocols``); built-in names are reserved."""
+    if spec.name in MODULES:
+        raise ValueError(f"protocol {spec.name!r} is a built-in protocol; choose another name")
+    _PLUGINS[spec.name] = spec
+    return spec

@@ -1,0 +1,48 @@
+"""``finetune``: the model's protein encoder trained together with a task head, chosen on validation.
+
+The model must offer ``trainable_encoder()`` (capability FINETUNE). Head Linear → ReLU → Dropout →
+Linear (ProtST's 2-layer MLP); Adam with the encoder at ``lr_ratio`` × the head's learning rate
+(ProtST: 0.1; a model trained from scratch such as PEER's CNN uses 1); sequences cropped to
+``max_length`` residues; the best validation epoch's weights are kept (early stopping with
+``patience``). The training loop is :mod:`protbench.protocols.algorithms.finetune`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from protbench.spec import Capability, SeedResult
+
+from . import ProtocolSpec
+from .context import ProtocolContext
+from .supervised import ScoringConfig, finish, labels
+
+
+@dataclass(frozen=True)
+class FinetuneConfig(ScoringConfig):
+    epochs: int = 20
+    batch_size: int = 8
+    lr: float = 5e-4          # head learning rate
+    lr_ratio: float = 0.1     # encoder lr = lr * lr_ratio (ProtST)
+    patience: int = 3
+    max_length: int = 550
+    dropout: float = 0.1
+    weight_decay: float = 0.0
+
+    @classmethod
+    def quick(cls) -> "FinetuneConfig":
+        return cls(epochs=2, batch_size=16, lr=1e-3, patience=2, max_length=256)
+
+
+def run(ctx: ProtocolContext) -> SeedResult:
+    from .algorithms.finetune import finetune
+
+    if not hasattr(ctx.model, "trainable_encoder"):
+        raise TypeError(f"model {ctx.model.meta.name!r} has no trainable_encoder(); the finetune protocol needs one")
+    lab = labels(ctx)
+    seqs = {s: lab.sequences(ctx.data, s) for s in ("train", "valid", "test")}
+    preds, info = finetune(ctx.model, lab, seqs, ctx.config, ctx.seed)
+    return finish(ctx, lab, preds, info)
+
+
+PROTOCOL = ProtocolSpec("finetune", FinetuneConfig, run, frozenset({Capability.FINETUNE}), needs_embeddings=False,
+                        description="encoder + head trained per task, chosen on validation")

@@ -1,0 +1,135 @@
+"""``ppi-gnn``: multi-type PPI with a GIN over the training graph on frozen protein vectors (GNN-PPI).
+
+The task's pairs are split (BFS / DFS / random, :mod:`protbench.protocols.algorithms.ppi_splits`;
+the method is the task's) into train / valid / test; the message-passing graph holds the training
+pairs only; the best validation epoch (micro-F1) is kept; test pairs are scored once, overall and on
+GNN-PPI's BS / ES / NS subsets (both / one / no protein seen in training). The split is written
+beside the result (``.splits/<task>/``) with its sha256. Network: :mod:`protbench.protocols.algorithms.ppi_gnn`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+from protbench.metrics import METRICS
+from protbench.spec import Capability, SeedResult, TaskData
+
+from . import ProtocolSpec
+from .context import ProtocolContext
+
+
+@dataclass(frozen=True)
+class PpiGnnConfig:
+    """Split and network settings (GNN-PPI's values where it states them; ``hidden`` and epochs reduced for CPU).
+
+    ``split_seed``: None = the run's seed (every seed draws its own split); ``split_file``: reuse a saved
+    split JSON (with ``split_sha256`` to check it); ``aggregation``: ``mean`` (default) or ``sum`` (GIN /
+    GNN-PPI); ``hide_batch_edges``: a step's own training pairs pass no messages; ``threads``: torch threads.
+    """
+
+    split_seed: int | None = None
+    split_file: str = ""
+    split_sha256: str = ""
+    test_fraction: float = 0.2
+    valid_fraction: float = 0.1
+    hidden: int = 256
+    layers: int = 1
+    dropout: float = 0.5
+    lr: float = 1e-3
+    weight_decay: float = 5e-4
+    batch_size: int = 2048
+    max_epochs: int = 200
+    patience: int = 30
+    standardize: bool = True
+    aggregation: str = "mean"
+    hide_batch_edges: bool = False
+    threads: int = 1
+
+    def __post_init__(self) -> None:
+        if self.aggregation not in ("sum", "mean"):
+            raise ValueError(f"aggregation must be 'sum' or 'mean', not {self.aggregation!r}")
+
+    @classmethod
+    def quick(cls) -> "PpiGnnConfig":
+        return cls(hidden=64, max_epochs=40, patience=10)
+
+
+def pairs_on(data: TaskData, node_of: Mapping[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs/labels re-indexed onto the current protein records (``--limit`` may have removed some)."""
+    pairs = np.asarray(data.extra["pairs"], dtype=np.int64)
+    labels = np.asarray(data.extra["labels"], dtype=np.uint8)
+    ids = [pid.split("__") for pid in data.extra["pair_ids"]]
+    mapped = np.array([[node_of.get(a, -1), node_of.get(b, -1)] for a, b in ids], dtype=np.int64).reshape(-1, 2)
+    keep = (mapped >= 0).all(axis=1)
+    if keep.all() and np.array_equal(mapped, pairs):
+        return pairs, labels
+    if not keep.any():
+        raise ValueError("no pair has both proteins among the loaded records (is --limit too small for a graph?)")
+    return mapped[keep], labels[keep]
+
+
+def subset_scores(pairs, split, y_true, y_score, metrics) -> dict[str, dict[str, float]]:
+    """Test scores on GNN-PPI's BS / ES / NS subsets (both / one / none protein seen in training)."""
+    seen = np.zeros(int(pairs.max()) + 1, dtype=bool)
+    seen[pairs[np.asarray(split.train + split.valid, dtype=np.int64)].ravel()] = True
+    k = seen[pairs[np.asarray(split.test, dtype=np.int64)]].sum(axis=1)
+    out = {}
+    for name, n_seen in (("both", 2), ("one", 1), ("none", 0)):
+        m = k == n_seen
+        out[name] = {"n": int(m.sum()), **({met: float(METRICS[met](y_true[m], y_score[m])) for met in metrics}
+                                            if m.any() else {})}
+    return out
+
+
+def evaluate_pairs(ctx: ProtocolContext, graph: bool) -> SeedResult:
+    """Split the task's pairs, train the pair network (with or without the graph), score test once."""
+    from .algorithms import ppi_splits
+    from .algorithms.ppi_gnn import fit_pairs
+
+    cfg = ctx.config
+    task, spec = ctx.task, ctx.spec
+    proteins = ctx.data.splits["proteins"]
+    pairs, labels = pairs_on(ctx.data, {r.id: i for i, r in enumerate(proteins)})
+    x = ctx.emb.proteins([r.sequence for r in proteins])
+    split_seed = ctx.seed if cfg.split_seed is None else int(cfg.split_seed)
+    if cfg.split_file:
+        split = ppi_splits.load_split(Path(cfg.split_file), len(pairs), cfg.split_sha256 or None)
+    else:
+        split = ppi_splits.make_split(pairs, len(proteins), task.split_method, seed=split_seed,
+                                      test_fraction=cfg.test_fraction, valid_fraction=cfg.valid_fraction)
+    split_info: dict[str, Any] = {
+        "method": split.method, "seed": split.seed, "test_fraction": split.test_fraction,
+        "valid_fraction": split.valid_fraction, "roots": split.roots,
+        "sizes": {"train": len(split.train), "valid": len(split.valid), "test": len(split.test)},
+        "sha256": split.sha256(),
+        # GNN-PPI's BS / ES / NS: test pairs with both / one / no protein in a non-test pair
+        "test_seen": ppi_splits.seen_shares(pairs, split.train + split.valid, split.test),
+        "valid_seen": ppi_splits.seen_shares(pairs, split.train, split.valid),
+    }
+    if ctx.artefacts is not None:
+        name = f"{split.method}-seed{split.seed}.json"
+        saved = ppi_splits.save_split(split, ctx.artefacts.path(name))
+        split_info["file"] = ctx.artefacts.ref(name)
+        split_info["sha256"] = saved["sha256"]
+    select = METRICS[spec.main_metric]
+    fit = fit_pairs(x, pairs, labels, np.asarray(split.train), np.asarray(split.valid), select, seed=ctx.seed,
+                    graph=graph, config=cfg)
+    preds = {s: fit.predict(pairs[getattr(split, s)]) for s in ("valid", "test")}
+    ys = {s: labels[getattr(split, s)].astype(np.float32) for s in ("valid", "test")}
+    scores = {s: {m: float(METRICS[m](ys[s], preds[s])) for m in spec.metrics} for s in ("valid", "test")}
+    info = {"protocol": "ppi-gnn" if graph else "pair-mlp", "split": split_info, "fit": fit.info(),
+            "test_subsets": subset_scores(pairs, split, ys["test"], preds["test"], spec.metrics),
+            "nodes": len(proteins), "pairs": int(len(pairs))}
+    return SeedResult(scores=scores, info=info,
+                      predictions={"test": {"y_true": ys["test"].astype(np.uint8), "y_score": preds["test"],
+                                            "edges": np.asarray(split.test, dtype=np.int64)}})
+
+
+def run(ctx: ProtocolContext) -> SeedResult:
+    return evaluate_pairs(ctx, graph=True)
+
+
+PROTOCOL = ProtocolSpec("ppi-gnn", PpiGnnConfig, run, frozenset({Capability.PROTEIN}),
+                        description="GIN over the training pairs on frozen vectors, best validation epoch (GNN-PPI)")

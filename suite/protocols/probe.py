@@ -1,0 +1,63 @@
+"""``probe``: a small head trained on frozen pooled embeddings, chosen on validation.
+
+Heads ``linear`` (ridge regression in closed form for regression targets) and ``mlp``
+(Linear → ReLU → Dropout → Linear); inputs and regression targets standardised with train
+statistics; Adam with early stopping on the task's validation metric. The fitting code is
+:mod:`protbench.protocols.algorithms.probe`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from protbench.spec import Capability, SeedResult
+
+from . import ProtocolSpec
+from .context import ProtocolContext
+from .supervised import ScoringConfig, finish, labels
+
+
+@dataclass(frozen=True)
+class ProbeConfig(ScoringConfig):
+    """Grid and training schedule of the probe.
+
+    ``ridge_alphas`` are multiplied by the number of training items (penalty per item); ``threads``:
+    torch threads while fitting (0 = one thread).
+    """
+
+    heads: tuple[str, ...] = ("linear", "mlp")
+    hidden: int = 512
+    dropout: float = 0.1
+    learning_rates: tuple[float, ...] = (1e-3,)
+    weight_decays: tuple[float, ...] = (0.0,)
+    batch_size: int = 1024
+    max_epochs: int = 40
+    patience: int = 5
+    ridge_alphas: tuple[float, ...] = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
+    threads: int = 0
+
+    def __post_init__(self) -> None:
+        for h in self.heads:
+            if h not in ("linear", "mlp"):
+                raise ValueError(f"unknown probe head {h!r}; use 'linear' or 'mlp'")
+
+    @classmethod
+    def quick(cls) -> "ProbeConfig":
+        """A cheap setting for smoke runs and tests."""
+        return cls(heads=("linear", "mlp"), hidden=64, batch_size=64, max_epochs=30, patience=5)
+
+
+def run(ctx: ProtocolContext) -> SeedResult:
+    from .algorithms.probe import fit_probe
+
+    lab = labels(ctx)
+    xs = {s: ctx.emb.proteins(lab.sequences(ctx.data, s)) for s in ("train", "valid", "test")}
+    fit = fit_probe(lab.task_type, xs["train"], lab.ys["train"], xs["valid"], lab.ys["valid"], lab.select,
+                    seed=ctx.seed, n_outputs=lab.n_outputs, config=ctx.config, higher_is_better=lab.higher_is_better)
+    preds = {s: fit.predict(xs[s]) for s in ("valid", "test")}
+    info: dict[str, Any] = {"chosen": fit.chosen, "candidates": fit.candidates, "fit_seconds": round(fit.seconds, 3)}
+    return finish(ctx, lab, preds, info)
+
+
+PROTOCOL = ProtocolSpec("probe", ProbeConfig, run, frozenset({Capability.PROTEIN}),
+                        description="head on frozen pooled embeddings, chosen on validation")

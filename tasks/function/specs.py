@@ -1,0 +1,177 @@
+"""Function family: the upstream sources (URLs, checksums) and the task specifications."""
+from __future__ import annotations
+
+from protbench.spec import DataSource, Family, TaskSpec
+
+from ..kinds import SupervisedTask
+from .readers import (
+    CUTOFF,
+    SPLITS,
+    deepfri_zip_reader,
+    ec_partial_reader,
+    localization_reader,
+    peer_class_reader,
+    subloc_partial_reader,
+)
+from .smoke import (
+    deepfri_zip_smoke,
+    ec_partial_smoke,
+    localization_smoke,
+    subloc_partial_smoke,
+)
+
+PEER_S3 = "https://miladeepgraphlearningproteindata.s3.us-east-2.amazonaws.com/peerdata"
+ZENODO = "https://zenodo.org/record/6622158/files"
+DEEPFRI_RAW = "https://raw.githubusercontent.com/flatironinstitute/DeepFRI/master/preprocessing/data"
+PROTOCOLS = ("probe", "finetune", "alignment-knn")
+MULTILABEL_METRICS = ("fmax", "micro_aupr")
+
+
+# ---------------------------------------------------------------------------------------------- sources
+SUBLOC_SOURCE = DataSource(
+    filename="subcellular_localization.tar.gz", url=f"{PEER_S3}/subcellular_localization.tar.gz",
+    md5="37cb6138b8d4603512530458b7c8a77d", description="PEER DeepLoc 10-class localization, LMDB splits",
+    license="Apache-2.0 (PEER)")
+BINLOC_SOURCE = DataSource(
+    filename="subcellular_localization_2.tar.gz", url=f"{PEER_S3}/subcellular_localization_2.tar.gz",
+    md5="5d2309bf1c0c2aed450102578e434f4e", description="PEER DeepLoc binary (membrane/soluble), LMDB splits",
+    license="Apache-2.0 (PEER)")
+CONVERTED = "converted from PEER's LMDB to CSV (primary,localization); no public download of this file"
+BINLOC_CSV_MD5 = {"train": "88cd5763b72de473eaf91c710cd21e6a", "valid": "a8e773292304a6f7f13c8a23e78c4d99",
+                  "test": "6ea4505d90e1433df3816bd8aab00a9e"}
+BINLOC_CSV_SOURCES = tuple(
+    DataSource(filename=f"subcellular_localization_2_{s}.csv.gz",
+               url=f"{PEER_S3}/subcellular_localization_2.tar.gz#converted-csv-{s}", md5=m,
+               description=f"binloc {s} split {CONVERTED}", license="Apache-2.0 (PEER)")
+    for s, m in BINLOC_CSV_MD5.items())
+SUBLOC_CSV_SOURCES = tuple(
+    DataSource(filename=f"subcellular_localization_{s}.csv.gz",
+               url=f"{PEER_S3}/subcellular_localization.tar.gz#converted-csv-{s}", md5=m,
+               description=f"subloc {s} split {CONVERTED}", license="Apache-2.0 (PEER)")
+    for s, m in (("valid", "71d627bc3d5b69ab5cd5423d5bfc36cf"), ("test", "d1745b1ed573fb0db360de9da479434a")))
+ZIP_NOTE = "md5 as in torchdrug's dataset definition (prefix as in BENCHMARKS.md); not verifiable offline here"
+EC_SOURCE = DataSource(filename="EnzymeCommission.zip", url=f"{ZENODO}/EnzymeCommission.zip",
+                       md5="33f799065f8ad75f87b709a87293bc65",
+                       description=f"torchdrug/DeepFRI EC dataset, PDB chains per split; {ZIP_NOTE}", license="BSD-3-Clause (DeepFRI)")
+GO_SOURCE = DataSource(filename="GeneOntology.zip", url=f"{ZENODO}/GeneOntology.zip",
+                       md5="376be1f088cd1fe720e1eaafb701b5cb",
+                       description=f"torchdrug/DeepFRI GO dataset, PDB chains per split; {ZIP_NOTE}", license="BSD-3-Clause (DeepFRI)")
+EC_PREFIX = "nrPDB-EC_2020.04"
+EC_NATIVE_MD5 = {"annot.tsv": "3fb463ce2701177f7d470d3db4aac064", "test.csv": "3394115a32967ca84b59504bf9ca0009",
+                 "test.txt": "bf1ccb681d243c5a25a026f7272bda5a", "test_sequences.fasta": "c4e43fb3d248aded9258303e67c05a3a"}
+EC_NATIVE_SOURCES = tuple(DataSource(filename=f"{EC_PREFIX}_{k}", url=f"{DEEPFRI_RAW}/{EC_PREFIX}_{k}", md5=m,
+                                     description=f"DeepFRI native EC file {k} (md5 of the mirror copy)",
+                                     license="BSD-3-Clause (DeepFRI)")
+                          for k, m in EC_NATIVE_MD5.items())
+LOC_CITE = ("Almagro Armenteros et al. 2017, Bioinformatics 33:3387 (DeepLoc); PEER, Xu et al. 2022 "
+            "(arXiv 2206.02096)")
+DEEPFRI_CITE = "Gligorijević et al. 2021, Nat Commun 12:3168 (DeepFRI); Zhang et al. 2022 (GearNet, torchdrug splits)"
+
+
+def _fspec(**kw) -> TaskSpec:
+    return TaskSpec(family=Family.FUNCTION, protocol="probe", protocols=PROTOCOLS, **kw)
+
+
+subloc = SupervisedTask(
+    spec=_fspec(id="subloc", description="10-class subcellular localization (DeepLoc), PEER split.",
+                main_metric="accuracy", metrics=("accuracy",), sources=(SUBLOC_SOURCE,),
+                splits={"train": 8945, "valid": 2248, "test": 2768}, citation=LOC_CITE, license="Apache-2.0 (PEER)",
+                label_space="10 classes", parameters={"field": "localization", "dedup_within_split": True}),
+    task_type="classification", n_outputs=10,
+    read=peer_class_reader("subcellular_localization.tar.gz", "subcellular_localization", 10),
+    smoke=localization_smoke("subcellular_localization.tar.gz", "subcellular_localization", 10),
+)
+
+
+SUBLOC_PARTIAL_SEED, SUBLOC_PARTIAL_FRACTION = 0, 0.8
+
+
+subloc_partial = SupervisedTask(
+    spec=_fspec(id="subloc-partial",
+                description="PARTIAL subloc: PEER's train split is not reachable, so the converted PEER valid CSV "
+                            "(2,811 rows, 2,807 distinct sequences; torchdrug documents 2,248 for valid) is split "
+                            "80/20 (seed 0) into train/valid and PEER's test split (2,768 distinct) is the test set. "
+                            "Scores are not comparable with the full task (about a quarter of the training data).",
+                main_metric="accuracy", metrics=("accuracy",), sources=SUBLOC_CSV_SOURCES,
+                splits={"train": 2246, "valid": 561, "test": 2768}, citation=LOC_CITE, license="Apache-2.0 (PEER)",
+                label_space="10 classes", variant="partial: train/valid carved from PEER valid; PEER test",
+                parameters={"field": "localization", "dedup_within_split": True, "partial_seed": SUBLOC_PARTIAL_SEED,
+                            "partial_train_fraction": SUBLOC_PARTIAL_FRACTION}),
+    task_type="classification", n_outputs=10,
+    read=subloc_partial_reader("subcellular_localization_valid.csv.gz", "subcellular_localization_test.csv.gz", 10,
+                               SUBLOC_PARTIAL_SEED, SUBLOC_PARTIAL_FRACTION),
+    smoke=subloc_partial_smoke("subcellular_localization_valid.csv.gz", "subcellular_localization_test.csv.gz", 10),
+)
+
+
+binloc = SupervisedTask(
+    spec=_fspec(id="binloc",
+                description="Binary localization (membrane-bound vs soluble, DeepLoc), PEER split. Accepts the PEER "
+                            "LMDB archive or the same splits converted to CSV (primary,localization).",
+                main_metric="accuracy", metrics=("accuracy",), sources=(BINLOC_SOURCE,),
+                splits={"train": 5161, "valid": 1727, "test": 1746}, citation=LOC_CITE, license="Apache-2.0 (PEER)",
+                label_space="2 classes",
+                parameters={"field": "localization", "dedup_within_split": True,
+                            "alternative_input": [s.filename for s in BINLOC_CSV_SOURCES]}),
+    task_type="classification", n_outputs=2,
+    read=localization_reader("subcellular_localization_2.tar.gz", "subcellular_localization_2",
+                             {s: f"subcellular_localization_2_{s}.csv.gz" for s in SPLITS}, 2),
+    smoke=localization_smoke("subcellular_localization_2.tar.gz", "subcellular_localization_2", 2),
+    alternatives=(BINLOC_CSV_SOURCES,),
+)
+
+
+ec = SupervisedTask(
+    spec=_fspec(id="ec", description="Enzyme Commission numbers of PDB chains (DeepFRI split), test chains with "
+                                     "< 95% identity to train.",
+                main_metric="fmax", metrics=MULTILABEL_METRICS, sources=(EC_SOURCE,),
+                splits={"train": 15011, "valid": 1664, "test": 1840}, citation=DEEPFRI_CITE,
+                license="BSD-3-Clause (DeepFRI)", label_space="538 multi-label",
+                parameters={"test_cutoff": CUTOFF, "branch": "ec"}),
+    task_type="multilabel", n_outputs=538,
+    read=deepfri_zip_reader("EnzymeCommission.zip", "EnzymeCommission", "EC", "ec"),
+    smoke=deepfri_zip_smoke("EnzymeCommission.zip", "EnzymeCommission", "EC", ("ec",)),
+)
+EC_PARTIAL_SEED = 0
+
+
+ec_partial = SupervisedTask(
+    spec=_fspec(id="ec-partial",
+                description="PARTIAL ec: only DeepFRI's test chains have sequences here. The 1,919 test chains "
+                            "(all < 95% identity to DeepFRI train) are re-split 60/20/20 into train/valid/test by "
+                            "PDB entry (seed 0) with DeepFRI's EC labels (538-label space). Identity between these "
+                            "partial splits is not controlled; scores are not comparable with the full task.",
+                main_metric="fmax", metrics=MULTILABEL_METRICS, sources=EC_NATIVE_SOURCES,
+                splits={"train": 1152, "valid": 384, "test": 383}, citation=DEEPFRI_CITE,
+                license="BSD-3-Clause (DeepFRI)", label_space="538 multi-label",
+                variant="partial: DeepFRI test chains re-split by PDB entry",
+                parameters={"test_cutoff": CUTOFF, "branch": "ec", "partial_seed": EC_PARTIAL_SEED,
+                            "partial_fractions": [0.6, 0.2, 0.2]}),
+    task_type="multilabel", n_outputs=538,
+    read=ec_partial_reader(EC_PREFIX, EC_PARTIAL_SEED),
+    smoke=ec_partial_smoke(EC_PREFIX),
+)
+
+
+def _go(branch: str, n: int, long: str) -> SupervisedTask:
+    return SupervisedTask(
+        spec=_fspec(id=f"go-{branch}", description=f"Gene Ontology {long} terms of PDB chains (DeepFRI split), "
+                                                   "test chains with < 95% identity to train.",
+                    main_metric="fmax", metrics=MULTILABEL_METRICS, sources=(GO_SOURCE,),
+                    splits={"train": 27496, "valid": 3053, "test": 2991}, citation=DEEPFRI_CITE,
+                    license="BSD-3-Clause (DeepFRI)", label_space=f"{n} multi-label",
+                    parameters={"test_cutoff": CUTOFF, "branch": branch}),
+        task_type="multilabel", n_outputs=n,
+        read=deepfri_zip_reader("GeneOntology.zip", "GeneOntology", "GO", branch),
+        smoke=deepfri_zip_smoke("GeneOntology.zip", "GeneOntology", "GO", ("mf", "bp", "cc")),
+    )
+
+
+go_bp = _go("bp", 1943, "biological-process")
+
+
+go_mf = _go("mf", 489, "molecular-function")
+
+
+go_cc = _go("cc", 320, "cellular-component")
+TASKS = [subloc, subloc_partial, binloc, ec, ec_partial, go_bp, go_mf, go_cc]

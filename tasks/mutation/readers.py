@@ -1,0 +1,68 @@
+"""Mutation family: readers of the upstream files into records (every dropped record counted)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping
+
+from protbench.formats import flip, peer_lmdb
+from protbench.sequences import DropLog, clean_sequence
+from protbench.spec import Record, TaskData
+
+from ..cleaning import dedup_within_split
+
+
+def peer_regression_reader(filename: str, name: str, target: str, dedup: bool = True):
+    """Reader of a PEER/TAPE LMDB archive into regression records (drops logged, never silent)."""
+
+    def read(files: Mapping[str, Path]) -> TaskData:
+        raw = peer_lmdb.read_archive(files[filename], files.cache_dir, name)
+        log = DropLog()
+        splits = {}
+        for split, recs in raw.items():
+            out = []
+            for i, r in enumerate(recs):
+                where = f"{filename}:{name}_{split}.lmdb record {i}"
+                seq = clean_sequence(r.get("primary", ""), split, where, log)
+                if seq is None:
+                    continue
+                if target not in r:
+                    raise peer_lmdb.LMDBFormatError(f"{where}: no target field {target!r} (fields: {sorted(r)})")
+                y = r[target]
+                if y is None or y != y:
+                    log.drop(split, "missing target", where)
+                    continue
+                out.append(Record(id=f"{split}/{i}", sequence=seq, label=float(y)))
+            splits[split] = dedup_within_split(out, split, log) if dedup else out
+        return TaskData(splits=splits, stats={**log.to_dict(), "input_format": "peer-lmdb"})
+
+    return read
+
+
+def flip_reader(filename: str, split_name: str, region: slice | None = None):
+    """Reader of a FLIP ``splits.zip`` (one named split); ``region`` keeps a residue window (ProtST's AAV)."""
+
+    def read(files: Mapping[str, Path]) -> TaskData:
+        raw = flip.read_split(files[filename], split_name)
+        log = DropLog()
+        splits = {}
+        for split, rows in raw.items():
+            out = []
+            for r in rows:
+                where = f"{filename}:splits/{split_name}.csv line {r['line']}"
+                seq = r["sequence"]
+                if region is not None:
+                    if len(seq) < region.stop:
+                        log.drop(split, "sequence shorter than the kept region", where)
+                        continue
+                    seq = seq[region]
+                seq = clean_sequence(seq, split, where, log)
+                if seq is None:
+                    continue
+                if r["target"] is None or r["target"] != r["target"]:
+                    log.drop(split, "missing target", where)
+                    continue
+                out.append(Record(id=f"{split}/{r['line']}", sequence=seq, label=float(r["target"])))
+            splits[split] = out
+        return TaskData(splits=splits, stats={**log.to_dict(), "input_format": "flip-zip"})
+
+    return read

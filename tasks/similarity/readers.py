@@ -1,0 +1,80 @@
+"""Similarity family: readers of PROBE's files and of the human GO data (ground truth computed here)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+from protbench import ontology as O
+from protbench.formats import go_annotations as G
+from protbench.formats import probe_sim
+from protbench.sequences import DropLog, clean_sequence
+from protbench.spec import Record, TaskData
+
+from ..go_data import SWISSPROT_HUMAN, load_human_go
+
+SETS = {"test": 500, "200": 200}
+
+
+def _records(accs: list[str], sequences: Mapping[str, str], split: str, log: DropLog,
+             where: str) -> tuple[list[Record], list[int]]:
+    recs, kept = [], []
+    for i, acc in enumerate(accs):
+        seq = sequences.get(acc)
+        if seq is None:
+            log.drop(split, "accession without a sequence", f"{where} {acc}")
+            continue
+        seq = clean_sequence(seq, split, f"{where} {acc}", log)
+        if seq is None:
+            continue
+        recs.append(Record(id=acc, sequence=seq))
+        kept.append(i)
+    return recs, kept
+
+
+def probe_reader(aspect: str):
+    """Reader of PROBE's matrices + Sparse pairs for one aspect, sequences from the human Swiss-Prot table."""
+
+    def read(files: Mapping[str, Path]) -> TaskData:
+        log = DropLog()
+        sp = G.read_swissprot_go(files[SWISSPROT_HUMAN.filename])
+        sequences = {a: e.sequence for a, e in sp.items()}
+        splits, sims, pairs = {}, {}, {}
+        for split, n in SETS.items():
+            name = probe_sim.matrix_filename(aspect, n)
+            accs, s = probe_sim.read_matrix(files[name])
+            recs, kept = _records(accs, sequences, split, log, name)
+            splits[split] = recs
+            sims[split] = s[np.ix_(kept, kept)]
+            if split == "test":
+                raw = probe_sim.read_sparse_pairs(files[probe_sim.sparse_filename(aspect)], len(accs))
+                remap = np.full(len(accs), -1, dtype=np.int64)
+                remap[kept] = np.arange(len(kept))
+                p = remap[raw]
+                pairs["sparse"] = p[(p >= 0).all(axis=1)]
+        return TaskData(splits=splits, extra={"go_similarity": sims, "pairs": pairs}, stats=log.to_dict())
+
+    return read
+
+
+def computed_reader(aspect: str, p: Mapping[str, Any]):
+    """Reader computing the GO similarity ground truth (Lin, BMA) of the best-annotated human proteins."""
+
+    def read(files: Mapping[str, Path]) -> TaskData:
+        human = load_human_go(files)
+        ann = human.annotations[aspect]
+        ic = O.information_content(human.onto, O.annotation_counts(human.onto, ann), aspect)
+        ranked = sorted(ann, key=lambda a: (-len(ann[a]), a))
+        log = DropLog()
+        splits, sims = {}, {}
+        for split, n in (("test", p["n_proteins"]), ("200", p["n_small"])):
+            recs, _ = _records(ranked[:n], human.sequences, split, log, SWISSPROT_HUMAN.filename)
+            if len(recs) < n and len(ranked) >= n:   # keep the set size: take the next best-annotated proteins
+                extra, _ = _records(ranked[n:], human.sequences, split, DropLog(), SWISSPROT_HUMAN.filename)
+                recs += extra[:n - len(recs)]
+            splits[split] = recs
+            sims[split] = O.bma_matrix(human.onto, [ann[r.id] for r in recs], ic, p["term_similarity"])
+        stats = {**log.to_dict(), "go": human.stats, "ic_terms": len(ic), "annotated_proteins": len(ann)}
+        return TaskData(splits=splits, extra={"go_similarity": sims, "pairs": {}}, stats=stats)
+
+    return read
