@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .collect import Board, Cell, Stat, is_derived
+from .collect import Board, Stat, is_derived
 from .stats import Analysis, Paired
 
 MARK_REPORTED = "†"
@@ -246,8 +246,3 @@ def family_table(board: Board, profile: str) -> Table:
                f"rows of the same kind (a missing task counts 0). (k/n) = tasks or families covered.")
     return Table(key=f"families-{profile}", title=f"Family and overall scores ({profile} data)", caption=caption,
                  profile=profile, corner="model", columns=cols, rows=rows, notes=notes)
-
-
-def cell_list(board: Board) -> list[Cell]:
-    """All cells in a stable order (for CSV exports)."""
-    return [board.cells[k] for k in sorted(board.cells)]

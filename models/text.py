@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from protbench.pooling import masked_mean
+from protbench.spec import Capability, ModelMeta
 
 
 def minilm_path() -> Path:
@@ -80,3 +81,18 @@ class TextEncoder:
         if self.normalize:
             vec = torch.nn.functional.normalize(vec, dim=-1)
         return vec.float().cpu().numpy()
+
+
+class ReferenceTextModel:
+    """A text-only suite model around :class:`~protbench.models.text.TextEncoder`."""
+
+    def __init__(self, name: str = "minilm", max_length: int = 128):
+        self.encoder = TextEncoder(name, max_length=max_length)
+        self.meta = ModelMeta(name=f"reference-text-{name}", fingerprint=self.encoder.fingerprint,
+                              dim=self.encoder.dim, text_dim=self.encoder.dim, max_length=max_length,
+                              capabilities=frozenset({Capability.TEXT}), pooling="mean",
+                              parameters={"text_max_length": max_length},
+                              description="reference text encoder for text nodes (not the evaluated model)")
+
+    def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encoder.embed_texts(list(texts))

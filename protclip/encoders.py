@@ -101,11 +101,6 @@ def build_text_encoder(cfg: ProtCLIPConfig) -> tuple[torch.nn.Module, Any]:
     return model, _tokenizer(cfg.text_tokenizer or path)
 
 
-def text_config_dict(model: torch.nn.Module) -> dict[str, Any]:
-    d = model.config.to_dict()
-    return {k: v for k, v in d.items() if not k.startswith("_") and k != "transformers_version"}
-
-
 def tokenize_texts(tokenizer, texts: Sequence[str], max_length: int) -> dict[str, torch.Tensor]:
     """``input_ids``/``attention_mask`` ``(B, T)`` and ``word_mask`` (true at real word pieces, not [CLS]/[SEP]/pad)."""
     if tokenizer is None:

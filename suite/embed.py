@@ -164,14 +164,18 @@ class CachedEmbeddings:
     # -- engine ------------------------------------------------------------------------------
     def _ensure(self, kind: str, items: Sequence[str], run_batch: Callable[[list[str]], dict[str, np.ndarray]]):
         ns = self.cache.namespace(self.key(kind))
+        rank, world, dist = _dist()
+        if dist is not None and world > 1:
+            dist.barrier()     # every rank reads the cache in the same state, so the shards partition the work
         distinct = list(dict.fromkeys(items))
         hashes = {s: content_hash(s) for s in distinct}
         missing_h = set(ns.missing(hashes.values()))
         todo = [s for s in distinct if hashes[s] in missing_h]
         self.stats.cache_hits += len(distinct) - len(todo)
-        if not todo and _dist()[1] == 1:
+        if dist is not None and world > 1:
+            dist.barrier()     # ... and none writes before all have read
+        if not todo and world == 1:
             return ns
-        rank, world, dist = _dist()
         # shard by rank after sorting by length so every rank gets a similar mix
         todo.sort(key=len, reverse=True)
         mine = todo[rank::world]

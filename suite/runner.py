@@ -184,7 +184,8 @@ class Runner:
                 if cfg.overwrite == "never":
                     return TaskOutcome(tid, "kept", path, "result exists (--overwrite never)", _main(old, spec))
                 old_id = old.get("identity") or {}
-                diff = S.identity_difference({k: v for k, v in old_id.items() if k not in ("request_hash", "seeds")}
+                diff = S.identity_difference({k: v for k, v in old_id.items()
+                                              if k not in ("request_hash", "seeds", "dataset", "hash")}
                                              or None, identity)
                 if not diff and old_id.get("seeds") != list(cfg.seeds):
                     diff = f"seeds differ ({old_id.get('seeds')} stored, {list(cfg.seeds)} now)"

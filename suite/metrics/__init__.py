@@ -18,12 +18,7 @@ METRICS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {}
 LOWER_IS_BETTER: set[str] = set()
 
 for _name in MODULES:
-    try:
-        _mod = importlib.import_module(f"{__name__}.{_name}")
-    except ModuleNotFoundError as _exc:
-        if _exc.name == f"{__name__}.{_name}":
-            continue
-        raise
+    _mod = importlib.import_module(f"{__name__}.{_name}")
     for _k, _fn in getattr(_mod, "METRICS", {}).items():
         if _k in METRICS and METRICS[_k] is not _fn:
             raise RuntimeError(f"metric {_k!r} defined twice (in {_name} and elsewhere)")

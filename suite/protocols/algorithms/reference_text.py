@@ -2,7 +2,7 @@
 
 The bridge protocol embeds text nodes (GO terms, drugs, diseases) with the
 evaluated model's own text tower when it has one, otherwise with this
-reference: all-MiniLM-L6-v2 (:class:`protbench.models.text.TextEncoder`, offline,
+reference: all-MiniLM-L6-v2 (:class:`protbench.models.text.ReferenceTextModel`, offline,
 mean-pooled, L2-normalised, at most ``max_length`` tokens). Its vectors go
 through the same content-addressed cache as model vectors (keyed by the
 encoder's weight fingerprint), so a rerun embeds no text twice.
@@ -10,29 +10,14 @@ encoder's weight fingerprint), so a rerun embeds no text twice.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
-import numpy as np
-from protbench.spec import Capability, ModelMeta
+from protbench.registry import load_name
+
+# the reference text encoder, by its lazy registry name (protbench.suite never imports model code directly)
+REFERENCE_TEXT_MODEL = "protbench.models.text:ReferenceTextModel"
 
 _VIEWS: dict[tuple[str, int, str], Any] = {}
-
-
-class ReferenceTextModel:
-    """A text-only suite model around :class:`~protbench.models.text.TextEncoder`."""
-
-    def __init__(self, name: str = "minilm", max_length: int = 128):
-        from protbench.models.text import TextEncoder
-
-        self.encoder = TextEncoder(name, max_length=max_length)
-        self.meta = ModelMeta(name=f"reference-text-{name}", fingerprint=self.encoder.fingerprint,
-                              dim=self.encoder.dim, text_dim=self.encoder.dim, max_length=max_length,
-                              capabilities=frozenset({Capability.TEXT}), pooling="mean",
-                              parameters={"text_max_length": max_length},
-                              description="reference text encoder for text nodes (not the evaluated model)")
-
-    def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
-        return self.encoder.embed_texts(list(texts))
 
 
 def reference_texts(emb: Any, name: str = "minilm", max_length: int = 128) -> Any:
@@ -45,7 +30,7 @@ def reference_texts(emb: Any, name: str = "minilm", max_length: int = 128) -> An
     root = str(getattr(cache, "root", None) or Path(default_cache_dir()) / "embeddings")
     key = (name, max_length, root)
     if key not in _VIEWS:
-        model = ReferenceTextModel(name, max_length)
+        model = load_name(REFERENCE_TEXT_MODEL)(name, max_length)
         _VIEWS[key] = CachedEmbeddings(model, cache if cache is not None else EmbeddingCache(Path(root)),
                                        EmbedConfig(text_batch_size=64, progress=False))
     return _VIEWS[key]
