@@ -189,6 +189,7 @@ def _atomic_json(path: Path, obj: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp, 0o644)                        # mkstemp creates 0600; cache files are shareable
         with os.fdopen(fd, "w") as fh:
             json.dump(obj, fh)
         os.replace(tmp, path)
