@@ -208,12 +208,14 @@ def _count(flags: Sequence[bool], n: int) -> dict:
 def leakage_report(splits: Mapping[str, Sequence[str]], reference: str = "train",
                    queries: Sequence[str] = ("valid", "test"), thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
                    cache_dir: str | os.PathLike | None = None, threads: int = 1, exact_only: bool = False,
-                   mmseqs: str | os.PathLike | None = None, params: Mapping[str, object] | None = None) -> dict:
+                   mmseqs: str | os.PathLike | None = None, params: Mapping[str, object] | None = None,
+                   tmp_dir: str | os.PathLike | None = None) -> dict:
     """Leakage of each query split against ``splits[reference]``.
 
     Returns ``{"reference", "n_reference", "thresholds", "identity_definition", "method", "splits": {name: {
     "n", "n_unique", "exact": {count, fraction, examples}, "identity": {"0.3": {count, fraction, examples},
-    ...} | None}}, "runtime_s"}``. Query splits missing from ``splits`` are skipped. ``exact_only=True`` needs
+    ...} | None}}, "runtime_s"}``. Query splits missing from ``splits`` are skipped. MMseqs2 works in a fresh
+    temporary folder under ``tmp_dir`` (default: the system temp dir), removed afterwards. ``exact_only=True`` needs
     no MMseqs2 (``identity`` is then ``None``); otherwise a missing binary raises
     :class:`MmseqsNotFoundError`.
     """
@@ -231,7 +233,8 @@ def leakage_report(splits: Mapping[str, Sequence[str]], reference: str = "train"
     method: dict = {"exact": "sha1 of the upper-cased sequence without whitespace, set membership"}
     if not exact_only:
         best, info = best_identities([s for q in names for s in norm[q]], ref, threads=threads,
-                                     thresholds=thresholds, params=params, cache_dir=cache_dir, mmseqs=mmseqs)
+                                     thresholds=thresholds, params=params, cache_dir=cache_dir, mmseqs=mmseqs,
+                                     workdir=tmp_dir)
         method.update(info)
     report_splits = {}
     for q in names:
@@ -252,11 +255,11 @@ def leakage_report(splits: Mapping[str, Sequence[str]], reference: str = "train"
 def corpus_leakage(corpus_seqs: Sequence[str], test_seqs: Sequence[str],
                    thresholds: Sequence[float] = DEFAULT_THRESHOLDS, cache_dir: str | os.PathLike | None = None,
                    threads: int = 1, exact_only: bool = False, mmseqs: str | os.PathLike | None = None,
-                   params: Mapping[str, object] | None = None) -> dict:
+                   params: Mapping[str, object] | None = None, tmp_dir: str | os.PathLike | None = None) -> dict:
     """Leakage of ``test_seqs`` against a pretraining corpus (report with reference ``corpus``, split ``test``)."""
     return leakage_report({"corpus": corpus_seqs, "test": test_seqs}, reference="corpus", queries=("test",),
                           thresholds=thresholds, cache_dir=cache_dir, threads=threads, exact_only=exact_only,
-                          mmseqs=mmseqs, params=params)
+                          mmseqs=mmseqs, params=params, tmp_dir=tmp_dir)
 
 
 # --------------------------------------------------------------------------- corpus files

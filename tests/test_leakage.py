@@ -218,3 +218,13 @@ def test_real_protclip_sample_if_mirrored(mirror):
 def test_module_constants_document_parameters():
     assert leakage.DEFAULT_PARAMS["cov_mode"] == 2 and leakage.DEFAULT_PARAMS["coverage"] == 0.8
     assert "fident" in leakage.IDENTITY_DEFINITION
+
+
+@needs_mmseqs
+def test_mmseqs_works_under_given_tmp_dir_and_cleans_up(synthetic, tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    rep = leakage_report({"train": synthetic["train"], "test": synthetic["test"][:2]}, queries=("test",),
+                         tmp_dir=work)
+    assert rep["splits"]["test"]["identity"]["0.5"]["count"] == 2
+    assert list(work.iterdir()) == []
