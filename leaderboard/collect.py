@@ -20,7 +20,7 @@ from typing import Any, Iterable, Iterator
 from protbench import results as R
 
 FAMILY_ORDER = ("function", "mutation", "cross-modal", "similarity", "ppi")
-# the 22 benchmarks in the order of BENCHMARKS.md / the paper; other tasks follow by id
+# the 22 benchmarks in the order of docs/BENCHMARKS.md / the paper; other tasks follow by id
 TASK_ORDER = ("subloc", "binloc", "ec", "go-bp", "go-mf", "go-cc", "beta-lactamase", "aav", "thermostability",
               "fluorescence", "stability", "prot2bp", "prot2mf", "prot2cc", "prot2drug", "disease2prot",
               "simsem-mf", "simsem-bp", "simsem-cc", "shs27k", "shs148k", "string")

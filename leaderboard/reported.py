@@ -1,6 +1,6 @@
 """Published numbers, kept as result files with ``"kind": "reported"`` and their provenance.
 
-The numbers below are those listed in ``BENCHMARKS.md`` ("Reported numbers
+The numbers below are those listed in ``docs/BENCHMARKS.md`` ("Reported numbers
 known so far"), which were transcribed from secondary copies of the papers'
 tables; every file says so in its ``source`` (paper, table, protocol,
 transcription), and the leaderboard marks them † and never averages them with
@@ -23,7 +23,7 @@ PROTCLIP = "Zhou et al. 2025, ProtCLIP: Function-Informed Protein Multi-Modal Le
 PROTST = "Xu et al. 2023, ProtST: Multi-Modality Learning of Protein Sequences and Biomedical Texts, ICML 2023 " \
          "(arXiv 2301.12040)"
 BIOBRIDGE = "Wang et al. 2023, BioBridge: Bridging Biomedical Foundation Models via Knowledge Graphs (arXiv 2310.03320)"
-TRANSCRIPTION = ("transcribed into BENCHMARKS.md from a secondary copy of the table; check against the paper "
+TRANSCRIPTION = ("transcribed into docs/BENCHMARKS.md from a secondary copy of the table; check against the paper "
                  "before citing")
 FUNCTION_TASKS = {"ec": "function", "go-bp": "function", "go-mf": "function", "go-cc": "function"}
 CROSSMODAL_TASKS = {t: "cross-modal" for t in ("prot2bp", "prot2mf", "prot2cc", "prot2drug", "disease2prot")}

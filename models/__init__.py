@@ -20,6 +20,12 @@ def _feature(feature: str):
     return factory
 
 
+def _moran_torchdrug(nlag: int = 30):
+    from .physicochemical import moran_torchdrug_factory
+
+    return moran_torchdrug_factory(nlag=nlag)
+
+
 def _esm2(size: str):
     def factory(weights: str | None = None, dtype: str = "float32", layer: str = "last", seed: int = 0,
                 device: str = "cpu"):
@@ -80,8 +86,10 @@ MODELS = [
     ModelEntry("aac", _feature("aac"), "amino-acid composition (20 fractions), weight-free", frozenset({P})),
     ModelEntry("dpc", _feature("dpc"), "dipeptide composition (400 fractions), weight-free", frozenset({P})),
     ModelEntry("dde", _feature("dde"), "dipeptide deviation from expected mean (400), weight-free", frozenset({P})),
-    ModelEntry("moran", _feature("moran"), "Moran autocorrelation, 8 AAindex scales x lags 1-30 (240), weight-free",
-               frozenset({P})),
+    ModelEntry("moran", _feature("moran"), "Moran autocorrelation, textbook definition, 8 AAindex scales x lags "
+               "1-30 (240), weight-free", frozenset({P})),
+    ModelEntry("moran-torchdrug", _moran_torchdrug, "Moran as torchdrug's Physicochemical module computes it (the "
+               "features behind PEER's Moran rows; not the textbook pairing), 240, weight-free", frozenset({P})),
     ModelEntry("ct", _feature("ct"), "conjoint triad (343), weight-free", frozenset({P})),
     ModelEntry("ctd", _feature("ctd"), "composition/transition/distribution, 7 attributes (147), weight-free",
                frozenset({P})),

@@ -231,6 +231,49 @@ def cmd_prefetch(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_leakage(args: argparse.Namespace) -> int:
+    """Homology leakage: evaluation splits against train (or a pretraining corpus) by exact copy and identity."""
+    from tabulate import tabulate
+
+    from . import stages
+    from .leakage import corpus_leakage, leakage_report, read_corpus_sequences
+
+    reg = registries(args)
+    fetcher = make_fetcher(args)
+    thresholds = tuple(float(t) for t in args.thresholds.split(","))
+    cache_dir = Path(fetcher.cache_dir) / "leakage"
+    corpus = read_corpus_sequences(args.corpus) if args.corpus else None
+    rows, reports = [], {}
+    for tid in args.tasks:
+        task = reg.tasks.get(tid)
+        files, _ = stages.fetch(task, args.profile, fetcher)
+        data = stages.load(task, files, args.profile, None)
+        splits = {s: [r.sequence for r in recs if r.sequence] for s, recs in data.splits.items()}
+        if corpus is not None:
+            rep = corpus_leakage(corpus, splits.get(args.split, []), thresholds=thresholds, cache_dir=cache_dir,
+                                 threads=args.threads, exact_only=args.exact_only)
+        else:
+            if "train" not in splits:
+                print(f"{tid}: no train split (splits: {', '.join(splits)}); use --corpus FILE", file=sys.stderr)
+                continue
+            rep = leakage_report(splits, queries=tuple(q for q in ("valid", "test") if q in splits),
+                                 thresholds=thresholds, cache_dir=cache_dir, threads=args.threads,
+                                 exact_only=args.exact_only)
+        reports[tid] = rep
+        for split, r in rep["splits"].items():
+            ident = r.get("identity") or {}
+            rows.append((tid, f"{split} vs {rep['reference']}", r["n"], f"{r['exact']['count']} "
+                         f"({r['exact']['fraction']:.2%})",
+                         *[("-" if ident.get(str(t)) is None else f"{ident[str(t)]['fraction']:.1%}")
+                           for t in thresholds]))
+    print(tabulate(rows, headers=["task", "split", "n", "exact", *[f">= {t:.0%} id" for t in thresholds]]))
+    if rows:
+        print(f"\nidentity: {next(iter(reports.values()))['identity_definition']}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(reports, indent=1, default=str) + "\n")
+    return EXIT_OK
+
+
 def cmd_cache(args: argparse.Namespace) -> int:
     from tabulate import tabulate
 
@@ -328,6 +371,19 @@ def build_parser() -> argparse.ArgumentParser:
     add_data_options(p)
     p.set_defaults(func=cmd_prefetch)
 
+    p = sub.add_parser("leakage", help="homology leakage: test/valid sequences with close relatives in train "
+                       "(exact copies and MMseqs2 identity bins), or in a pretraining corpus (--corpus)")
+    p.add_argument("tasks", nargs="+", metavar="TASK")
+    p.add_argument("--corpus", type=Path, help="FASTA or ProtAnno JSON lines: check TASK's --split against it")
+    p.add_argument("--split", default="test", help="with --corpus: the split to check (default test)")
+    p.add_argument("--thresholds", default="0.3,0.5,0.9", help="identity bins (default 0.3,0.5,0.9)")
+    p.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="MMseqs2 threads")
+    p.add_argument("--exact-only", action="store_true", help="only exact copies (no MMseqs2 needed)")
+    p.add_argument("--profile", choices=("real", "smoke"), default="real")
+    p.add_argument("--json", type=Path, help="also write the full reports as JSON")
+    add_data_options(p)
+    p.set_defaults(func=cmd_leakage)
+
     p = sub.add_parser("cache", help="inspect or prune the embedding cache")
     p.add_argument("action", choices=("ls", "prune"))
     p.add_argument("--cache-dir", type=Path)
@@ -353,6 +409,7 @@ def positive_int(text: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from .fetch import FetchError
+    from .leakage import MmseqsError, MmseqsNotFoundError
     from .protocols.params import ParamError
     from .registry import RegistryError
 
@@ -366,7 +423,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
         return int(args.func(args) or 0)
-    except (RegistryError, FetchError, ValueError, FileNotFoundError, OSError) as exc:
+    except (RegistryError, FetchError, ValueError, FileNotFoundError, OSError, MmseqsError,
+            MmseqsNotFoundError) as exc:
         print(f"protbench {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE if isinstance(exc, (RegistryError, ParamError)) else EXIT_FAILED
     except KeyboardInterrupt:

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 
 class Family(str, Enum):
-    """The five benchmark families of ProtCLIP (BENCHMARKS.md)."""
+    """The five benchmark families of ProtCLIP (docs/BENCHMARKS.md)."""
 
     FUNCTION = "function"
     MUTATION = "mutation"

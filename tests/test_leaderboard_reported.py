@@ -37,7 +37,7 @@ def test_benchmarks_md_numbers_land_in_the_paper_tables():
     tables = {lay.key: layout_table(board, lay, "real") for lay in PAPER_LAYOUTS}
     fn = tables["paper-function"]
     row = next(r for r in fn.rows if r.model == "protclip")
-    # EC AUPR 0.906 / Fmax 0.908, GO-CC AUPR 0.582 / Fmax 0.541 (BENCHMARKS.md)
+    # EC AUPR 0.906 / Fmax 0.908, GO-CC AUPR 0.582 / Fmax 0.541 (docs/BENCHMARKS.md)
     assert [e.stat.mean for e in row.entries] == [0.906, 0.908, 0.567, 0.574, 0.696, 0.691, 0.582, 0.541]
     assert all(e.kind == "reported" for e in row.entries) and row.label == "protclip †"
     cm = tables["paper-crossmodal"]

@@ -4,7 +4,7 @@ Shapes: ``y_true`` is ``(n,)`` int class ids (accuracy) or an ``(n, C)`` 0/1
 matrix (multi-label); ``y_score`` is ``(n, C)`` scores (probabilities or any
 monotone transform: only the ranking matters for Fmax and AUPR).
 
-Definitions (BENCHMARKS.md):
+Definitions (docs/BENCHMARKS.md):
 
 * **Fmax** (CAFA, torchdrug ``f1_max``): for a threshold ``t`` a protein
   predicts every term with score ``>= t``. Precision is averaged over the

@@ -9,7 +9,7 @@ the mirrored half excluded).
 Embedding similarities, computed in row chunks in float32 (only the
 ``n(n-1)/2`` upper-triangle values are kept, never a full float64 n×n matrix):
 
-* Manhattan (BENCHMARKS.md / PROBE): ``1 - ||a-b||_1 / (||a||_1 + ||b||_1)``
+* Manhattan (docs/BENCHMARKS.md / PROBE): ``1 - ||a-b||_1 / (||a||_1 + ||b||_1)``
   (1 for identical vectors; two zero vectors give 1);
 * cosine: ``a·b / (|a| |b|)`` (a zero vector gives 0);
 * Euclidean (PROBE's normalised form): ``1 - ||a-b||_2 / (||a||_2 + ||b||_2)``

@@ -1,6 +1,6 @@
 """Family 3, cross-modal transformation (BioBridge): retrieve the tail nodes linked to a head node.
 
-Tasks (BENCHMARKS.md rows 12–16), on PrimeKG (Chandak et al. 2023) with
+Tasks (docs/BENCHMARKS.md rows 12–16), on PrimeKG (Chandak et al. 2023) with
 BioBridge's protein sequences:
 
 * ``prot2bp`` / ``prot2mf`` / ``prot2cc`` — protein → GO biological process /

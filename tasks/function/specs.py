@@ -49,7 +49,7 @@ SUBLOC_CSV_SOURCES = tuple(
                url=f"{PEER_S3}/subcellular_localization.tar.gz#converted-csv-{s}", md5=m,
                description=f"subloc {s} split {CONVERTED}", license="Apache-2.0 (PEER)")
     for s, m in (("valid", "71d627bc3d5b69ab5cd5423d5bfc36cf"), ("test", "d1745b1ed573fb0db360de9da479434a")))
-ZIP_NOTE = "md5 as in torchdrug's dataset definition (prefix as in BENCHMARKS.md); not verifiable offline here"
+ZIP_NOTE = "md5 as in torchdrug's dataset definition (prefix as in docs/BENCHMARKS.md); not verifiable offline here"
 EC_SOURCE = DataSource(filename="EnzymeCommission.zip", url=f"{ZENODO}/EnzymeCommission.zip",
                        md5="33f799065f8ad75f87b709a87293bc65",
                        description=f"torchdrug/DeepFRI EC dataset, PDB chains per split; {ZIP_NOTE}", license="BSD-3-Clause (DeepFRI)")

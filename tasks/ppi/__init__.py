@@ -5,7 +5,7 @@ of an unordered protein pair is the set of its interaction modes (7 types, multi
 is shipped upstream: each run generates one (random / BFS / DFS, 20 % of the pairs as test, see
 :mod:`protbench.protocols.algorithms.ppi_splits`), writes it beside the result and records its sha256.
 
-Task ids: ``shs27k`` / ``shs148k`` / ``string`` use the BFS split (the main one, BENCHMARKS.md);
+Task ids: ``shs27k`` / ``shs148k`` / ``string`` use the BFS split (the main one, docs/BENCHMARKS.md);
 ``<id>-dfs`` and ``<id>-random`` are the same data with the other split methods. Each split method
 is its own task id so a result file always says which split produced it (the runner names result
 files by task id only).
