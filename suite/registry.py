@@ -229,42 +229,36 @@ class Registries:
             self._plugins = [m for path in self._include for m in _import_path(path)]
         return self._plugins
 
+    def _build(self, kind: str, builtins: tuple[str, ...], which: int) -> Registry[Any]:
+        """One registry: ``which`` picks tasks (0) or models (1) from every source's ``(tasks, models)``."""
+        reg: Registry[Any] = Registry(kind)
+        key = (lambda t: t.spec.id) if which == 0 else (lambda e: e.name)
+        sources: list[tuple[str, list[Any]]] = []
+        for name in builtins:
+            obj = load_name(name)
+            sources.append((f"built-in {name}", _tasks_from(obj) if which == 0 else list(obj)))
+        if self._entry_points:
+            for group, is_task in ((TASK_GROUP, True), (MODEL_GROUP, False)):
+                sources += [(origin, items[which]) for origin, *items in _entry_point_items(group, is_task)]
+        for module in self._plugin_modules():
+            decorated = _decorated(module)[which]
+            own = _tasks_from(module) if which == 0 else _models_from(module)
+            sources.append((f"--include {module.__file__}", own + decorated))
+        for origin, items in sources:
+            for item in items:
+                reg.add(key(item), item, origin)
+        return reg
+
     @property
     def tasks(self) -> Registry[Any]:
         if self._tasks is None:
-            reg: Registry[Any] = Registry("task")
-            for name in BUILTIN_TASKS:
-                for t in _tasks_from(load_name(name)):
-                    reg.add(t.spec.id, t, f"built-in {name}")
-            if self._entry_points:
-                for group, is_task in ((TASK_GROUP, True), (MODEL_GROUP, False)):
-                    for origin, tasks, _ in _entry_point_items(group, is_task):
-                        for t in tasks:
-                            reg.add(t.spec.id, t, origin)
-            for module in self._plugin_modules():
-                dec_tasks, _ = _decorated(module)
-                for t in _tasks_from(module) + dec_tasks:
-                    reg.add(t.spec.id, t, f"--include {module.__file__}")
-            self._tasks = reg
+            self._tasks = self._build("task", BUILTIN_TASKS, 0)
         return self._tasks
 
     @property
     def models(self) -> Registry[ModelEntry]:
         if self._models is None:
-            reg: Registry[ModelEntry] = Registry("model")
-            for name in BUILTIN_MODELS:
-                for e in load_name(name):
-                    reg.add(e.name, e, f"built-in {name}")
-            if self._entry_points:
-                for group, is_task in ((TASK_GROUP, True), (MODEL_GROUP, False)):
-                    for origin, _, models in _entry_point_items(group, is_task):
-                        for e in models:
-                            reg.add(e.name, e, origin)
-            for module in self._plugin_modules():
-                _, dec_models = _decorated(module)
-                for e in _models_from(module) + dec_models:
-                    reg.add(e.name, e, f"--include {module.__file__}")
-            self._models = reg
+            self._models = self._build("model", BUILTIN_MODELS, 1)
         return self._models
 
 
