@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Regenerate every committed result under results/ (except the ProtCLIP pretraining logs, see
+# results/pretraining/README.md) from the current revision, into a fresh folder, then replace results/.
+#
+#   bash benchmarks/reproduce.sh            # -> results/ (the previous measured results are replaced)
+#   OUT=/tmp/r bash benchmarks/reproduce.sh # -> /tmp/r, results/ untouched
+#
+# Torch/BLAS threads are pinned (THREADS, default 2) and recorded in every result's environment block, so a
+# rerun on the same machine reproduces every number bit for bit. Needs the data mirror ($PROTBENCH_MIRROR,
+# default ../shared/data) and no network.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+THREADS="${THREADS:-2}"
+export OMP_NUM_THREADS="$THREADS" MKL_NUM_THREADS="$THREADS" OPENBLAS_NUM_THREADS="$THREADS"
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
+export PROTBENCH_MIRROR="${PROTBENCH_MIRROR:-$(cd ../shared/data 2>/dev/null && pwd)}"
+FINAL="${OUT:-results}"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/protbench-reproduce.XXXXXX")"
+LOG="$WORK/reproduce.log"
+run() { echo "+ protbench run $*" >>"$LOG"; protbench run --output-dir "$WORK/results" --offline "$@" 2>>"$LOG"; }
+
+SEEDS="0 1 2"
+# families 1-2: real data where reachable (full splits), smoke data for every task
+for m in aac esm2-tiny; do
+  run --model $m --tasks beta-lactamase fluorescence stability binloc subloc-partial ec-partial --seeds $SEEDS
+  run --model $m --families function mutation --profile smoke --seeds $SEEDS
+done
+# families 3-4: real GO variants (one seed: the bridge is seeded, zero-shot/semsim are deterministic)
+for m in aac esm2-tiny; do
+  run --model $m --tasks prot2bp-goa prot2mf-goa prot2cc-goa simsem-mf-human simsem-bp-human simsem-cc-human
+  run --model $m --tasks prot2bp prot2mf prot2cc prot2drug disease2prot simsem-mf simsem-bp simsem-cc --profile smoke
+done
+# family 5: SHS27k, three split methods, 3 seeds
+for m in aac ct esm2-tiny; do
+  run --model $m --tasks shs27k shs27k-dfs shs27k-random --seeds $SEEDS
+done
+run --model aac --tasks shs27k shs27k-dfs shs27k-random --profile smoke --seeds $SEEDS
+# baseline rows on four real tasks (CPU settings recorded as protocol overrides)
+for task in beta-lactamase fluorescence stability binloc; do
+  run --model dde --tasks $task --seeds $SEEDS --param probe.heads=mlp --param probe.max_epochs=20 --param probe.patience=3
+  run --model moran --tasks $task --seeds $SEEDS --param probe.heads=mlp --param probe.max_epochs=20 --param probe.patience=3
+  run --model align-knn --tasks $task --seeds $SEEDS --param alignment-knn.candidates=8
+done
+
+if [ "$FINAL" = results ]; then
+  keep="$WORK/keep"; mkdir -p "$keep"
+  cp -r results/reported results/pretraining "$keep"/
+  rm -rf results && mv "$WORK/results" results && cp -r "$keep"/* results/
+else
+  mkdir -p "$FINAL" && cp -r "$WORK/results"/. "$FINAL"/
+fi
+protbench leaderboard "$FINAL" --out "${LEADERBOARD_OUT:-leaderboard/out}" --reference aac -q
+echo "reproduced into $FINAL (log: $LOG)"
