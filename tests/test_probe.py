@@ -81,3 +81,34 @@ def test_overrides_and_errors():
         fit_probe("ranking", np.zeros((2, 2)), np.zeros(2), np.zeros((2, 2)), np.zeros(2), METRICS["mae"])
     with pytest.raises(ValueError, match="non-empty"):
         fit_probe("regression", np.zeros((0, 2)), np.zeros(0), np.zeros((2, 2)), np.zeros(2), METRICS["mae"])
+
+
+def test_peer_preset_is_peers_recipe():
+    """PEER (config/single_task/DDE/*.yaml, torchdrug PropertyPrediction): Linear(d,512)+ReLU encoder layer, 2-layer
+    MLP head of width 512, raw inputs/targets, Adam 1e-4, batch 64, 100 epochs, validation every 10 epochs."""
+    from torch import nn
+
+    from protbench.protocols.algorithms.probe import make_head
+    from protbench.protocols.params import resolve
+
+    cfg = resolve("probe", preset_name="peer")
+    assert (cfg.heads, cfg.hidden, cfg.learning_rates, cfg.batch_size, cfg.max_epochs, cfg.eval_every) == \
+        (("peer-mlp",), 512, (1e-4,), 64, 100, 10)
+    assert not cfg.standardize_inputs and not cfg.standardize_targets and cfg.shuffle_seed == 0
+    head = make_head("peer-mlp", 400, 1, cfg.hidden, cfg.dropout)
+    linears = [m for m in head if isinstance(m, nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in linears] == [(400, 512), (512, 512), (512, 1)]
+    assert sum(isinstance(m, nn.ReLU) for m in head) == 2
+    # an explicit --param wins over the preset
+    assert resolve("probe", {"max_epochs": "20"}, preset_name="peer").max_epochs == 20
+
+
+def test_validation_every_n_epochs_and_raw_targets():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 4))
+    y = 50 + 10 * x[:, 0]                                    # far from zero mean: raw targets must still fit
+    cfg = ProbeConfig(heads=("peer-mlp",), hidden=16, max_epochs=20, eval_every=10, patience=100,
+                      standardize_inputs=False, standardize_targets=False, learning_rates=(1e-2,), batch_size=32)
+    fit = fit_probe("regression", x[:200], y[:200], x[200:], y[200:], METRICS["spearman"], config=cfg)
+    assert fit.chosen["best_epoch"] in (10, 20) and fit.y_mean == 0.0 and fit.y_std == 1.0
+    assert METRICS["spearman"](y[200:], fit.predict(x[200:])) > 0.8

@@ -48,9 +48,24 @@ def _quick(protocol: str, config_type: type) -> dict[str, Any]:
             if getattr(quick, f.name) != getattr(default, f.name)}
 
 
+PEER_CITATION = ("Xu et al. 2022, PEER: A Comprehensive and Multi-Task Benchmark for Protein Sequence "
+                 "Understanding (NeurIPS Datasets and Benchmarks; arXiv 2206.02096); configs "
+                 "DeepGraphLearning/PEER_Benchmark config/single_task/{DDE,Moran}/*.yaml @ 07877b313d5e; torchdrug "
+                 "PropertyPrediction / Statistic / Physicochemical / Engine (see docs/reproducing-published.md)")
+
 PRESETS: dict[str, Preset] = {
     "quick": Preset("quick", "cheap settings for smoke runs and tests (each config's quick()); never the "
                              "benchmark's setting", configure=_quick),
+    "peer": Preset(
+        "peer", "PEER's single-task recipe for feature encoders (DDE, Moran): the encoder's Linear(d, 512) + ReLU, "
+                "2-layer MLP head of width 512, raw inputs and targets, Adam lr 1e-4 (no weight decay), batch 64 "
+                "(16 x 4 GPUs), 100 epochs, validation every 10 epochs, the best validation checkpoint tested; "
+                "data order independent of the seed",
+        overrides={"probe": {"heads": ("peer-mlp",), "hidden": 512, "dropout": 0.0, "learning_rates": (1e-4,),
+                             "weight_decays": (0.0,), "batch_size": 64, "max_epochs": 100, "eval_every": 10,
+                             "patience": 1000, "standardize_inputs": False, "standardize_targets": False,
+                             "shuffle_seed": 0}},
+        citation=PEER_CITATION),
 }
 
 

@@ -22,7 +22,10 @@ class ProbeConfig(ScoringConfig):
     """Grid and training schedule of the probe.
 
     ``ridge_alphas`` are multiplied by the number of training items (penalty per item); ``threads``:
-    torch threads while fitting (0 = one thread).
+    torch threads while fitting (0 = one thread). ``peer-mlp`` is PEER's network for feature encoders
+    (Linear(d, hidden) → ReLU → Linear(hidden, hidden) → ReLU → Linear(hidden, out)). ``eval_every``: validate
+    after every that many epochs (and the last); ``patience`` counts validations; ``shuffle_seed``: the data
+    order's seed (None: the run's seed).
     """
 
     heads: tuple[str, ...] = ("linear", "mlp")
@@ -35,11 +38,17 @@ class ProbeConfig(ScoringConfig):
     patience: int = 5
     ridge_alphas: tuple[float, ...] = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
     threads: int = 0
+    standardize_inputs: bool = True
+    standardize_targets: bool = True
+    eval_every: int = 1
+    shuffle_seed: int | None = None
 
     def __post_init__(self) -> None:
         for h in self.heads:
-            if h not in ("linear", "mlp"):
-                raise ValueError(f"unknown probe head {h!r}; use 'linear' or 'mlp'")
+            if h not in ("linear", "mlp", "peer-mlp"):
+                raise ValueError(f"unknown probe head {h!r}; use 'linear', 'mlp' or 'peer-mlp'")
+        if self.eval_every < 1:
+            raise ValueError("eval_every must be at least 1")
 
     @classmethod
     def quick(cls) -> "ProbeConfig":

@@ -65,7 +65,10 @@ def make_head(kind: str, d_in: int, d_out: int, hidden: int, dropout: float) -> 
         return nn.Linear(d_in, d_out)
     if kind == "mlp":
         return nn.Sequential(nn.Linear(d_in, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, d_out))
-    raise ValueError(f"unknown probe head {kind!r}; use 'linear' or 'mlp'")
+    if kind == "peer-mlp":   # PEER's feature encoder hidden layer + its 2-layer MLP head (hidden = encoder width)
+        return nn.Sequential(nn.Linear(d_in, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
+                             nn.Dropout(dropout), nn.Linear(hidden, d_out))
+    raise ValueError(f"unknown probe head {kind!r}; use 'linear', 'mlp' or 'peer-mlp'")
 
 
 def _targets(task_type: str, y: np.ndarray, y_mean: float, y_std: float) -> torch.Tensor:
@@ -147,9 +150,12 @@ def _fit_probe(task_type, x_train, y_train, x_valid, y_valid, select, seed, n_ou
     t0 = time.perf_counter()
     x_mean = x_train.mean(axis=0)
     x_std = x_train.std(axis=0) + 1e-6
+    if not config.standardize_inputs:
+        x_mean, x_std = np.zeros_like(x_mean), np.ones_like(x_std)
     y_mean, y_std = 0.0, 1.0
     if task_type == "regression":
-        y_mean, y_std = float(np.mean(y_train)), float(np.std(y_train) + 1e-12)
+        if config.standardize_targets:
+            y_mean, y_std = float(np.mean(y_train)), float(np.std(y_train) + 1e-12)
         n_outputs = 1
     elif n_outputs is None:
         n_outputs = int(np.max(y_train)) + 1 if task_type == "classification" else y_train.shape[1]
@@ -177,7 +183,7 @@ def _fit_probe(task_type, x_train, y_train, x_valid, y_valid, select, seed, n_ou
             continue
         for lr, wd in product(config.learning_rates, config.weight_decays):
             torch.manual_seed(seed)
-            gen = torch.Generator().manual_seed(seed)
+            gen = torch.Generator().manual_seed(seed if config.shuffle_seed is None else config.shuffle_seed)
             head = make_head(kind, xt.shape[1], n_outputs, config.hidden, config.dropout)
             opt = torch.optim.Adam(head.parameters(), lr=lr, weight_decay=wd)
             fit = ProbeFit(head, task_type, x_mean, x_std, y_mean, y_std)
@@ -190,6 +196,8 @@ def _fit_probe(task_type, x_train, y_train, x_valid, y_valid, select, seed, n_ou
                     opt.zero_grad(set_to_none=True)
                     loss_fn(head(xs[i:i + config.batch_size]), ys[i:i + config.batch_size]).backward()
                     opt.step()
+                if (epoch + 1) % config.eval_every and epoch + 1 != config.max_epochs:
+                    continue                          # validate every eval_every epochs (and after the last)
                 score = _score(select, y_valid, fit.predict(x_valid), sign)
                 if score > best_score or best_state is None:
                     best_score, best_state, best_epoch, bad = score, copy.deepcopy(head.state_dict()), epoch, 0
@@ -200,7 +208,7 @@ def _fit_probe(task_type, x_train, y_train, x_valid, y_valid, select, seed, n_ou
             head.load_state_dict(best_state)
             fit.valid_score = sign * best_score
             fit.chosen = {"head": kind, "lr": lr, "weight_decay": wd, "best_epoch": best_epoch + 1,
-                          "epochs_run": epoch + 1, "hidden": config.hidden if kind == "mlp" else None,
+                          "epochs_run": epoch + 1, "hidden": config.hidden if kind != "linear" else None,
                           "batch_size": config.batch_size}
             consider(fit)
     if best is None:
