@@ -88,6 +88,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         protocol=args.protocol, preset=args.preset, fetcher=make_fetcher(args),
         quick=args.quick or args.profile == "smoke", device=args.device,
         embed=EmbedConfig(token_budget=args.token_budget, policy=args.policy), params=parse_params(args.param),
+        shard=args.shard,
     )
     runner = Runner(config, reg)
     outcomes = []
@@ -331,6 +332,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="protocol setting, e.g. probe.heads=mlp (repeatable; `protbench show TASK` lists them)")
     p.add_argument("--preset", help="a named set of protocol settings (quick)")
     p.add_argument("--quick", action="store_true", help="cheap protocol settings (implied by --profile smoke)")
+    p.add_argument("--shard", type=shard_spec, metavar="I/N",
+                   help="compute only shard I of N of the (task, seed) pairs (0-based), e.g. one per Slurm array "
+                        "task into one shared --output-dir; the shard that completes a task writes its result")
     p.add_argument("--token-budget", type=int, default=16384, help="padded tokens per embedding batch")
     p.add_argument("--policy", choices=("truncate", "chunk"), default="truncate",
                    help="sequences longer than the model's max length: truncate, or chunk and average")
@@ -395,6 +399,16 @@ def build_parser() -> argparse.ArgumentParser:
     for modname in COMMAND_MODULES:
         importlib.import_module(modname).add_commands(sub)
     return parser
+
+
+def shard_spec(text: str) -> tuple[int, int]:
+    try:
+        i, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected I/N (e.g. 0/4), got {text!r}") from None
+    if not 0 <= i < n:
+        raise argparse.ArgumentTypeError(f"need 0 <= I < N, got {text}")
+    return i, n
 
 
 def positive_int(text: str) -> int:

@@ -54,8 +54,11 @@ class RunConfig:
     device: str = "cpu"
     params: dict[str, Any] = field(default_factory=dict)
     save_predictions: bool = True
+    shard: tuple[int, int] | None = None   # (I, N): compute only this shard's (task, seed) pairs
 
     def __post_init__(self) -> None:
+        if self.shard is not None and not (0 <= self.shard[0] < self.shard[1]):
+            raise ValueError(f"--shard I/N needs 0 <= I < N, not {self.shard[0]}/{self.shard[1]}")
         if self.overwrite not in OVERWRITE:
             raise ValueError(f"--overwrite must be one of {OVERWRITE}, not {self.overwrite!r}")
         if self.profile not in S.PROFILES:
@@ -71,7 +74,7 @@ class RunConfig:
 @dataclass
 class TaskOutcome:
     task: str
-    status: str          # ok | failed | skipped | kept (existing result of the same identity)
+    status: str          # ok | failed | skipped | kept (same identity exists) | partial (other shards' seeds missing)
     path: Path | None = None
     message: str = ""
     main: float | None = None
@@ -205,7 +208,9 @@ class Runner:
         ev = S.Evaluation(task=task, protocol=protocol, config=config, preset=cfg.preset,
                           overrides=cfg.params.get(protocol_name, {}), store=store, identity=identity,
                           seeds=list(cfg.seeds), device=cfg.device, recompute=cfg.overwrite == "always",
-                          save_predictions=cfg.save_predictions)
+                          save_predictions=cfg.save_predictions,
+                          compute_seeds=S.shard_seeds(list(cfg.tasks) or [tid], list(cfg.seeds), tid, cfg.shard)
+                          if cfg.shard else None)
         timings: dict[str, float] = {}
         try:
             result = self._stages(ev, base, timings)
@@ -216,6 +221,10 @@ class Runner:
             store.write_result(tid, {**base, "status": "failed", "error": err, "timings_s": timings,
                                      "traceback": traceback.format_exc(limit=20)})
             return TaskOutcome(tid, "failed", path, err)
+        if result.get("missing_seeds"):
+            return TaskOutcome(tid, "partial", path, f"this shard's seeds are done; seeds {result['missing_seeds']} "
+                                                     f"are another shard's (the shard that finishes last writes "
+                                                     f"the result)")
         store.write_result(tid, result)
         store.clear_partials(tid)   # seeds now live in the result
         return TaskOutcome(tid, "ok", path, note, _main(result, spec))
@@ -241,8 +250,10 @@ class Runner:
         timings["embed"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        seeds, predictions = S.evaluate(ev, data, self.model, emb)
+        seeds, predictions, missing = S.evaluate(ev, data, self.model, emb)
         timings["evaluate"] = time.perf_counter() - t
+        if missing:
+            return {"missing_seeds": missing}
 
         fingerprint = data.fingerprint()
         base["identity"] = {**base["identity"], "dataset": fingerprint}

@@ -55,9 +55,12 @@ def smoke_files(task: Any, cache_dir: Path) -> dict[str, Path]:
         written = task.write_smoke(tmp)
         rel = {k: str(Path(v).relative_to(tmp)) for k, v in written.items()}
         (tmp / "manifest.json").write_text(json.dumps(rel, indent=1))
-        if folder.exists():
-            shutil.rmtree(folder)
-        tmp.rename(folder)
+        if folder.exists() and not manifest.is_file():
+            shutil.rmtree(folder, ignore_errors=True)        # an incomplete folder from a killed run
+        try:
+            tmp.rename(folder)
+        except OSError:                                      # another process (a shard) finished first:
+            pass                                             # its files are the same; use them
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -159,6 +162,7 @@ class Evaluation:
     device: str = "cpu"
     recompute: bool = False           # ignore finished seeds (--overwrite always)
     save_predictions: bool = True
+    compute_seeds: list[int] | None = None   # seeds this process may compute (--shard); None: all
 
     def protocol_record(self) -> dict[str, Any]:
         rec = {"name": self.protocol.name, "preset": self.preset, "config": config_dict(self.config)}
@@ -167,19 +171,24 @@ class Evaluation:
         return rec
 
 
-def evaluate(ev: Evaluation, data: TaskData, model: Any, emb: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Run every seed (reusing finished seeds of the same identity); return ``(seeds, predictions)``."""
+def evaluate(ev: Evaluation, data: TaskData, model: Any, emb: Any
+             ) -> tuple[dict[str, Any], dict[str, Any], list[int]]:
+    """Run every seed (reusing finished seeds of the same identity); return ``(seeds, predictions, missing)``,
+    ``missing`` being the seeds left to other shards (``ev.compute_seeds``) that are not finished yet."""
     tid = ev.task.spec.id
     ident = identity_hash({**ev.identity, "dataset": data.fingerprint()})
     folder, rel = ev.store.artefact_dir(tid)
     seeds: dict[str, Any] = {}
     predictions: dict[str, dict[str, Any]] = {}
-    for seed in ev.seeds:
-        saved = None if ev.recompute else ev.store.load_seed(tid, seed, ident)
+    mine = [s for s in ev.seeds if ev.compute_seeds is None or s in ev.compute_seeds]
+    for seed in mine + [s for s in ev.seeds if s not in mine]:      # own seeds first, then look for the others
+        saved = None if ev.recompute and seed in mine else ev.store.load_seed(tid, seed, ident)
         if saved is not None:
             seeds[str(seed)], preds = saved
             if preds:
                 predictions[str(seed)] = preds
+            continue
+        if seed not in mine:
             continue
         ctx = ProtocolContext(task=ev.task, data=data, seed=seed, config=ev.config, model=model,
                               emb=emb if ev.protocol.needs_embeddings else None, device=ev.device,
@@ -194,7 +203,21 @@ def evaluate(ev: Evaluation, data: TaskData, model: Any, emb: Any) -> tuple[dict
         if preds:
             predictions[str(seed)] = preds
         ev.store.save_seed(tid, seed, ident, entry, preds or None)
-    return seeds, predictions
+    missing = [s for s in ev.seeds if str(s) not in seeds]
+    order = {str(s): i for i, s in enumerate(ev.seeds)}
+    seeds = dict(sorted(seeds.items(), key=lambda kv: order[kv[0]]))
+    predictions = dict(sorted(predictions.items(), key=lambda kv: order[kv[0]]))
+    return seeds, predictions, missing
+
+
+def shard_seeds(task_ids: list[str], seeds: list[int], task: str, shard: tuple[int, int] | None) -> list[int] | None:
+    """The seeds of ``task`` that shard ``I`` of ``N`` computes: the (task, seed) pairs of the whole request, in
+    order, dealt round-robin to the shards (every process of a job array derives the same plan)."""
+    if shard is None:
+        return None
+    i, n = shard
+    t = task_ids.index(task)
+    return [s for k, s in enumerate(seeds) if (t * len(seeds) + k) % n == i]
 
 
 def summarize(seeds: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,42 @@
+"""``--shard I/N``: processes of a job array fill one result store; the result equals an unsharded run."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from protbench.stages import shard_seeds
+
+
+def test_plan_deals_every_task_seed_pair_once():
+    tasks, seeds = ["a", "b", "c"], [0, 1, 2]
+    plans = [{t: shard_seeds(tasks, seeds, t, (i, 2)) for t in tasks} for i in range(2)]
+    pairs = sorted((t, s) for plan in plans for t, ss in plan.items() for s in ss)
+    assert pairs == sorted((t, s) for t in tasks for s in seeds)
+    assert abs(sum(len(v) for v in plans[0].values()) - sum(len(v) for v in plans[1].values())) <= 1
+
+
+def test_two_shards_in_parallel_give_the_unsharded_results(tmp_path):
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
+    base = [sys.executable, "-m", "protbench.cli", "run", "--model", "aac", "--tasks", "beta-lactamase", "binloc",
+            "--profile", "smoke", "--seeds", "0", "1", "2", "--cache-dir", str(tmp_path / "cache")]
+    shards = [subprocess.Popen(base + ["--output-dir", str(tmp_path / "sharded"), "--shard", f"{i}/2"], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(2)]
+    outs = [p.communicate(timeout=600) for p in shards]
+    assert all(p.returncode == 0 for p in shards), outs
+    # a final unsharded pass assembles anything left and recomputes nothing
+    again = subprocess.run(base + ["--output-dir", str(tmp_path / "sharded")], env=env, capture_output=True,
+                           text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert again.stderr.count(": kept") == 2, again.stderr          # the shards wrote both results themselves
+    single = subprocess.run(base + ["--output-dir", str(tmp_path / "single")], env=env, capture_output=True,
+                            text=True, timeout=600)
+    assert single.returncode == 0, single.stderr
+    for task in ("beta-lactamase", "binloc"):
+        a = json.loads((tmp_path / "sharded" / "aac" / "smoke" / f"{task}.json").read_text())
+        b = json.loads((tmp_path / "single" / "aac" / "smoke" / f"{task}.json").read_text())
+        assert list(a["seeds"]) == ["0", "1", "2"]
+        assert {s: v["scores"] for s, v in a["seeds"].items()} == {s: v["scores"] for s, v in b["seeds"].items()}
+        assert a["summary"] == b["summary"] and a["identity"]["hash"] == b["identity"]["hash"]
+        assert (tmp_path / "sharded" / "aac" / "smoke" / f"{task}.predictions.npz").is_file()
