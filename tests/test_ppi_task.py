@@ -109,7 +109,7 @@ def test_unknown_parameters_and_protocols_are_refused(tmp_path):
     from protbench.protocols.params import ParamError
 
     data, _ = _smoke(TASKS["shs27k"], tmp_path)
-    with pytest.raises(ParamError, match="(?s)ppi-gnn has no field 'split'.*split_seed: int \\| None = None"):
+    with pytest.raises(ParamError, match="(?s)ppi-gnn has no field 'split'.*split_seed: int \\| None = 0"):
         evaluate_seed(TASKS["shs27k"], data, _emb(tmp_path), 0, params={"split": "dfs"})
     with pytest.raises(ValueError, match="no protocol 'probe'"):
         evaluate_seed(TASKS["shs27k"], data, _emb(tmp_path), 0, "probe")
@@ -146,3 +146,23 @@ def test_real_shs27k_loads_with_declared_sizes(mirror, tmp_path):
     assert data.split_sizes() == dict(task.spec.splits)
     assert data.stats["action_rows"] == 63408 and not data.stats["dropped"]
     assert data.stats["files_sha256"]["protein.actions.SHS27k.STRING.txt"] == task.spec.sources[0].sha256
+
+
+def test_gnn_ppi_preset_and_fixed_split(tmp_path):
+    """--preset gnn-ppi: no valid split, every pair in the graph, epoch chosen on test (recorded); the default split
+    is fixed (split_seed 0) so model seeds share it."""
+    from protbench.protocols.params import resolve
+
+    cfg = resolve("ppi-gnn", preset_name="gnn-ppi")
+    assert (cfg.valid_fraction, cfg.graph, cfg.select_on, cfg.aggregation, cfg.hidden, cfg.max_epochs) == \
+        (0.0, "all", "test", "sum", 512, 300)
+    task = TASKS["shs27k-random"]
+    data, _ = _smoke(task, tmp_path)
+    emb = _emb(tmp_path)
+    res = evaluate_seed(task, data, emb, 1, preset="gnn-ppi", params={"max_epochs": 5, "hidden": 32})
+    assert set(res.scores) == {"test"} and res.info["selected_on"] == "test" and res.info["graph_edges"] == "all"
+    a = evaluate_seed(task, data, emb, 1, quick=True, params={"max_epochs": 3})
+    b = evaluate_seed(task, data, emb, 2, quick=True, params={"max_epochs": 3})
+    assert a.info["split"]["sha256"] == b.info["split"]["sha256"]            # one split for every model seed
+    c = evaluate_seed(task, data, emb, 2, quick=True, params={"max_epochs": 3, "split_seed": "none"})
+    assert c.info["split"]["seed"] == 2

@@ -10,12 +10,12 @@ Task ids: ``shs27k`` / ``shs148k`` / ``string`` use the BFS split (the main one,
 is its own task id so a result file always says which split produced it (the runner names result
 files by task id only).
 
-Protocols: ``gnn`` (default; GIN over the training graph on frozen embeddings) and ``pair-mlp``
-(the same network without message passing). Parameters (``--param``): ``split_seed`` (default:
-the run's seed, so every seed draws its own split; fix it to vary only the model's seed),
-``split_file`` (reuse a saved split JSON), ``test_fraction`` (0.2), ``valid_fraction`` (0.1),
-and the fields of :class:`~protbench.protocols.algorithms.ppi_gnn.PpiConfig` (``hidden``, ``max_epochs``,
-``patience``, ``batch_size``, ``lr``, ``layers``...).
+Protocols: ``ppi-gnn`` (default; GIN over the training graph on frozen embeddings) and ``pair-mlp``
+(the same network without message passing); their settings (``--param ppi-gnn.<field>``, e.g.
+``split_seed`` — default 0, one split shared by every model seed; ``none`` draws one per seed —
+``split_file``, ``test_fraction``, ``hidden``, ``aggregation``) are the fields of
+:class:`~protbench.protocols.ppi_gnn.PpiGnnConfig`; ``--preset gnn-ppi`` runs the GNN-PPI paper's
+protocol as its code does (every pair in the graph, epoch chosen on the held-out test pairs).
 """
 from .specs import TASKS
 

@@ -80,7 +80,8 @@ def make_task(base: str, sources, n_proteins: int, n_pairs: int, smoke: int, abo
         spec=TaskSpec(
             id=tid, family=Family.PPI,
             description=f"Multi-type PPI on {about}; 7 interaction modes per unordered pair (multi-label); "
-                        f"test = 20% of the pairs by {method.upper()} (GNN-PPI){main}, regenerated per seed.",
+                        f"test = 20% of the pairs by {method.upper()} (GNN-PPI){main}; one split (seed 0) for every model "
+                        f"seed (--param ppi-gnn.split_seed=none: a split per seed).",
             main_metric="micro_f1", metrics=PPI_METRICS, protocol="ppi-gnn", protocols=PROTOCOLS,
             sources=tuple(sources), splits={"proteins": n_proteins, "pairs": n_pairs},
             citation=CITATION, license=sources[0].license, label_space="7 multi-label (STRING action modes)",

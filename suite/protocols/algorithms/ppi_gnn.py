@@ -131,12 +131,13 @@ def standardize(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
 
 def fit_pairs(x: np.ndarray, pairs: np.ndarray, labels: np.ndarray, train: np.ndarray, valid: np.ndarray,
               select: Callable[[np.ndarray, np.ndarray], float], seed: int = 0, graph: bool = True,
-              config: PpiConfig | None = None, log: Callable[[str], None] | None = None) -> PpiFit:
+              config: PpiConfig | None = None, log: Callable[[str], None] | None = None,
+              graph_edges: np.ndarray | None = None) -> PpiFit:
     """Train on edges ``train`` (indices into ``pairs``), stop early on ``select`` over edges ``valid``.
 
     ``x`` ``(N, d)`` node features; ``pairs`` ``(E, 2)``; ``labels`` ``(E, C)`` 0/1. With
-    ``graph=True`` the message-passing graph is the training pairs; validation and test pairs
-    stay out of it. Deterministic in ``seed`` (torch CPU).
+    ``graph=True`` the message-passing graph is ``graph_edges`` (default: the training pairs, so
+    validation and test pairs stay out of it). Deterministic in ``seed`` (torch CPU).
     """
     cfg = config or PpiConfig()
     if cfg.aggregation not in ("sum", "mean"):
@@ -144,12 +145,12 @@ def fit_pairs(x: np.ndarray, pairs: np.ndarray, labels: np.ndarray, train: np.nd
     threads = torch.get_num_threads()
     torch.set_num_threads(max(1, int(cfg.threads)))
     try:
-        return _fit(x, pairs, labels, train, valid, select, seed, graph, cfg, log)
+        return _fit(x, pairs, labels, train, valid, select, seed, graph, cfg, log, graph_edges)
     finally:
         torch.set_num_threads(threads)
 
 
-def _fit(x, pairs, labels, train, valid, select, seed, graph, cfg: PpiConfig, log) -> PpiFit:
+def _fit(x, pairs, labels, train, valid, select, seed, graph, cfg: PpiConfig, log, graph_edges=None) -> PpiFit:
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     train = np.asarray(train, dtype=np.int64)
@@ -161,11 +162,15 @@ def _fit(x, pairs, labels, train, valid, select, seed, graph, cfg: PpiConfig, lo
         x = standardize(x, np.unique(pairs[train].ravel()))
     xt = torch.as_tensor(np.asarray(x, dtype=np.float32))
     mean = cfg.aggregation == "mean"
-    adj = sparse_adjacency(pairs[train], n_nodes, mean) if graph else None
+    edges = train if graph_edges is None else np.asarray(graph_edges, dtype=np.int64)
+    adj = sparse_adjacency(pairs[edges], n_nodes, mean) if graph else None
     y = torch.as_tensor(np.asarray(labels, dtype=np.float32))
     pt = torch.as_tensor(np.asarray(pairs, dtype=np.int64))
     model = PairNet(xt.shape[1], y.shape[1], cfg, graph)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="min", factor=0.5,
+                                                         patience=cfg.lr_plateau_patience) \
+        if cfg.lr_plateau_patience > 0 else None
     loss_fn = nn.BCEWithLogitsLoss()
     y_valid = labels[valid]
     best, best_epoch, best_state, waited = -np.inf, -1, None, 0
@@ -175,6 +180,7 @@ def _fit(x, pairs, labels, train, valid, select, seed, graph, cfg: PpiConfig, lo
     for epoch in range(1, cfg.max_epochs + 1):
         model.train()
         order = torch.as_tensor(train)[torch.randperm(len(train), generator=gen)]
+        epoch_loss = 0.0
         for start in range(0, len(order), cfg.batch_size):
             batch = order[start:start + cfg.batch_size]
             step_adj = adj
@@ -187,6 +193,9 @@ def _fit(x, pairs, labels, train, valid, select, seed, graph, cfg: PpiConfig, lo
             loss = loss_fn(model(xt, step_adj, pt[batch]), y[batch])
             loss.backward()
             opt.step()
+            epoch_loss += float(loss.detach()) * len(batch)
+        if plateau is not None:             # GNN-PPI: halve the lr when the mean training loss stalls
+            plateau.step(epoch_loss / len(order))
         if len(valid):
             fit = PpiFit(model, xt, adj, 0, epoch, 0.0, 0.0, 0.0, cfg)
             score = float(select(y_valid, fit.predict(pairs[valid])))
