@@ -6,7 +6,10 @@
   (frozen text encoder included, so a folder is self-contained);
 * ``protclip_config.json`` — the :class:`ProtCLIPConfig`;
 * ``training_state.pt`` — optimizer and LR-scheduler state, step, early-stopping
-  state and the torch / numpy / python RNG states.
+  state and the torch / numpy / python RNG states, stored as tensors and plain
+  Python data only and read back with ``torch.load(weights_only=True)``
+  (:func:`safe_torch_load`): a planted or tampered file cannot run code, it is
+  refused with an error naming the file.
 
 Resuming restores all of it; the data order and every mask are functions of
 (seed, step), so the next step's loss is bit-identical on CPU to an
@@ -23,6 +26,7 @@ ESM's contact head).
 from __future__ import annotations
 
 import json
+import pickle
 import random
 import re
 import shutil
@@ -120,14 +124,56 @@ def load_released(weights: str | Path, config: str | Path | None = None, text_to
 
 
 # -- our checkpoints -------------------------------------------------------------------------------
+class UnsafeFileError(ValueError):
+    """A file that ``torch.load(weights_only=True)`` refuses: it holds more than tensors and plain data."""
+
+
+def safe_torch_load(path: str | Path, what: str, fix: str) -> Any:
+    """``torch.load(path, weights_only=True)``: tensors, dicts, lists, tuples, numbers, strings, None only.
+
+    A file holding anything else (a pickled object whose ``__reduce__`` would run
+    code, numpy arrays, custom classes) raises :class:`UnsafeFileError` naming
+    ``path``, what it was loaded as, and ``fix``; nothing in it is executed.
+    """
+    path = Path(path)
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        why = next((ln.strip() for ln in str(exc).splitlines() if "unsupported" in ln.lower()
+                    or "not an allowed global" in ln.lower()), "it is not a plain tensor file")
+        raise UnsafeFileError(
+            f"{path}: refusing to load this {what}: it contains objects other than tensors and plain Python data, "
+            f"so loading it could run arbitrary code ({why}). Nothing from it was executed. {fix}") from None
+    except (RuntimeError, EOFError, KeyError, ValueError) as exc:
+        raise UnsafeFileError(f"{path}: cannot read this {what} as a torch tensor file ({type(exc).__name__}: "
+                              f"{str(exc).splitlines()[0] if str(exc) else ''}). {fix}") from None
+
+
 def rng_state() -> dict[str, Any]:
-    return {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
+    """The torch (CPU and CUDA), numpy and python RNG states as tensors and plain data (``weights_only``-loadable)."""
+    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    version, internal, gauss_next = random.getstate()
+    out: dict[str, Any] = {
+        "torch": torch.get_rng_state(),
+        "numpy": {"kind": str(kind), "keys": torch.from_numpy(np.asarray(keys, dtype=np.int64)), "pos": int(pos),
+                  "has_gauss": int(has_gauss), "cached_gaussian": float(cached)},
+        "python": {"version": int(version), "state": torch.tensor(internal, dtype=torch.int64),
+                   "gauss_next": None if gauss_next is None else float(gauss_next)},
+    }
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        out["cuda"] = torch.cuda.get_rng_state_all()
+    return out
 
 
 def set_rng_state(s: dict[str, Any]) -> None:
     torch.set_rng_state(s["torch"])
-    np.random.set_state(s["numpy"])
-    random.setstate(s["python"])
+    n = s["numpy"]
+    np.random.set_state((n["kind"], n["keys"].numpy().astype(np.uint32), n["pos"], n["has_gauss"],
+                         n["cached_gaussian"]))
+    p = s["python"]
+    random.setstate((p["version"], tuple(int(x) for x in p["state"].tolist()), p["gauss_next"]))
+    if "cuda" in s and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(s["cuda"])
 
 
 def save_model(model, folder: str | Path) -> Path:
@@ -191,7 +237,16 @@ def latest_checkpoint(output_dir: str | Path) -> Path | None:
 
 
 def load_training_state(folder: str | Path) -> dict[str, Any]:
-    return torch.load(Path(folder) / STATE_FILE, weights_only=False)
+    """The ``training_state.pt`` of a checkpoint folder, loaded with ``weights_only=True`` (never runs code)."""
+    path = Path(folder) / STATE_FILE
+    st = safe_torch_load(path, "training state",
+                         "Resume only from checkpoints written by this version of `protbench pretrain` that you "
+                         "trust; otherwise start over with `--fresh` (or another --output-dir). Do not load it with "
+                         "weights_only=False.")
+    if not isinstance(st, dict) or not {"optimizer", "scheduler", "step", "rng"} <= set(st):
+        raise UnsafeFileError(f"{path}: not a protbench training state (expected a dict with optimizer, "
+                              f"scheduler, step, rng); start over with `--fresh`")
+    return st
 
 
 def prune_checkpoints(output_dir: str | Path, keep: int) -> None:

@@ -294,14 +294,30 @@ class Trainer:
 
 
 def load_text_cache(path: str | None, model) -> dict:
-    """The text-state cache from ``path`` (checked against the text encoder's config), or an empty one."""
+    """The text-state cache from ``path`` (checked against the text encoder's config), or an empty one.
+
+    The file is read with ``torch.load(weights_only=True)`` (tensors and plain data
+    only; see :func:`protbench.protclip.checkpoint.safe_torch_load`), so a planted
+    cache file cannot run code: it is refused with an error naming it.
+    """
     if path and Path(path).is_file():
-        blob = torch.load(path, weights_only=False)
-        if blob.get("text_config") != model.text_model.config.to_dict():
+        fix = (f"It is only a cache: delete {path} (it is rebuilt from the text encoder) or set text_cache_file to "
+               "a path inside your own output folder.")
+        blob = ckpt.safe_torch_load(path, "text cache", fix)
+        if not (isinstance(blob, dict) and isinstance(blob.get("states"), dict)
+                and all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in blob["states"].items())):
+            raise ckpt.UnsafeFileError(f"{path}: not a protbench text cache (expected a dict with 'text_config' "
+                                       f"and 'states': text -> tensor). {fix}")
+        if blob.get("text_config") != _text_config(model):
             raise ValueError(f"text cache {path} was made with another text encoder; delete it or change "
                              "text_cache_file")
         return blob["states"]
     return {}
+
+
+def _text_config(model) -> dict:
+    """The text encoder's config as JSON data (what a cache file records to detect another encoder)."""
+    return json.loads(json.dumps(model.text_model.config.to_dict(), sort_keys=True, default=str))
 
 
 def fill_text_cache(tr: "Trainer", records: list[ProtAnnoRecord], batch_size: int = 64) -> int:
@@ -356,8 +372,7 @@ def pretrain(cfg: PretrainConfig) -> dict[str, Any]:
         t1 = time.time()
         added = fill_text_cache(tr, tr.train_records + tr.valid_records + retrieval_records)
         if added and tr.world.main:
-            torch.save({"text_config": tr.model.text_model.config.to_dict(), "states": tr.model.text_cache},
-                       cfg.text_cache_file)
+            torch.save({"text_config": _text_config(tr.model), "states": tr.model.text_cache}, cfg.text_cache_file)
         tr.log({"step": tr.step, "event": "text_cache", "added": added, "seconds": time.time() - t1})
     summary: dict[str, Any] = {"world_size": tr.world.size, "model": tr.mcfg.to_dict(), "resumed_from": resumed_from,
                                "train_records": len(tr.train_records), "valid_records": len(tr.valid_records),
