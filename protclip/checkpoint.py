@@ -19,9 +19,13 @@ uninterrupted run.
 ``config.json`` of the official ``FSTForPretrain``): :func:`map_released_state`
 renames its parameters onto ours (:data:`RELEASED_RENAMES`), takes component 0
 of the 2-element ``local_logit_scale`` (the only one the released loss uses)
-and drops modules we do not have (:data:`RELEASED_DROPPED`: the unused
-``local_cross_attention`` / ``predictor`` / ``mmp_*`` heads, the poolers and
-ESM's contact head).
+and drops what we do not have (:data:`RELEASED_DROPPED`: the unused
+``local_cross_attention`` / ``predictor`` / ``mmp_*`` heads, the poolers, the
+per-layer rotary frequency buffers, and ESM's learned position table, which
+transformers 4.35 — the version that wrote the released file — created even
+for rotary ESM-2 although nothing reads it). ESM's contact head is carried over.
+``tests/fixtures/protclip_official_param_names.txt`` lists the official names
+(tiny configuration) the mapping is tested against.
 """
 from __future__ import annotations
 
@@ -54,13 +58,18 @@ RELEASED_RENAMES: tuple[tuple[str, str], ...] = (
 )
 RELEASED_DROPPED = re.compile(
     r"^(local_cross_attention\.|predictor\.|mmp_protein_head\.|mmp_text_head\.|fusion_model\.|"
-    r"protein_model\.pooler\.|text_model\.pooler\.|protein_model\.contact_head\.|"
-    r".*position_ids$|.*rotary_embeddings\.inv_freq$)")
+    r"protein_model\.pooler\.|text_model\.pooler\.|"
+    r".*position_ids$|.*token_type_ids$|.*rotary_embeddings\.inv_freq$)")
+# transformers < 4.53 built this table for rotary ESM too (never read); dropped when the protein encoder is rotary
+UNUSED_ROTARY_POSITIONS = "protein_model.embeddings.position_embeddings.weight"
 
 
-def map_released_state(state: dict[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor], list[str]]:
+def map_released_state(state: dict[str, torch.Tensor], protein_rotary: bool = True
+                       ) -> tuple[dict[str, torch.Tensor], list[str]]:
     """``(our state dict, dropped names)`` from a released ``FSTForPretrain`` state dict.
 
+    ``protein_rotary``: the protein encoder uses rotary positions (ESM-2), so its
+    learned position table, if the file has one, is unused and dropped.
     Unknown names raise ``KeyError`` naming them (a different architecture).
     """
     out: dict[str, torch.Tensor] = {}
@@ -70,7 +79,7 @@ def map_released_state(state: dict[str, torch.Tensor]) -> tuple[dict[str, torch.
             out["logit_scale"] = t.reshape(())
         elif name == "local_logit_scale":
             out["local_logit_scale"] = t.reshape(-1)[0].clone()
-        elif RELEASED_DROPPED.match(name):
+        elif RELEASED_DROPPED.match(name) or (protein_rotary and name == UNUSED_ROTARY_POSITIONS):
             dropped.append(name)
         else:
             for old, new in RELEASED_RENAMES:
@@ -86,7 +95,7 @@ def map_released_state(state: dict[str, torch.Tensor]) -> tuple[dict[str, torch.
 
 
 def load_state_into(model: torch.nn.Module, state: dict[str, torch.Tensor], source: str,
-                    allow_missing: tuple[str, ...] = ("protein_model.contact_head.",)) -> None:
+                    allow_missing: tuple[str, ...] = ()) -> None:
     """Copy ``state`` into ``model`` (dtype cast to the model's), failing on missing / unexpected / mis-shaped names."""
     own = model.state_dict()
     missing = [k for k in own if k not in state and not k.startswith(allow_missing)
@@ -118,8 +127,9 @@ def load_released(weights: str | Path, config: str | Path | None = None, text_to
     cfg = ProtCLIPConfig.load(config)
     cfg.text_tokenizer = text_tokenizer or "none"
     model = ProtCLIP(cfg)
-    state, _ = map_released_state(load_file(str(weights)))
-    load_state_into(model, state, str(weights))
+    rotary = model.protein_model.config.position_embedding_type == "rotary"
+    state, _ = map_released_state(load_file(str(weights)), protein_rotary=rotary)
+    load_state_into(model, state, str(weights), allow_missing=())
     return model.to(device).eval()
 
 
