@@ -192,6 +192,10 @@ class Trainer:
             pm = self.model.protein_model
             (getattr(pm, "activation_checkpointing_enable", None) or pm.gradient_checkpointing_enable)()
         if cfg.cache_text or cfg.text_cache_file:
+            if self.model.text_dropout_active():
+                raise ValueError("the text-state cache (cache_text / text_cache_file) stores deterministic states, but "
+                                 "with freeze_text_mode='train' (official) the frozen text encoder applies dropout "
+                                 "while training; add --model-set freeze_text_mode=eval to train with cached states")
             self.model.text_cache = load_text_cache(cfg.text_cache_file, self.model)
         params = [p for p in self.model.parameters() if p.requires_grad]
         self.optimizer = torch.optim.AdamW(params, lr=cfg.lr, betas=tuple(cfg.betas), weight_decay=cfg.weight_decay)
@@ -322,12 +326,13 @@ def _text_config(model) -> dict:
 
 def fill_text_cache(tr: "Trainer", records: list[ProtAnnoRecord], batch_size: int = 64) -> int:
     """Compute (once) the text and subtext states of ``records`` into the model's cache; returns new entries."""
-    from .data import split_properties
+    from .data import pda_subtexts
 
     m, c = tr.model, tr.mcfg
     before = len(m.text_cache)
     texts = sorted({r.text for r in records}, key=lambda t: (len(t), t))       # similar lengths batch together
-    subs = sorted({s for r in records for s in split_properties(r.text) if s}, key=lambda t: (len(t), t))
+    subs = sorted({s for r in records for s in pda_subtexts(r.text, c.pda_subtext_headers)},
+                  key=lambda t: (len(t), t))
     with torch.no_grad():
         for items, L in ((texts, c.max_text_length), (subs, c.max_subtext_length)):
             todo = [t for t in items if f"{L}\t{t}" not in m.text_cache]
@@ -402,6 +407,7 @@ def pretrain(cfg: PretrainConfig) -> dict[str, Any]:
             torch.nn.utils.clip_grad_norm_([p for p in tr.model.parameters() if p.requires_grad], cfg.max_grad_norm)
         lr = tr.optimizer.param_groups[0]["lr"]
         tr.optimizer.step()
+        tr.model.clamp_logit_scales()
         tr.scheduler.step()
         tr.optimizer.zero_grad(set_to_none=True)
         tr.step += 1

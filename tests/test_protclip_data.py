@@ -140,9 +140,37 @@ def test_collate_is_deterministic_and_counts_global_labels():
     b = collate(recs, cfg, torch.Generator().manual_seed(5))
     assert torch.equal(a["mlm_ids"], b["mlm_ids"]) and torch.equal(a["gumbel"], b["gumbel"])
     assert a["denominators"]["mlm"] == int((a["mlm_labels"] != -100).sum())
-    assert a["denominators"]["pda"] == 1                    # only the first has >= 2 properties
     assert a["present"].tolist() == [[True, True, False, False], [True, False, False, False]]
     assert a["gumbel"].shape == (2 * len(PROPERTIES), cfg.proto_num)
+    # official: every protein enters PDA with all 4 subtexts, headers kept, absent ones as the bare header
+    assert a["denominators"]["pda"] == 2
+    assert a["subtexts"][0] == ["PROTEIN NAME: a.", "FUNCTION: b.", "SUBCELLULAR LOCATION:", "SIMILARITY:"]
+    # options: absent properties masked (only proteins with >= 2 present count), headers stripped
+    c = collate(recs, named_config("tiny", pda_mask_absent=True, pda_subtext_headers=False),
+                torch.Generator().manual_seed(5))
+    assert c["denominators"]["pda"] == 1 and c["subtexts"][1] == ["c.", "", "", ""]
+
+
+def test_pda_subtexts_match_the_official_split():
+    from protbench.protclip.data import pda_subtexts
+
+    text = "PROTEIN NAME: Cutinase. SUBCELLULAR LOCATION: Secreted. SIMILARITY: Belongs to the cutinase family."
+    assert pda_subtexts(text) == ["PROTEIN NAME: Cutinase.", "FUNCTION:", "SUBCELLULAR LOCATION: Secreted.",
+                                  "SIMILARITY: Belongs to the cutinase family."]
+    assert pda_subtexts(text, headers=False) == ["Cutinase.", "", "Secreted.", "Belongs to the cutinase family."]
+
+
+def test_crop_keeps_the_first_residues_by_default():
+    import torch
+
+    from protbench.protclip.data import crop
+
+    seq = "ACDEFGHIKLMNPQRSTVWY"
+    assert crop(seq, 5, torch.Generator().manual_seed(0)) == "ACDEF"          # official: tokenizer truncation
+    windows = {crop(seq, 5, torch.Generator().manual_seed(s), "random") for s in range(20)}
+    assert len(windows) > 3 and all(w in seq and len(w) == 5 for w in windows)
+    with pytest.raises(ValueError, match="protein crop"):
+        crop(seq, 5, None, "middle")
 
 
 # -- property-driven sampling ----------------------------------------------------------------------
