@@ -325,6 +325,21 @@ class Trainer:
         self.best_val = float("inf")
         self.bad_evals = 0
         self.log_path = self.out / "log.jsonl"
+        # what the summary reports about the whole run; saved in every checkpoint so a resumed run reports it too
+        self.history: dict[str, Any] = {"train": [], "valid": [], "retrieval_init": None}
+        self._fingerprint: dict[str, Any] | None = None
+
+    def fingerprint(self) -> dict[str, Any]:
+        """What a resumed run must share with the run it continues: the data (content hashes) and the batches."""
+        if self._fingerprint is None:
+            c = self.cfg
+            self._fingerprint = {
+                "train_data sha256": _sha256(c.train_data),
+                "valid_data sha256": _sha256(c.valid_data) if c.valid_data else None,
+                "batch_size": c.batch_size, "grad_accum": c.grad_accum, "processes": self.world.size,
+                "micro_batch_per_process": self.micro, "seed": c.seed, "valid_fraction": c.valid_fraction,
+                "max_valid": c.max_valid, "token_loss_mean": c.token_loss_mean}
+        return self._fingerprint
 
     # -- data -----------------------------------------------------------------------------------
     def batch_records(self, step: int) -> list[ProtAnnoRecord]:
@@ -418,7 +433,8 @@ class Trainer:
         if self.zero:                     # every rank sends its optimizer shard to rank 0
             self.optimizer.consolidate_state_dict(to=0)
         if self.world.main:
-            extra = {"best_val": self.best_val, "bad_evals": self.bad_evals, "pretrain_config": self.cfg.to_dict()}
+            extra = {"best_val": self.best_val, "bad_evals": self.bad_evals, "pretrain_config": self.cfg.to_dict(),
+                     "fingerprint": self.fingerprint(), "history": _encode_history(self.history)}
             if self.scaler is not None:
                 extra["scaler"] = self.scaler.state_dict()
             ckpt.save_checkpoint(folder, self.model, self.optimizer, self.scheduler, self.step, extra)
@@ -429,13 +445,24 @@ class Trainer:
     def restore(self, folder: Path) -> None:
         from safetensors.torch import load_file
 
-        ckpt.load_state_into(self.model, load_file(str(folder / ckpt.MODEL_FILE)), str(folder), allow_missing=())
         st = ckpt.load_training_state(folder)
+        saved = st.get("fingerprint")
+        if not isinstance(saved, dict) or "history" not in st:
+            raise ValueError(f"cannot resume from {folder}: its training state has no data/batch fingerprint "
+                             "(written by an older protbench); start over with --fresh")
+        for key, now in self.fingerprint().items():
+            if saved.get(key) != now:
+                raise ValueError(
+                    f"cannot resume from {folder}: {key} changed ({saved.get(key)!r} in the checkpoint, {now!r} "
+                    f"now). A resumed run must see the same data and the same global batches as the run it "
+                    f"continues; restore the original, or start over with --fresh (or another --output-dir)")
+        ckpt.load_state_into(self.model, load_file(str(folder / ckpt.MODEL_FILE)), str(folder), allow_missing=())
         self.optimizer.load_state_dict(st["optimizer"])
         self.scheduler.load_state_dict(st["scheduler"])
         if self.scaler is not None and "scaler" in st:
             self.scaler.load_state_dict(st["scaler"])
         self.step, self.best_val, self.bad_evals = st["step"], st["best_val"], st["bad_evals"]
+        self.history = _decode_history(st["history"])
         ckpt.set_rng_state(st["rng"])
         if self.world.main and self.log_path.exists():     # drop log lines written after the checkpoint
             keep = [ln for ln in self.log_path.read_text().splitlines()
@@ -446,6 +473,31 @@ class Trainer:
         if self.world.main:
             with open(self.log_path, "a") as fh:
                 fh.write(json.dumps(rec) + "\n")
+
+
+def _sha256(path: str | Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _encode_history(h: dict[str, Any]) -> dict[str, Any]:
+    """Per-step training records as one float64 tensor (compact, ``weights_only``-loadable); the rest as is."""
+    train = h["train"]
+    keys = list(train[0]) if train else []
+    values = torch.tensor([[float(r[k]) for k in keys] for r in train], dtype=torch.float64).reshape(len(train),
+                                                                                                    len(keys))
+    return {"train_keys": keys, "train": values, "valid": h["valid"], "retrieval_init": h["retrieval_init"]}
+
+
+def _decode_history(d: dict[str, Any]) -> dict[str, Any]:
+    keys = d["train_keys"]
+    train = [{k: (int(v) if k == "step" else float(v)) for k, v in zip(keys, row)} for row in d["train"].tolist()]
+    return {"train": train, "valid": list(d["valid"]), "retrieval_init": d["retrieval_init"]}
 
 
 def load_text_cache(path: str | None, model) -> dict:
@@ -505,11 +557,18 @@ def pretrain(cfg: PretrainConfig) -> dict[str, Any]:
 
     Summary keys: ``steps``, ``seconds``, ``stopped`` (``"max_steps"``,
     ``"time_budget"``, ``"early_stopping"``), ``first`` / ``final`` (per-term
-    training losses of the first / last logged step), ``mean_first`` /
+    training losses of the first / last step), ``mean_first`` /
     ``mean_last`` (means over the first / last 10% of steps), ``valid``
     (first / best / last validation terms), ``retrieval`` (``init`` / ``final``
     zero-shot metrics when ``retrieval_data`` is set), ``checkpoint`` (final
-    folder), ``best`` (best-validation folder), ``log``, ``world_size``, ``model``.
+    folder), ``best`` (best-validation folder), ``log``, ``world_size``, ``model``,
+    ``training`` (the resolved recipe). ``first``, ``mean_*``, ``valid`` and
+    ``retrieval.init`` cover the whole run: their history is saved in every
+    checkpoint, so a resumed run reports the same as an uninterrupted one.
+
+    Resuming refuses (``ValueError`` naming the field) a checkpoint whose training
+    data (SHA-256 of the file), validation data, batch configuration (``batch_size``,
+    ``grad_accum``, processes, micro-batch), seed or validation split differ from now.
     """
     t0 = time.time()
     tr = Trainer(cfg)
@@ -540,8 +599,10 @@ def pretrain(cfg: PretrainConfig) -> dict[str, Any]:
                                "train_records": len(tr.train_records), "valid_records": len(tr.valid_records),
                                "max_steps": tr.max_steps, "retrieval": {}}
     if retrieval_records and tr.step == 0:
-        summary["retrieval"]["init"] = _retrieval(tr, retrieval_records)
-    valid_hist: list[dict[str, Any]] = []
+        tr.history["retrieval_init"] = _retrieval(tr, retrieval_records)
+    if tr.history["retrieval_init"] is not None:          # measured at step 0, also when this run resumed
+        summary["retrieval"]["init"] = tr.history["retrieval_init"]
+    valid_hist: list[dict[str, Any]] = tr.history["valid"]      # whole run, resumed ones included
     if tr.step == 0:
         v = tr.validate()
         if v:
@@ -555,7 +616,7 @@ def pretrain(cfg: PretrainConfig) -> dict[str, Any]:
         bar = tqdm(total=tr.max_steps, initial=tr.step, desc="pretrain", dynamic_ncols=True)
     stopped = "max_steps"
     t_loop = time.time()
-    train_hist: list[dict[str, float]] = []
+    train_hist: list[dict[str, float]] = tr.history["train"]
     tr.net.train()
     while tr.step < tr.max_steps:
         ts = time.time()

@@ -169,3 +169,50 @@ def test_resume_gives_bit_identical_next_step(tmp_path):
     sa = load_model(tmp_path / "a" / "checkpoints" / "step-000004").state_dict()
     sb = load_model(tmp_path / "b" / "checkpoints" / "step-000004").state_dict()
     assert all(torch.equal(sa[k], sb[k]) for k in sa)
+
+
+def _strip(d):
+    """Summary parts compared between runs (wall-clock seconds excluded)."""
+    if isinstance(d, dict):
+        return {k: _strip(v) for k, v in d.items() if k != "seconds"}
+    return d
+
+
+def test_resumed_summary_covers_the_whole_run(tmp_path):
+    from protbench.protclip.train import PretrainConfig, pretrain
+
+    data = _corpus(tmp_path / "c.jsonl", n=40)
+    common = dict(train_data=str(data), batch_size=4, max_steps=8, eval_every=2, valid_fraction=0.2, max_valid=8,
+                  threads=1, save_best=False, keep_checkpoints=5, lr=1e-3, save_every=2,
+                  retrieval_data=str(data), max_retrieval=8)
+    full = pretrain(PretrainConfig(output_dir=str(tmp_path / "a"), resume=None, **common))
+    pretrain(PretrainConfig(output_dir=str(tmp_path / "b"), resume=None, stop_after_steps=4, **common))
+    resumed = pretrain(PretrainConfig(output_dir=str(tmp_path / "b"), resume="auto", **common))
+    assert resumed["resumed_from"].endswith("step-000004") and resumed["steps"] == 8
+    for key in ("first", "final", "mean_first", "mean_last", "valid"):
+        assert _strip(resumed[key]) == _strip(full[key]), key
+    assert resumed["first"]["step"] == 1 and resumed["valid"]["first"]["step"] == 0
+    assert resumed["retrieval"]["init"] == full["retrieval"]["init"]
+    assert resumed["retrieval"]["final"] == full["retrieval"]["final"]
+
+
+def test_resume_refuses_changed_data_or_batches(tmp_path):
+    from protbench.protclip.train import PretrainConfig, pretrain
+
+    data = _corpus(tmp_path / "c.jsonl", n=24)
+    common = dict(train_data=str(data), batch_size=4, max_steps=4, eval_every=0, valid_fraction=0.0, threads=1,
+                  save_best=False, save_every=2)
+    pretrain(PretrainConfig(output_dir=str(tmp_path / "r"), resume=None, stop_after_steps=2, **common))
+    with pytest.raises(ValueError, match=r"batch_size changed \(4 in the checkpoint, 8 now\).*--fresh"):
+        pretrain(PretrainConfig(output_dir=str(tmp_path / "r"), **{**common, "batch_size": 8}))
+    with pytest.raises(ValueError, match=r"grad_accum changed \(1 in the checkpoint, 2 now\)"):
+        pretrain(PretrainConfig(output_dir=str(tmp_path / "r"), grad_accum=2, **common))
+    with pytest.raises(ValueError, match="seed changed"):
+        pretrain(PretrainConfig(output_dir=str(tmp_path / "r"), **{**common, "seed": 1}))
+    lines = data.read_text().splitlines()
+    data.write_text("\n".join(lines[1:] + lines[:1]) + "\n")          # same records, another order
+    with pytest.raises(ValueError, match="train_data sha256 changed"):
+        pretrain(PretrainConfig(output_dir=str(tmp_path / "r"), **common))
+    data.write_text("\n".join(lines) + "\n")                            # back as it was: resumes
+    s = pretrain(PretrainConfig(output_dir=str(tmp_path / "r"), **common))
+    assert s["steps"] == 4 and s["resumed_from"].endswith("step-000002")
