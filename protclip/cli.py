@@ -96,7 +96,8 @@ def cmd_sample(args: argparse.Namespace) -> int:
     from .data import write_protanno
     from .sampler import SamplingRule, read_uniprot_table, sample, sampling_report
 
-    rule = SamplingRule(args.a, args.b, args.max_confidence, args.min_coverage)
+    rule = SamplingRule(args.a, args.b, args.max_confidence, args.min_coverage,
+                        keep_reviewed=not args.sample_swissprot)
     records = read_uniprot_table(args.uniprot)
     kept = sample(records, rule, args.seed)
     write_protanno(kept, args.out)
@@ -189,7 +190,8 @@ def add_commands(sub) -> None:
     q.add_argument("--limit", type=int)
     q.add_argument("--out", type=Path, required=True)
     q.set_defaults(func=cmd_build_go)
-    q = s.add_parser("sample", help="property-driven sampling of a UniProt TSV export")
+    q = s.add_parser("sample", help="property-driven sampling of a UniProt TSV export (TrEMBL sampled, "
+                                    "Swiss-Prot kept whole when the Reviewed column says which is which)")
     q.add_argument("--uniprot", type=Path, required=True)
     q.add_argument("--out", type=Path, required=True)
     q.add_argument("--report", type=Path)
@@ -197,6 +199,9 @@ def add_commands(sub) -> None:
     q.add_argument("--b", type=float, default=3.0)
     q.add_argument("--max-confidence", type=int, default=3)
     q.add_argument("--min-coverage", type=float, default=0.75)
+    q.add_argument("--sample-swissprot", action="store_true",
+                   help="apply the rule to Swiss-Prot records too (default, as the official ProtAnno-D: records "
+                        "with Reviewed=reviewed are all kept and only TrEMBL is sampled)")
     q.add_argument("--seed", type=int, default=0)
     q.set_defaults(func=cmd_sample)
 

@@ -246,3 +246,44 @@ def test_protanno_cli_sample_and_build_go(tmp_path, capsys):
     assert main(["protanno", "build-go", "--table", str(tmp_path / "t.tsv"), "--obo", str(obo),
                  "--out", str(tmp_path / "g.jsonl")]) == 0
     assert read_protanno(tmp_path / "g.jsonl")[0].text == "PROTEIN NAME: ATP binding. SUBCELLULAR LOCATION: cytoplasm."
+
+
+def test_sampler_keeps_swissprot_whole_and_samples_trembl(tmp_path):
+    # official ProtAnno-D: the rule samples the TrEMBL export; every Swiss-Prot pair is kept
+    rows = ["Entry\tReviewed\tSequence\tProtein existence\tProtein names\tFunction [CC]\t"
+            "Subcellular location [CC]\tSequence similarities"]
+    for i in range(400):
+        sp = i % 2 == 0
+        rows.append(f"E{i}\t{'reviewed' if sp else 'unreviewed'}\tMKV\tPredicted\tName\t\t\t")   # C=4, R=1/4
+    for i in range(400, 800):
+        rows.append(f"E{i}\tunreviewed\tMKV\tInferred from homology\tName\tFUNCTION: x.\t"
+                    f"SUBCELLULAR LOCATION: y.\tSIMILARITY: z.")                                  # C=3, R=1
+    (tmp_path / "u.tsv").write_text("\n".join(rows) + "\n")
+    recs = read_uniprot_table(tmp_path / "u.tsv")
+    assert recs[0].extra["reviewed"] is True and recs[1].extra["reviewed"] is False
+    rule = SamplingRule()
+    kept = sample(recs, rule, seed=0)
+    ids = {r.extra["id"] for r in kept}
+    assert {f"E{i}" for i in range(0, 400, 2)} <= ids                     # all Swiss-Prot, though C=4, R=1/4
+    assert not any(f"E{i}" in ids for i in range(1, 400, 2))              # TrEMBL at C=4: dropped by the rule
+    n_tr = sum(1 for i in range(400, 800) if f"E{i}" in ids)
+    p = 1 / 27
+    assert abs(n_tr - 400 * p) <= 4.5 * (400 * p * (1 - p)) ** 0.5 + 1
+    rep = sampling_report(recs, kept, rule)
+    assert rep["swissprot"]["records"] == 200 and rep["swissprot"]["kept"] == 200
+    # the rule on everything when asked, or when the data does not say
+    assert not any(f"E{i}" in {r.extra["id"] for r in sample(recs, SamplingRule(keep_reviewed=False))}
+                   for i in range(0, 400, 2))
+    for r in recs:
+        r.extra.pop("reviewed")
+    assert len(sample(recs, rule, seed=0)) == n_tr
+    assert "no record says" in sampling_report(recs, [], rule)["swissprot"]["note"]
+
+
+def test_is_reviewed_reads_protanno_keys():
+    from protbench.protclip.sampler import is_reviewed
+
+    assert is_reviewed(ProtAnnoRecord("MK", "x", {"reviewed": True})) is True
+    assert is_reviewed(ProtAnnoRecord("MK", "x", {"source": "Swiss-Prot"})) is True
+    assert is_reviewed(ProtAnnoRecord("MK", "x", {"source": "trembl"})) is False
+    assert is_reviewed(ProtAnnoRecord("MK", "x", {})) is None
