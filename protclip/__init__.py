@@ -5,7 +5,7 @@ Modules
     ``encoders``    ESM-2 and BERT-family encoders through transformers
     ``heads``       projection, MLM / reconstruction heads, BSR cross-attention decoder
     ``objectives``  GC, MLM, BSR, PDA as small tensor functions (decisions documented there)
-    ``masking``     MLM (15 %, 80/10/10) and BSR span masking (5–11 residues to ~15 % coverage)
+    ``masking``     MLM (15 %, all <mask> as official, or 80/10/10) and BSR span masking (official sampler or per protein)
     ``model``       the ProtCLIP module and its combined loss
     ``data``        ProtAnno JSON lines, 4-property split, Swiss-Prot+GO builder, batching
     ``sampler``     property-driven sampling (P = R^a / C^b) and its before/after report
@@ -17,10 +17,12 @@ Modules
     ``cli``         ``protbench pretrain`` and ``protbench protanno``
     ``report``      compare pretraining runs (results/pretraining)
 
-Decisions (details in :mod:`protbench.protclip.objectives`): masked mean pooling over
-real residues / word pieces only (the released code averaged over padding and special
-tokens); BSR sends gradients into the protein encoder and trains its decoder (released:
-no gradient through either; ``bsr_grad_to_encoder=False`` detaches the encoder); the text
-encoder is frozen by default (as released); PDA is a symmetric per-protein InfoNCE over
-the present properties only.
+Defaults are the official code's behaviour (diaoshaoyou/ProtCLIP) and, for the paper's
+sizes, the paper's training recipe; every deviation is an option or one of three fixes of
+official bugs, all in one table in ``docs/protclip.md``. The fixes (details in
+:mod:`protbench.protclip.objectives`): masked mean pooling over real residues / word
+pieces only (the released code averaged over padding and special tokens); BSR trains
+its decoder and, unless ``bsr_grad_to_encoder=False``, the protein encoder (released:
+no gradient through either); PDA averages both InfoNCE directions (released: one
+direction computed twice).
 """

@@ -6,7 +6,10 @@
   (frozen text encoder included, so a folder is self-contained);
 * ``protclip_config.json`` — the :class:`ProtCLIPConfig`;
 * ``training_state.pt`` — optimizer and LR-scheduler state, step, early-stopping
-  state and the torch / numpy / python RNG states.
+  state and the torch / numpy / python RNG states, stored as tensors and plain
+  Python data only and read back with ``torch.load(weights_only=True)``
+  (:func:`safe_torch_load`): a planted or tampered file cannot run code, it is
+  refused with an error naming the file.
 
 Resuming restores all of it; the data order and every mask are functions of
 (seed, step), so the next step's loss is bit-identical on CPU to an
@@ -16,13 +19,18 @@ uninterrupted run.
 ``config.json`` of the official ``FSTForPretrain``): :func:`map_released_state`
 renames its parameters onto ours (:data:`RELEASED_RENAMES`), takes component 0
 of the 2-element ``local_logit_scale`` (the only one the released loss uses)
-and drops modules we do not have (:data:`RELEASED_DROPPED`: the unused
-``local_cross_attention`` / ``predictor`` / ``mmp_*`` heads, the poolers and
-ESM's contact head).
+and drops what we do not have (:data:`RELEASED_DROPPED`: the unused
+``local_cross_attention`` / ``predictor`` / ``mmp_*`` heads, the poolers, the
+per-layer rotary frequency buffers, and ESM's learned position table, which
+transformers 4.35 — the version that wrote the released file — created even
+for rotary ESM-2 although nothing reads it). ESM's contact head is carried over.
+``tests/fixtures/protclip_official_param_names.txt`` lists the official names
+(tiny configuration) the mapping is tested against.
 """
 from __future__ import annotations
 
 import json
+import pickle
 import random
 import re
 import shutil
@@ -50,13 +58,18 @@ RELEASED_RENAMES: tuple[tuple[str, str], ...] = (
 )
 RELEASED_DROPPED = re.compile(
     r"^(local_cross_attention\.|predictor\.|mmp_protein_head\.|mmp_text_head\.|fusion_model\.|"
-    r"protein_model\.pooler\.|text_model\.pooler\.|protein_model\.contact_head\.|"
-    r".*position_ids$|.*rotary_embeddings\.inv_freq$)")
+    r"protein_model\.pooler\.|text_model\.pooler\.|"
+    r".*position_ids$|.*token_type_ids$|.*rotary_embeddings\.inv_freq$)")
+# transformers < 4.53 built this table for rotary ESM too (never read); dropped when the protein encoder is rotary
+UNUSED_ROTARY_POSITIONS = "protein_model.embeddings.position_embeddings.weight"
 
 
-def map_released_state(state: dict[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor], list[str]]:
+def map_released_state(state: dict[str, torch.Tensor], protein_rotary: bool = True
+                       ) -> tuple[dict[str, torch.Tensor], list[str]]:
     """``(our state dict, dropped names)`` from a released ``FSTForPretrain`` state dict.
 
+    ``protein_rotary``: the protein encoder uses rotary positions (ESM-2), so its
+    learned position table, if the file has one, is unused and dropped.
     Unknown names raise ``KeyError`` naming them (a different architecture).
     """
     out: dict[str, torch.Tensor] = {}
@@ -66,7 +79,7 @@ def map_released_state(state: dict[str, torch.Tensor]) -> tuple[dict[str, torch.
             out["logit_scale"] = t.reshape(())
         elif name == "local_logit_scale":
             out["local_logit_scale"] = t.reshape(-1)[0].clone()
-        elif RELEASED_DROPPED.match(name):
+        elif RELEASED_DROPPED.match(name) or (protein_rotary and name == UNUSED_ROTARY_POSITIONS):
             dropped.append(name)
         else:
             for old, new in RELEASED_RENAMES:
@@ -82,7 +95,7 @@ def map_released_state(state: dict[str, torch.Tensor]) -> tuple[dict[str, torch.
 
 
 def load_state_into(model: torch.nn.Module, state: dict[str, torch.Tensor], source: str,
-                    allow_missing: tuple[str, ...] = ("protein_model.contact_head.",)) -> None:
+                    allow_missing: tuple[str, ...] = ()) -> None:
     """Copy ``state`` into ``model`` (dtype cast to the model's), failing on missing / unexpected / mis-shaped names."""
     own = model.state_dict()
     missing = [k for k in own if k not in state and not k.startswith(allow_missing)
@@ -114,20 +127,63 @@ def load_released(weights: str | Path, config: str | Path | None = None, text_to
     cfg = ProtCLIPConfig.load(config)
     cfg.text_tokenizer = text_tokenizer or "none"
     model = ProtCLIP(cfg)
-    state, _ = map_released_state(load_file(str(weights)))
-    load_state_into(model, state, str(weights))
+    rotary = model.protein_model.config.position_embedding_type == "rotary"
+    state, _ = map_released_state(load_file(str(weights)), protein_rotary=rotary)
+    load_state_into(model, state, str(weights), allow_missing=())
     return model.to(device).eval()
 
 
 # -- our checkpoints -------------------------------------------------------------------------------
+class UnsafeFileError(ValueError):
+    """A file that ``torch.load(weights_only=True)`` refuses: it holds more than tensors and plain data."""
+
+
+def safe_torch_load(path: str | Path, what: str, fix: str) -> Any:
+    """``torch.load(path, weights_only=True)``: tensors, dicts, lists, tuples, numbers, strings, None only.
+
+    A file holding anything else (a pickled object whose ``__reduce__`` would run
+    code, numpy arrays, custom classes) raises :class:`UnsafeFileError` naming
+    ``path``, what it was loaded as, and ``fix``; nothing in it is executed.
+    """
+    path = Path(path)
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        why = next((ln.strip() for ln in str(exc).splitlines() if "unsupported" in ln.lower()
+                    or "not an allowed global" in ln.lower()), "it is not a plain tensor file")
+        raise UnsafeFileError(
+            f"{path}: refusing to load this {what}: it contains objects other than tensors and plain Python data, "
+            f"so loading it could run arbitrary code ({why}). Nothing from it was executed. {fix}") from None
+    except (RuntimeError, EOFError, KeyError, ValueError) as exc:
+        raise UnsafeFileError(f"{path}: cannot read this {what} as a torch tensor file ({type(exc).__name__}: "
+                              f"{str(exc).splitlines()[0] if str(exc) else ''}). {fix}") from None
+
+
 def rng_state() -> dict[str, Any]:
-    return {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
+    """The torch (CPU and CUDA), numpy and python RNG states as tensors and plain data (``weights_only``-loadable)."""
+    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    version, internal, gauss_next = random.getstate()
+    out: dict[str, Any] = {
+        "torch": torch.get_rng_state(),
+        "numpy": {"kind": str(kind), "keys": torch.from_numpy(np.asarray(keys, dtype=np.int64)), "pos": int(pos),
+                  "has_gauss": int(has_gauss), "cached_gaussian": float(cached)},
+        "python": {"version": int(version), "state": torch.tensor(internal, dtype=torch.int64),
+                   "gauss_next": None if gauss_next is None else float(gauss_next)},
+    }
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        out["cuda"] = torch.cuda.get_rng_state_all()
+    return out
 
 
 def set_rng_state(s: dict[str, Any]) -> None:
     torch.set_rng_state(s["torch"])
-    np.random.set_state(s["numpy"])
-    random.setstate(s["python"])
+    n = s["numpy"]
+    np.random.set_state((n["kind"], n["keys"].numpy().astype(np.uint32), n["pos"], n["has_gauss"],
+                         n["cached_gaussian"]))
+    p = s["python"]
+    random.setstate((p["version"], tuple(int(x) for x in p["state"].tolist()), p["gauss_next"]))
+    if "cuda" in s and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(s["cuda"])
 
 
 def save_model(model, folder: str | Path) -> Path:
@@ -191,7 +247,16 @@ def latest_checkpoint(output_dir: str | Path) -> Path | None:
 
 
 def load_training_state(folder: str | Path) -> dict[str, Any]:
-    return torch.load(Path(folder) / STATE_FILE, weights_only=False)
+    """The ``training_state.pt`` of a checkpoint folder, loaded with ``weights_only=True`` (never runs code)."""
+    path = Path(folder) / STATE_FILE
+    st = safe_torch_load(path, "training state",
+                         "Resume only from checkpoints written by this version of `protbench pretrain` that you "
+                         "trust; otherwise start over with `--fresh` (or another --output-dir). Do not load it with "
+                         "weights_only=False.")
+    if not isinstance(st, dict) or not {"optimizer", "scheduler", "step", "rng"} <= set(st):
+        raise UnsafeFileError(f"{path}: not a protbench training state (expected a dict with optimizer, "
+                              f"scheduler, step, rng); start over with `--fresh`")
+    return st
 
 
 def prune_checkpoints(output_dir: str | Path, keep: int) -> None:

@@ -7,7 +7,9 @@ Examples::
     protbench protanno sample --uniprot uniprot.tsv.gz --out protanno.jsonl --report report.json
     protbench pretrain --train corpus.jsonl --output-dir runs/tiny --size tiny --text-model minilm \\
         --max-steps 500 --batch-size 32 --set lr=1e-3 --model-set projection_dim=128
-    torchrun --nproc_per_node 2 -m protbench.cli pretrain ...      # data parallel (gloo on CPU)
+    protbench pretrain --train protanno.jsonl --output-dir runs/650m --size 650m \\
+        --protein-weights esm2_t33_650M_UR50D.pt --text-model PubMedBERT/     # the paper's recipe
+    torchrun --nproc_per_node 2 -m protbench.cli pretrain ...      # data parallel (gloo on CPU), ZeRO-1
 """
 from __future__ import annotations
 
@@ -19,19 +21,44 @@ from pathlib import Path
 from protbench.cli import _kv
 
 
+def _weights_check(args: argparse.Namespace) -> str | None:
+    """The usage error for a paper size started without pretrained encoders (None when fine)."""
+    from .config import PAPER_SIZES
+
+    if args.config or args.size.lower() not in PAPER_SIZES or args.random_init:
+        return None
+    missing = []
+    if not args.protein_weights:
+        missing.append(f"--protein-weights PATH (ESM-2 {args.size.upper()}: fair-esm .pt or transformers folder)")
+    if not args.text_model or args.text_model == "random":
+        missing.append("--text-model PATH (PubMedBERT, BiomedNLP-PubMedBERT-base-uncased-abstract, or another "
+                       "BERT-family folder)")
+    if not missing:
+        return None
+    return (f"--size {args.size} is the paper's setting, which starts from pretrained encoders; give "
+            + " and ".join(missing) + ", or --random-init to train from random initialisation (smoke runs only)")
+
+
 def cmd_pretrain(args: argparse.Namespace) -> int:
     from .config import DEFAULT_WEIGHTS
     from .train import PretrainConfig, pretrain
 
+    err = _weights_check(args)
+    if err:
+        print(f"protbench pretrain: error: {err}", file=sys.stderr)
+        return 2
     fields = {"train_data": str(args.train), "output_dir": str(args.output_dir),
               "model": str(args.config) if args.config else args.size}
     for name in ("valid_data", "retrieval_data", "max_steps", "batch_size", "lr", "time_budget_s", "device",
-                 "seed", "grad_accum", "eval_every", "save_every"):
+                 "seed", "grad_accum", "eval_every", "save_every", "epochs", "weight_decay", "warmup_fraction",
+                 "precision"):
         v = getattr(args, name)
         if v is not None:
             fields[name] = str(v) if isinstance(v, Path) else v
+    if args.betas is not None:
+        fields["betas"] = tuple(args.betas)
     if args.bf16:
-        fields["bf16"] = True
+        fields["precision"] = "bf16"
     if args.fresh:
         fields["resume"] = None
     elif args.resume:
@@ -40,6 +67,8 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     over = _kv(args.model_set)
     if args.text_model:
         over["text_model"] = args.text_model
+    if args.protein_weights:
+        over["protein_weights"] = str(args.protein_weights)
     weights = dict(over.pop("loss_weights", DEFAULT_WEIGHTS))
     for name in args.without or ():
         weights[name] = 0.0
@@ -67,7 +96,8 @@ def cmd_sample(args: argparse.Namespace) -> int:
     from .data import write_protanno
     from .sampler import SamplingRule, read_uniprot_table, sample, sampling_report
 
-    rule = SamplingRule(args.a, args.b, args.max_confidence, args.min_coverage)
+    rule = SamplingRule(args.a, args.b, args.max_confidence, args.min_coverage,
+                        keep_reviewed=not args.sample_swissprot)
     records = read_uniprot_table(args.uniprot)
     kept = sample(records, rule, args.seed)
     write_protanno(kept, args.out)
@@ -80,30 +110,73 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub) -> None:
-    p = sub.add_parser("pretrain", help="pretrain ProtCLIP (GC/MLM/BSR/PDA) on ProtAnno JSON lines",
-                       description="Pretrain ProtCLIP. Run under torchrun for data parallel training.")
+    from .train import DEMO_RECIPE, PAPER_RECIPE
+
+    P, D = PAPER_RECIPE, DEMO_RECIPE
+
+    def dflt(key: str, fmt=str) -> str:
+        return f"default: paper recipe {fmt(P[key])}; tiny {fmt(D[key])}"
+
+    p = sub.add_parser(
+        "pretrain", help="pretrain ProtCLIP (GC/MLM/BSR/PDA) on ProtAnno JSON lines",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Pretrain ProtCLIP. Run under torchrun for data parallel training.",
+        epilog=("Defaults. Sizes 8m, 35m, 150m, 650m (and released configs) use the paper's recipe, as in the "
+                "official code:\n"
+                f"  AdamW lr {P['lr']:g}, betas {P['betas']}, eps 1e-8, weight decay {P['weight_decay']:g}, "
+                f"{P['warmup_fraction']:.0%} linear warmup then linear decay,\n"
+                f"  gradient clipping 1.0, global batch {P['batch_size']} ({P['per_process_batch']} rows per "
+                f"process and micro-step), {P['epochs']} epochs, validation and checkpoint every epoch,\n"
+                "  early stopping after 4 evaluations without improvement, gradient checkpointing,\n"
+                "  precision auto = fp16 with dynamic loss scaling on CUDA, bf16 on CPUs with native bf16, else fp32,\n"
+                "  ZeRO-1 (sharded AdamW state) under torchrun with more than one process.\n"
+                f"The tiny size keeps quick demo defaults: lr {D['lr']:g}, betas {D['betas']}, batch "
+                f"{D['batch_size']}, {D['epochs']} epoch, validation every {D['eval_every']} steps, fp32.\n"
+                "Objective options (--model-set) default to the official code's behaviour; docs/protclip.md "
+                "lists every deviation."))
     p.add_argument("--train", type=Path, required=True, help="ProtAnno JSON-lines file ({'seq','text'} per line)")
     p.add_argument("--output-dir", type=Path, required=True)
-    p.add_argument("--size", default="tiny", help="named size: tiny, 8m, 35m, 150m, 650m (default tiny)")
+    p.add_argument("--size", default="tiny",
+                   help="named size: tiny (demo defaults) or 8m, 35m, 150m, 650m (paper recipe) (default tiny)")
     p.add_argument("--config", type=Path, help="protclip_config.json or released config.json (overrides --size)")
-    p.add_argument("--text-model", help="'minilm', 'random', or a local BERT-family folder (PubMedBERT)")
+    p.add_argument("--protein-weights", type=Path,
+                   help="pretrained ESM-2 to start from (fair-esm .pt or transformers folder); required for the "
+                        "paper sizes unless --random-init")
+    p.add_argument("--text-model", help="'minilm', 'random', or a local BERT-family folder (PubMedBERT in the "
+                                        "paper); required for the paper sizes unless --random-init")
+    p.add_argument("--random-init", action="store_true",
+                   help="allow a paper size with randomly initialised encoders (smoke runs)")
     p.add_argument("--without", action="append", choices=("gc", "mlm", "bsr", "pda"),
                    help="switch an objective off (ablation; repeatable)")
     p.add_argument("--valid-data", type=Path)
     p.add_argument("--retrieval-data", type=Path, help="ProtAnno file for zero-shot retrieval before/after")
-    p.add_argument("--max-steps", type=int)
-    p.add_argument("--batch-size", type=int, help="global batch size")
-    p.add_argument("--grad-accum", type=int)
-    p.add_argument("--lr", type=float)
+    p.add_argument("--max-steps", type=int, help="default: epochs x steps per epoch")
+    p.add_argument("--epochs", type=int, help=dflt("epochs"))
+    p.add_argument("--batch-size", type=int,
+                   help="global batch of one optimiser step over processes x grad-accum micro-batches; GC "
+                        "negatives span one micro-batch over all processes (" + dflt("batch_size") + ")")
+    p.add_argument("--grad-accum", type=int,
+                   help=f"micro-batches per step (default: paper recipe so that each process takes "
+                        f"{P['per_process_batch']} rows; tiny 1)")
+    p.add_argument("--lr", type=float, help=dflt("lr", lambda x: f"{x:g}"))
+    p.add_argument("--betas", type=float, nargs=2, metavar=("B1", "B2"), help=dflt("betas"))
+    p.add_argument("--weight-decay", type=float, help=dflt("weight_decay", lambda x: f"{x:g}"))
+    p.add_argument("--warmup-fraction", type=float, help=dflt("warmup_fraction", lambda x: f"{x:g}"))
+    p.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"),
+                   help="default auto: paper recipe fp16 on CUDA, bf16 on CPUs with native bf16, else fp32; "
+                        "tiny fp32")
     p.add_argument("--time-budget-s", type=float)
-    p.add_argument("--eval-every", type=int)
-    p.add_argument("--save-every", type=int)
+    p.add_argument("--eval-every", type=int, help="steps between validations (default: paper recipe once per "
+                                                   f"epoch; tiny {D['eval_every']})")
+    p.add_argument("--save-every", type=int, help="steps between checkpoints (default: paper recipe once per "
+                                                   f"epoch; tiny {D['save_every']})")
     p.add_argument("--device")
     p.add_argument("--seed", type=int)
-    p.add_argument("--bf16", action="store_true", help="bf16 autocast")
+    p.add_argument("--bf16", action="store_true", help="same as --precision bf16")
     p.add_argument("--resume", type=Path, help="checkpoint folder to resume from (default: latest in output dir)")
     p.add_argument("--fresh", action="store_true", help="ignore existing checkpoints in the output dir")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="any PretrainConfig field (JSON values)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="any PretrainConfig field (JSON values), e.g. zero1=false, token_loss_mean=global")
     p.add_argument("--model-set", action="append", metavar="KEY=VALUE", help="any ProtCLIPConfig field")
     p.set_defaults(func=cmd_pretrain)
 
@@ -117,7 +190,8 @@ def add_commands(sub) -> None:
     q.add_argument("--limit", type=int)
     q.add_argument("--out", type=Path, required=True)
     q.set_defaults(func=cmd_build_go)
-    q = s.add_parser("sample", help="property-driven sampling of a UniProt TSV export")
+    q = s.add_parser("sample", help="property-driven sampling of a UniProt TSV export (TrEMBL sampled, "
+                                    "Swiss-Prot kept whole when the Reviewed column says which is which)")
     q.add_argument("--uniprot", type=Path, required=True)
     q.add_argument("--out", type=Path, required=True)
     q.add_argument("--report", type=Path)
@@ -125,6 +199,9 @@ def add_commands(sub) -> None:
     q.add_argument("--b", type=float, default=3.0)
     q.add_argument("--max-confidence", type=int, default=3)
     q.add_argument("--min-coverage", type=float, default=0.75)
+    q.add_argument("--sample-swissprot", action="store_true",
+                   help="apply the rule to Swiss-Prot records too (default, as the official ProtAnno-D: records "
+                        "with Reviewed=reviewed are all kept and only TrEMBL is sampled)")
     q.add_argument("--seed", type=int, default=0)
     q.set_defaults(func=cmd_sample)
 

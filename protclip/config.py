@@ -19,6 +19,10 @@ Named sizes (:func:`named_config`):
 
 Loss weights default to the paper's L = GC + 0.7·BSR + 0.3·MLM + 1.0·PDA; a
 weight of 0 switches an objective off (its heads are frozen and skipped).
+
+Objective options default to what the official code does; every field whose
+default is not the official behaviour, and every alternative, is listed with
+its reason in ``docs/protclip.md`` (one table).
 """
 from __future__ import annotations
 
@@ -31,6 +35,10 @@ from typing import Any
 OBJECTIVES = ("gc", "mlm", "bsr", "pda")
 DEFAULT_WEIGHTS = {"gc": 1.0, "mlm": 0.3, "bsr": 0.7, "pda": 1.0}
 SIZES = ("tiny", "8m", "35m", "150m", "650m")
+PAPER_SIZES = ("8m", "35m", "150m", "650m")   # the paper's architecture (ESM-2 + BERT-base, 512-d) at ESM-2 sizes
+CHOICES = {"freeze_text_mode": ("train", "eval"), "logit_scale_clamp": ("param", "forward", "none"),
+           "mlm_strategy": ("mask", "bert"), "bsr_span_sampler": ("official", "per_protein"),
+           "bsr_softmax_over": ("protein", "text"), "protein_crop": ("first", "random")}
 
 # A small random BERT for tests: MiniLM's vocabulary, 2 layers, 32-d.
 TINY_TEXT_CONFIG = {"model_type": "bert", "vocab_size": 30522, "hidden_size": 32, "num_hidden_layers": 2,
@@ -56,12 +64,30 @@ class ProtCLIPConfig:
     local BERT-family folder (PubMedBERT for real runs), or ``"random"`` (built
     from ``text_model_config``, tokenised with ``text_tokenizer`` or MiniLM's
     vocabulary; ``"none"``: no tokenizer, proteins only — the released weights
-    ship no vocabulary). ``freeze_text`` keeps it frozen (default, as released).
+    ship no vocabulary). ``freeze_text`` keeps it frozen (default, as released);
+    ``freeze_text_mode``: ``"train"`` (official: frozen weights, dropout still active
+    since the trainer puts the whole model in train mode) or ``"eval"`` (no dropout;
+    required by the text-state cache, which stores deterministic states).
 
     Shapes: ``projection_dim`` is the shared space (512 in the paper);
     prototypes are ``proto_num × proto_dim`` and ``proto_dim`` must equal
     ``projection_dim``. Temperatures: ``logit_scale_init`` / ``local_logit_scale_init``
     are temperatures (0.07 / 0.1); the learnable log-scales start at ``log(1/T)``.
+    ``logit_scale_clamp``: ``"param"`` (CLIP: after every optimiser step both
+    log-scales are clamped to ``log(max_logit_scale)``), ``"forward"`` (clamped
+    where used, so the gradient is zero beyond it), ``"none"`` (official ProtCLIP).
+
+    Objective options (official behaviour by default; ``docs/protclip.md``):
+    ``mlm_strategy`` (``"mask"``: every selected residue → ``<mask>``; ``"bert"``:
+    80/10/10), ``mlm_min_one`` (force ≥ 1 masked residue per protein);
+    ``bsr_span_sampler`` (``"official"``: spans over the padded batch, ``bsr_mask_range``;
+    ``"per_protein"``: ``bsr_span_min..bsr_span_max`` per protein), ``bsr_softmax_over``
+    (``"protein"``: the official decoder normalises attention over protein positions;
+    ``"text"``: over text tokens); ``pda_subtext_headers`` (subtexts keep their header,
+    absent ones are the bare header), ``pda_mask_absent`` (drop absent properties from
+    the 4×4 InfoNCE), ``pda_symmetric`` (both directions; the official loss computes
+    the segment→prototype direction twice — a fix, on by default);
+    ``protein_crop`` (``"first"`` residues, or a ``"random"`` window).
     """
 
     protein_size: str = "tiny"
@@ -71,26 +97,36 @@ class ProtCLIPConfig:
     text_model_config: dict[str, Any] | None = field(default_factory=lambda: dict(TINY_TEXT_CONFIG))
     text_tokenizer: str | None = None
     freeze_text: bool = True
+    freeze_text_mode: str = "train"          # official: frozen text encoder keeps dropout (train mode)
     projection_dim: int = 32
     proto_num: int = 16
     proto_dim: int = 32
     logit_scale_init: float = 0.07
     local_logit_scale_init: float = 0.1
     max_logit_scale: float = 100.0
+    logit_scale_clamp: str = "param"         # CLIP's clamp of the parameter; official ProtCLIP: "none"
     protein_mask_probability: float = 0.15
     text_mask_probability: float = 0.15      # kept for the released config; text MLM is not used (mmp=0)
+    mlm_strategy: str = "mask"               # official: 100 % of selected residues -> <mask>
+    mlm_min_one: bool = False                # official: a protein may get no MLM label
     bsr_coverage: float = 0.15
-    bsr_span_min: int = 5
-    bsr_span_max: int = 11
+    bsr_span_sampler: str = "official"       # official: spans over the padded batch length
+    bsr_mask_range: int = 10                 # official protein_mask_range (spans of up to 11 positions)
+    bsr_span_min: int = 5                    # per_protein sampler only
+    bsr_span_max: int = 11                   # per_protein sampler only
     bsr_heads: int = 1                       # released FragmentDecoder is single-head
-    bsr_grad_to_encoder: bool = True         # released code blocks it; see objectives.py
+    bsr_softmax_over: str = "protein"        # official decoder: softmax over protein positions
+    bsr_grad_to_encoder: bool = True         # fix: released code blocks it; see objectives.py
     gumbel_tau: float = 0.9
     pda_threshold: float = 0.3
-    pda_mask_absent: bool = True
+    pda_subtext_headers: bool = True         # official: "FUNCTION: ..." subtexts, absent -> "FUNCTION:"
+    pda_mask_absent: bool = False            # official: all 4 properties in the 4x4 InfoNCE
+    pda_symmetric: bool = True               # fix: official computes one direction twice
     loss_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    protein_crop: str = "first"              # official: the tokenizer keeps the first residues
     max_protein_length: int = 1022           # residues (no special tokens); longer ones are cropped
     max_text_length: int = 512               # WordPiece tokens incl. [CLS]/[SEP]
-    max_subtext_length: int = 128
+    max_subtext_length: int = 512            # official: subtexts tokenised to 512 like texts
     seed: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -104,6 +140,9 @@ class ProtCLIPConfig:
                              "prototypes live in the shared space")
         if not 0 < self.bsr_span_min <= self.bsr_span_max:
             raise ValueError("need 0 < bsr_span_min <= bsr_span_max")
+        for name, allowed in CHOICES.items():
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name}={getattr(self, name)!r}; choose one of {allowed}")
         if self.projection_dim % self.bsr_heads:
             raise ValueError(f"projection_dim {self.projection_dim} is not divisible by bsr_heads {self.bsr_heads}")
 

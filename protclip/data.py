@@ -5,7 +5,10 @@ SUBCELLULAR LOCATION: … SIMILARITY: …"}``; extra keys (``id``, ``confidence`
 ``coverage``) are kept. Absent properties are simply left out of ``text``.
 
 **Properties.** :func:`split_properties` finds the four headers in order and
-returns the four subtexts (header stripped; ``""`` = absent placeholder).
+returns the four subtexts (header stripped; ``""`` = absent). :func:`pda_subtexts`
+gives what PDA embeds: as in the official code, each subtext *with* its header
+(``"FUNCTION: binds ATP."``) and an absent property as the bare header
+(``"FUNCTION:"``); with ``headers=False`` the stripped subtexts and ``""``.
 
 **Swiss-Prot + GO builder** (:func:`build_from_go_table`) turns the
 ``uniprot_id, sequence, go_mf, go_bp, go_cc`` tables of ``shared/data/uniprot_go``
@@ -122,6 +125,20 @@ def split_properties(text: str) -> list[str]:
         end = found[j + 1][1] if j + 1 < len(found) else len(text)
         out[k] = text[start:end].strip()
     return out
+
+
+def pda_subtexts(text: str, headers: bool = True) -> list[str]:
+    """The 4 texts PDA embeds for ``text``, in :data:`PROPERTIES` order.
+
+    ``headers=True`` (official ProtCLIP, ``FSTPretrainTask`` preprocessing): each
+    present property keeps its header, ``"PROTEIN NAME: Cutinase."``; an absent one
+    is the header alone, ``"SIMILARITY:"``. ``headers=False``: the stripped subtexts
+    of :func:`split_properties`, ``""`` where absent.
+    """
+    subs = split_properties(text)
+    if not headers:
+        return subs
+    return [f"{name}: {s}" if s else f"{name}:" for name, s in zip(PROPERTIES, subs)]
 
 
 def join_properties(subtexts: Sequence[str]) -> str:
@@ -264,11 +281,16 @@ def build_from_go_table(table: str | Path, obo: str | Path, counts: str | Path |
 
 
 # -- batches ----------------------------------------------------------------------------------------
-def crop(seq: str, max_len: int, generator: torch.Generator | None) -> str:
-    """A window of ``max_len`` residues: random start with a generator (training), the first window without."""
+def crop(seq: str, max_len: int, generator: torch.Generator | None, mode: str = "first") -> str:
+    """At most ``max_len`` residues: the first ones (``mode="first"``, official: the tokenizer truncates),
+    or a window with a random start drawn from ``generator`` (``mode="random"``; the first window without one)."""
     if len(seq) <= max_len:
         return seq
-    start = int(torch.randint(0, len(seq) - max_len + 1, (1,), generator=generator)) if generator is not None else 0
+    if mode not in ("first", "random"):
+        raise ValueError(f"unknown protein crop {mode!r}; choose 'first' (official) or 'random'")
+    if mode == "first" or generator is None:
+        return seq[:max_len]
+    start = int(torch.randint(0, len(seq) - max_len + 1, (1,), generator=generator))
     return seq[start:start + max_len]
 
 
@@ -277,26 +299,31 @@ def collate(records: Sequence[ProtAnnoRecord], cfg, generator: torch.Generator) 
 
     Keys: ``ids`` / ``residues`` ``(B, L)``; ``mlm_ids`` / ``mlm_labels`` and
     ``bsr_ids`` / ``bsr_labels`` ``(B, L)``; ``texts`` (B strings); ``subtexts``
-    (B × 4 strings); ``present`` ``(B, 4)`` bool; ``gumbel`` ``(B·4, K)`` standard
-    Gumbel noise; ``denominators`` {mlm, bsr, pda} global counts.
+    (B × 4 strings, :func:`pda_subtexts`); ``present`` ``(B, 4)`` bool; ``gumbel``
+    ``(B·4, K)`` standard Gumbel noise; ``denominators`` {mlm, bsr, pda} global counts.
     """
     from .masking import mlm_mask, span_mask
 
-    seqs = [crop(r.seq, cfg.max_protein_length, generator) for r in records]
+    seqs = [crop(r.seq, cfg.max_protein_length, generator, cfg.protein_crop) for r in records]
     ids = tokenize(seqs)
     res = residue_positions(ids)
-    mlm_ids, mlm_labels = mlm_mask(ids, res, cfg.protein_mask_probability, generator)
-    bsr_ids, bsr_labels = span_mask(ids, res, cfg.bsr_coverage, cfg.bsr_span_min, cfg.bsr_span_max, generator)
-    subtexts = [split_properties(r.text) for r in records]
-    present = torch.tensor([[bool(s) for s in row] for row in subtexts], dtype=torch.bool)
+    mlm_ids, mlm_labels = mlm_mask(ids, res, cfg.protein_mask_probability, generator,
+                                   strategy=cfg.mlm_strategy, min_one=cfg.mlm_min_one)
+    bsr_ids, bsr_labels = span_mask(ids, res, cfg.bsr_coverage, cfg.bsr_span_min, cfg.bsr_span_max, generator,
+                                    sampler=cfg.bsr_span_sampler, mask_range=cfg.bsr_mask_range)
+    present = torch.tensor([[bool(s) for s in split_properties(r.text)] for r in records], dtype=torch.bool)
+    subtexts = [pda_subtexts(r.text, cfg.pda_subtext_headers) for r in records]
     u = torch.rand(len(records) * len(PROPERTIES), cfg.proto_num, generator=generator).clamp(1e-10, 1 - 1e-7)
     gumbel = -torch.log(-torch.log(u))
-    pda_count = int((present.sum(1) >= 2).sum()) if cfg.pda_mask_absent else len(records)
     return {"ids": ids, "residues": res, "mlm_ids": mlm_ids, "mlm_labels": mlm_labels, "bsr_ids": bsr_ids,
             "bsr_labels": bsr_labels, "texts": [r.text for r in records], "subtexts": subtexts,
-            "present": present, "gumbel": gumbel,
-            "denominators": {"mlm": int((mlm_labels != -100).sum()), "bsr": int((bsr_labels != -100).sum()),
-                             "pda": pda_count}}
+            "present": present, "gumbel": gumbel, "denominators": denominators(mlm_labels, bsr_labels, present, cfg)}
+
+
+def denominators(mlm_labels: torch.Tensor, bsr_labels: torch.Tensor, present: torch.Tensor, cfg) -> dict[str, int]:
+    """Label counts the token-level losses divide by: MLM / BSR labels, proteins contributing to PDA."""
+    pda_count = int((present.sum(1) >= 2).sum()) if cfg.pda_mask_absent else len(present)
+    return {"mlm": int((mlm_labels != -100).sum()), "bsr": int((bsr_labels != -100).sum()), "pda": pda_count}
 
 
 def slice_batch(batch: dict[str, Any], lo: int, hi: int, device: str = "cpu") -> dict[str, Any]:

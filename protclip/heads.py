@@ -29,15 +29,20 @@ def token_head(d_in: int, dim: int, vocab: int) -> nn.Sequential:
 class CrossAttentionDecoder(nn.Module):
     """Protein tokens attend to text tokens (``heads`` heads of width ``dim // heads``).
 
-    forward(protein ``(B, L, D)``, text ``(B, T, D)``, text_mask ``(B, T)`` bool) → ``(B, L, D)``.
+    forward(protein ``(B, L, D)``, text ``(B, T, D)``, text_mask ``(B, T)`` bool,
+    protein_mask ``(B, L)`` bool) → ``(B, L, D)``; ``softmax_over`` as in
+    :func:`~protbench.protclip.objectives.cross_attend`.
     """
 
-    def __init__(self, dim: int, heads: int = 1):
+    def __init__(self, dim: int, heads: int = 1, softmax_over: str = "protein"):
         super().__init__()
         self.heads = heads
+        self.softmax_over = softmax_over
         self.query = nn.Linear(dim, dim)
         self.key = nn.Linear(dim, dim)
         self.value = nn.Linear(dim, dim)
 
-    def forward(self, protein: torch.Tensor, text: torch.Tensor, text_mask: torch.Tensor) -> torch.Tensor:
-        return cross_attend(self.query(protein), self.key(text), self.value(text), text_mask, self.heads)
+    def forward(self, protein: torch.Tensor, text: torch.Tensor, text_mask: torch.Tensor,
+                protein_mask: torch.Tensor | None = None) -> torch.Tensor:
+        return cross_attend(self.query(protein), self.key(text), self.value(text), text_mask, self.heads,
+                            self.softmax_over, protein_mask)

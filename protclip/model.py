@@ -48,7 +48,7 @@ class ProtCLIP(nn.Module):
         self.text_projection = projection(dt, d)
         self.logit_scale = nn.Parameter(torch.tensor(math.log(1 / cfg.logit_scale_init)))
         self.mlm_head = token_head(dp, d, VOCAB)
-        self.bsr_decoder = CrossAttentionDecoder(d, cfg.bsr_heads)
+        self.bsr_decoder = CrossAttentionDecoder(d, cfg.bsr_heads, cfg.bsr_softmax_over)
         self.bsr_head = token_head(d, d, VOCAB)
         self.prototypes = nn.Embedding(cfg.proto_num, cfg.proto_dim)
         self.local_logit_scale = nn.Parameter(torch.tensor(math.log(1 / cfg.local_logit_scale_init)))
@@ -63,7 +63,8 @@ class ProtCLIP(nn.Module):
             contact.requires_grad_(False)
         if self.cfg.freeze_text:
             self.text_model.requires_grad_(False)
-            self.text_model.eval()
+            if self.cfg.freeze_text_mode == "eval":
+                self.text_model.eval()
         off = {"mlm": [self.mlm_head], "bsr": [self.bsr_decoder, self.bsr_head],
                "pda": [self.prototypes]}
         for name, mods in off.items():
@@ -80,10 +81,33 @@ class ProtCLIP(nn.Module):
             self.protein_projection.requires_grad_(False)
 
     def train(self, mode: bool = True):
+        """Train mode; a frozen text encoder stays in eval mode only with ``freeze_text_mode="eval"``
+        (official: the frozen encoder's dropout is active during training)."""
         super().train(mode)
-        if self.cfg.freeze_text:
+        if self.cfg.freeze_text and self.cfg.freeze_text_mode == "eval":
             self.text_model.eval()
         return self
+
+    def text_dropout_active(self) -> bool:
+        """Whether the text encoder applies dropout during training (then its states cannot be cached)."""
+        if self.cfg.freeze_text and self.cfg.freeze_text_mode == "eval":
+            return False
+        return any(isinstance(m, nn.Dropout) and m.p > 0 for m in self.text_model.modules())
+
+    def scale(self, log_scale: torch.Tensor) -> torch.Tensor:
+        """``exp`` of a learnable log logit-scale, capped in the forward pass only with ``logit_scale_clamp="forward"``."""
+        if self.cfg.logit_scale_clamp == "forward":
+            log_scale = log_scale.clamp(max=math.log(self.cfg.max_logit_scale))
+        return log_scale.exp()
+
+    @torch.no_grad()
+    def clamp_logit_scales(self) -> None:
+        """With ``logit_scale_clamp="param"`` (CLIP), clamp both log-scales to ``[0, log(max_logit_scale)]``;
+        called after every optimiser step."""
+        if self.cfg.logit_scale_clamp == "param":
+            hi = math.log(self.cfg.max_logit_scale)
+            self.logit_scale.clamp_(0.0, hi)
+            self.local_logit_scale.clamp_(0.0, hi)
 
     # -- encoders -----------------------------------------------------------------------------------
     def protein_states(self, ids: torch.Tensor) -> torch.Tensor:
@@ -172,8 +196,7 @@ class ProtCLIP(nn.Module):
             p = self.shared_protein(states, res)
             t = self.shared_text(t_states, t_words)
             p_all, t_all = dist_utils.gather_with_grad(p), dist_utils.gather_with_grad(t)
-            scale_gc = self.logit_scale.clamp(max=math.log(cfg.max_logit_scale)).exp()
-            terms["gc"] = gc_loss(p_all, t_all, scale_gc) * batch.get("gc_weight", 1.0)
+            terms["gc"] = gc_loss(p_all, t_all, self.scale(self.logit_scale)) * batch.get("gc_weight", 1.0)
             total = total + w["gc"] * terms["gc"]
         if cfg.enabled("mlm"):
             logits = self.mlm_head(self.protein_states(batch["mlm_ids"]))
@@ -183,7 +206,8 @@ class ProtCLIP(nn.Module):
             s_states = self.protein_states(batch["bsr_ids"])
             if not cfg.bsr_grad_to_encoder:
                 s_states = s_states.detach()
-            fused = self.bsr_decoder(self.protein_projection(s_states), self.text_projection(t_states), t_attn)
+            fused = self.bsr_decoder(self.protein_projection(s_states), self.text_projection(t_states), t_attn,
+                                     batch["bsr_ids"] != PAD)
             terms["bsr"] = bsr_loss(self.bsr_head(fused), batch["bsr_labels"], denom["bsr"])
             total = total + w["bsr"] * scale * terms["bsr"]
         if cfg.enabled("pda"):
@@ -194,11 +218,12 @@ class ProtCLIP(nn.Module):
 
     def pda_term(self, batch: dict[str, Any], states: torch.Tensor, res: torch.Tensor, denominator) -> torch.Tensor:
         cfg = self.cfg
-        subtexts: list[list[str]] = batch["subtexts"]            # B × P strings
+        subtexts: list[list[str]] = batch["subtexts"]            # B × P strings (data.pda_subtexts)
         present: torch.Tensor = batch["present"].to(states.device)  # (B, P)
         B, P = present.shape
         flat = [s for row in subtexts for s in row]
-        keep = [i for i, s in enumerate(flat) if s or not cfg.pda_mask_absent]
+        use = present.reshape(-1).tolist() if cfg.pda_mask_absent else [True] * len(flat)
+        keep = [i for i, u in enumerate(use) if u]
         with torch.no_grad():
             vec = states.new_zeros(B * P, cfg.projection_dim)
             if keep:
@@ -210,5 +235,4 @@ class ProtCLIP(nn.Module):
         weights = pda_weights(protos, residues, res, cfg.pda_threshold)
         segments = pda_segments(weights, residues)
         mask = present if cfg.pda_mask_absent else None
-        scale = self.local_logit_scale.clamp(max=math.log(cfg.max_logit_scale)).exp()
-        return pda_loss(segments, protos, scale, mask, denominator)
+        return pda_loss(segments, protos, self.scale(self.local_logit_scale), mask, denominator, cfg.pda_symmetric)

@@ -3,32 +3,34 @@
 Shapes: B proteins, L protein tokens, T text tokens, P = 4 properties, D the
 shared-space width (``projection_dim``), V = 33 ESM tokens.
 
-Decisions (differences from the released code, on purpose):
+Defaults follow the official code (diaoshaoyou/ProtCLIP); each deviation is an
+option or one of three fixes of official bugs, all listed in ``docs/protclip.md``.
+The three fixes (on by default):
 
-* **Masked mean pooling done right.** The released model averaged over all
-  token positions, padding and ``<cls>``/``<eos>`` included, so a protein's
-  vector depended on the batch's padding. Here every pooling (protein global
-  vector, text vector, subtext vectors) is ``protbench.pooling.masked_mean``
-  over real residues / real word pieces only.
-* **BSR sends gradients into the protein encoder** (``bsr_grad_to_encoder=True``,
-  configurable). The released code ran the projection and the cross-attention
-  decoder under ``no_grad``, so only the final reconstruction head learned and
-  the "static segment" objective could not shape the encoder or the decoder.
-  Here the decoder and the protein encoder receive BSR gradients; with
-  ``bsr_grad_to_encoder=False`` the encoder states are detached (released
-  behaviour for the encoder) while the decoder still learns.
-  The cross-attention softmax runs over *text tokens* with the text padding
-  masked (the released decoder normalised over protein positions).
-* **Frozen text encoder** (default, as released): text and subtext states
-  come from the frozen encoder; the text projection head is trainable (GC,
-  BSR). PDA's subtext vectors are detached, so on the text side PDA trains
-  the prototype bank only (as released).
-* **PDA is symmetric and ignores absent properties.** Each protein's 4×4
-  InfoNCE averages both directions (segment→prototype and prototype→segment);
-  properties whose subtext is an empty placeholder are removed from the
-  logits (``pda_mask_absent``), since identical empty placeholders would be
-  indistinguishable negatives. Residue scores are min-max normalised over real
-  residues only.
+* **Masked mean pooling.** The released model averaged over all token
+  positions, padding and ``<cls>``/``<eos>`` included, so a protein's vector
+  depended on the batch's padding. Here every pooling (protein global vector,
+  text vector, subtext vectors) is ``protbench.pooling.masked_mean`` over real
+  residues / word pieces only, and PDA's min-max normalisation runs over real
+  residues only (the released one included padding and could divide by zero).
+* **BSR trains its decoder and, by default, the encoder.** The released code
+  ran the projections and the cross-attention decoder under ``no_grad``, so only
+  the final reconstruction head learned and the "static segment" objective
+  could not shape the encoder or the decoder. With ``bsr_grad_to_encoder=False``
+  the encoder states are detached (released behaviour for the encoder) while the
+  decoder still learns. Which axis the decoder's softmax normalises is an option,
+  ``bsr_softmax_over``: ``"protein"`` (official: over protein positions, as its
+  decoder was written for a single text vector) or ``"text"`` (over text tokens,
+  the usual cross-attention); padding is excluded on both sides either way.
+* **PDA is symmetric** (``pda_symmetric``). The released loss meant to average
+  both directions but passed the same arguments twice, so it computed
+  segment→prototype only; here segment→prototype and prototype→segment are
+  averaged (``pda_symmetric=False``: the released one direction).
+
+Also as released: the text encoder is frozen (``freeze_text``), PDA's subtext
+vectors are detached, so on the text side PDA trains the prototype bank only;
+all 4 properties enter PDA's 4×4 InfoNCE, absent ones as their bare header
+(``pda_mask_absent=True`` removes absent properties from the logits instead).
 
 Token-level losses take an optional ``denominator`` so that a global batch
 split over processes / accumulation steps yields exactly the loss of the
@@ -76,11 +78,20 @@ def mlm_loss(logits: torch.Tensor, labels: torch.Tensor, denominator=None) -> to
 
 
 def cross_attend(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, key_mask: torch.Tensor,
-                 heads: int = 1) -> torch.Tensor:
+                 heads: int = 1, softmax_over: str = "text", query_mask: torch.Tensor | None = None) -> torch.Tensor:
     """Scaled dot-product attention of protein queries over text keys.
 
-    query ``(B, L, D)``, key/value ``(B, T, D)``, key_mask ``(B, T)`` bool (true
-    at real text tokens). Softmax over T with masked keys excluded. Returns ``(B, L, D)``.
+    query ``(B, L, D)``, key/value ``(B, T, D)``, key_mask ``(B, T)`` bool (true at
+    real text tokens), query_mask ``(B, L)`` bool (true at real protein tokens; None:
+    all). Scores ``q·k / √d_head`` ``(B, H, L, T)``.
+
+    * ``softmax_over="text"``: each protein position's weights sum to 1 over the
+      real text tokens (standard cross-attention).
+    * ``softmax_over="protein"`` (official ProtCLIP ``FragmentDecoder``): each text
+      token's weights sum to 1 over the real protein positions; padded text tokens
+      get weight 0.
+
+    Returns ``(B, L, D)`` (rows at masked protein positions are 0 in ``"protein"`` mode).
     """
     B, L, D = query.shape
     T = key.shape[1]
@@ -89,8 +100,16 @@ def cross_attend(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, ke
     k = key.view(B, T, heads, dh).transpose(1, 2)
     v = value.view(B, T, heads, dh).transpose(1, 2)
     scores = q @ k.transpose(-1, -2) / dh ** 0.5                        # (B, H, L, T)
-    scores = scores.masked_fill(~key_mask[:, None, None, :].bool(), float("-inf"))
-    return (scores.softmax(-1) @ v).transpose(1, 2).reshape(B, L, D)
+    kmask = key_mask[:, None, None, :].bool()
+    if softmax_over == "text":
+        weights = scores.masked_fill(~kmask, float("-inf")).softmax(-1)
+    elif softmax_over == "protein":
+        if query_mask is not None:
+            scores = scores.masked_fill(~query_mask[:, None, :, None].bool(), float("-inf"))
+        weights = scores.softmax(-2).masked_fill(~kmask, 0.0)
+    else:
+        raise ValueError(f"softmax_over={softmax_over!r}; choose 'protein' (official) or 'text'")
+    return (weights @ v).transpose(1, 2).reshape(B, L, D)
 
 
 def bsr_loss(logits: torch.Tensor, labels: torch.Tensor, denominator=None) -> torch.Tensor:
@@ -147,14 +166,15 @@ def pda_segments(weights: torch.Tensor, residues: torch.Tensor) -> torch.Tensor:
 
 
 def pda_loss(segments: torch.Tensor, prototypes: torch.Tensor, logit_scale: torch.Tensor,
-             present: torch.Tensor | None = None, denominator=None) -> torch.Tensor:
+             present: torch.Tensor | None = None, denominator=None, symmetric: bool = True) -> torch.Tensor:
     """Per-protein P×P InfoNCE aligning each property's segment with its prototype.
 
     segments, prototypes ``(B, P, D)``; present ``(B, P)`` bool (None: all
     present). For protein b: cosine logits ``s·norm(segᵢ)·norm(protoⱼ)`` over
-    present properties; loss_b = mean over present i of the symmetric
-    cross-entropy (segment→prototype and prototype→segment) / 2. Proteins with
-    fewer than 2 present properties contribute nothing. Returns
+    present properties; loss_b = mean over present i of the cross-entropy of
+    segment i against the prototypes, averaged with prototype i against the
+    segments when ``symmetric`` (the released loss: segment→prototype only).
+    Proteins with fewer than 2 present properties contribute nothing. Returns
     Σ_b loss_b / denominator (default: number of contributing proteins).
     """
     B, P, _ = segments.shape
@@ -168,8 +188,11 @@ def pda_loss(segments: torch.Tensor, prototypes: torch.Tensor, logit_scale: torc
     eye = torch.arange(P, device=segments.device)
     diag_sp = logits_sp[:, eye, eye]                                       # (B, P)
     lse_rows = torch.logsumexp(logits_sp, dim=2)                          # segment i over prototypes j
-    lse_cols = torch.logsumexp(logits_sp, dim=1)                          # prototype j over segments i
-    per = ((lse_rows - diag_sp) + (lse_cols - diag_sp)) / 2               # (B, P)
+    if symmetric:
+        lse_cols = torch.logsumexp(logits_sp, dim=1)                      # prototype j over segments i
+        per = ((lse_rows - diag_sp) + (lse_cols - diag_sp)) / 2           # (B, P)
+    else:
+        per = lse_rows - diag_sp
     per = torch.where(present, per, torch.zeros_like(per))
     n_present = present.sum(1)
     contributes = n_present >= 2

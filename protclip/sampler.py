@@ -8,9 +8,18 @@ C > ``max_confidence`` (3) or R < ``min_coverage`` (3/4); keep the rest with
 probability P = R^a / C^b (a = 1/2, b = 3), one uniform draw per record from
 ``numpy.random.default_rng(seed)`` in table order.
 
+**Swiss-Prot is kept whole.** The official ProtAnno-D (``src/sampling.py`` of
+diaoshaoyou/ProtCLIP) applies the rule to the TrEMBL export only and then appends
+every Swiss-Prot pair (ProtAnno-S, from ProtST's ProtDescribe) unsampled. So does
+:func:`sample` when the data says which records are Swiss-Prot: a record with
+``extra["reviewed"]`` true (the ``Reviewed`` column of a UniProt export, value
+``reviewed``; or ``"reviewed": true`` / ``"source": "swissprot"`` in a ProtAnno line)
+is always kept (``SamplingRule.keep_reviewed``, default on). Records that do not
+say are treated as TrEMBL, and :func:`sampling_report` says how many said.
+
 :func:`read_uniprot_table` reads a UniProt TSV export (columns ``Entry``,
 ``Sequence``, ``Protein existence``, ``Protein names``, ``Function [CC]``,
-``Subcellular location [CC]``, ``Sequence similarities``; the ``FUNCTION:`` /
+``Subcellular location [CC]``, ``Sequence similarities``, optionally ``Reviewed``; the ``FUNCTION:`` /
 ``SUBCELLULAR LOCATION:`` / ``SIMILARITY:`` prefixes UniProt puts in the comment
 columns are stripped). :func:`distribution` gives the confidence × coverage
 table (the paper's Table 1 / Fig. 2 shape) before and after sampling.
@@ -42,6 +51,7 @@ class SamplingRule:
     b: float = 3.0
     max_confidence: int = 3
     min_coverage: float = 0.75
+    keep_reviewed: bool = True          # official: Swiss-Prot kept whole, the rule samples TrEMBL
 
     def probability(self, confidence: int, cover: float) -> float:
         if confidence > self.max_confidence or cover < self.min_coverage - 1e-9:
@@ -59,6 +69,17 @@ def parse_existence(value: str) -> int:
     if key in PE_LEVELS:
         return PE_LEVELS[key]
     raise ValueError(f"unknown protein existence value {value!r}; expected one of {sorted(PE_LEVELS)} or 1..5")
+
+
+def is_reviewed(record: ProtAnnoRecord) -> bool | None:
+    """True for Swiss-Prot, False for TrEMBL, None when the record does not say."""
+    x = record.extra
+    if "reviewed" in x:
+        v = x["reviewed"]
+        return v if isinstance(v, bool) else str(v).strip().lower() in ("reviewed", "true", "1", "yes", "swiss-prot")
+    if "source" in x:
+        return str(x["source"]).strip().lower().replace("-", "") in ("swissprot", "sp", "reviewed")
+    return None
 
 
 def _strip_prefix(value: str, prop: str) -> str:
@@ -83,18 +104,22 @@ def read_uniprot_table(path: str | Path) -> list[ProtAnnoRecord]:
             if not VALID_RESIDUES.match(seq):
                 raise ValueError(f"{path}:{n}: entry {row['Entry']} has an invalid or empty sequence")
             subs = [_strip_prefix(row[COLUMNS[p]], p) for p in PROPERTIES]
-            out.append(ProtAnnoRecord(seq, join_properties(subs),
-                                      {"id": row["Entry"], "confidence": parse_existence(row["Protein existence"]),
-                                       "coverage": coverage(subs)}))
+            extra = {"id": row["Entry"], "confidence": parse_existence(row["Protein existence"]),
+                     "coverage": coverage(subs)}
+            if "Reviewed" in row and row["Reviewed"] is not None:
+                extra["reviewed"] = row["Reviewed"].strip().lower() == "reviewed"
+            out.append(ProtAnnoRecord(seq, join_properties(subs), extra))
     return out
 
 
 def sample(records: Sequence[ProtAnnoRecord], rule: SamplingRule = SamplingRule(), seed: int = 0
            ) -> list[ProtAnnoRecord]:
-    """Records kept by the rule (one uniform draw per record, in order, from ``default_rng(seed)``)."""
+    """Records kept: Swiss-Prot ones whole (``rule.keep_reviewed``), the others by the rule
+    (one uniform draw per record, in order, from ``default_rng(seed)``)."""
     u = np.random.default_rng(seed).random(len(records))
     return [r for r, x in zip(records, u)
-            if x < rule.probability(int(r.extra["confidence"]), float(r.extra["coverage"]))]
+            if (rule.keep_reviewed and is_reviewed(r))
+            or x < rule.probability(int(r.extra["confidence"]), float(r.extra["coverage"]))]
 
 
 def distribution(records: Iterable[ProtAnnoRecord]) -> dict[str, Any]:
@@ -114,6 +139,18 @@ def distribution(records: Iterable[ProtAnnoRecord]) -> dict[str, Any]:
 def sampling_report(records: Sequence[ProtAnnoRecord], kept: Sequence[ProtAnnoRecord],
                     rule: SamplingRule) -> dict[str, Any]:
     """Before/after distributions and the rule, as written by ``protbench protanno sample``."""
+    said = [is_reviewed(r) for r in records]
+    n_sp = sum(x is True for x in said)
+    n_known = sum(x is not None for x in said)
+    if not rule.keep_reviewed:
+        note = "rule applied to every record (keep_reviewed off)"
+    elif n_known == 0:
+        note = ("no record says whether it is Swiss-Prot (no Reviewed column / 'reviewed' key): the rule was applied "
+                "to every record; the official ProtAnno-D keeps all Swiss-Prot and samples TrEMBL only")
+    else:
+        note = "Swiss-Prot records kept whole, the rule applied to the others (as the official ProtAnno-D)"
     return {"rule": {"a": rule.a, "b": rule.b, "max_confidence": rule.max_confidence,
-                     "min_coverage": rule.min_coverage},
+                     "min_coverage": rule.min_coverage, "keep_reviewed": rule.keep_reviewed},
+            "swissprot": {"records": n_sp, "records_saying": n_known, "total": len(records),
+                          "kept": sum(bool(rule.keep_reviewed and is_reviewed(r)) for r in kept), "note": note},
             "before": distribution(records), "after": distribution(kept)}

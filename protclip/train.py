@@ -1,7 +1,8 @@
 """ProtCLIP pretraining: ``pretrain(PretrainConfig) -> summary dict`` (also ``protbench pretrain``).
 
-Loop: AdamW, linear warmup then linear decay to 0 at ``max_steps``, gradient
-accumulation, optional bf16 autocast and gradient checkpointing, gradient
+Loop: AdamW (ZeRO-1 sharded under torchrun), linear warmup then linear decay to 0
+at ``max_steps``, gradient accumulation, mixed precision (bf16 / fp16 autocast,
+fp16 with dynamic loss scaling) and gradient checkpointing, gradient
 clipping, validation loss every ``eval_every`` steps with early stopping
 (``patience`` evaluations without improvement), checkpoints every
 ``save_every`` steps (exact resume, :mod:`protbench.protclip.checkpoint`),
@@ -14,6 +15,21 @@ Determinism: epoch ``e`` visits the training records in
 batch dropped) and draws crops, MLM masks, BSR spans and Gumbel noise from a
 ``torch.Generator`` seeded with ``(seed, s)``. Hence a resumed run, or N
 processes each taking ``batch_size / N`` rows, see exactly the same data.
+
+Recipes (fields left ``None`` take the recipe's value; :func:`resolve`):
+
+* ``"paper"`` — the paper / official code (``src/pretrain.py``, ``src/task/pretrain_task.py``,
+  ``zero1.json``; default for the paper's architecture, sizes 8m / 35m / 150m / 650m and
+  released configs): AdamW lr 1e-5, betas (0.9, 0.999), eps 1e-8, weight decay 0,
+  3 % linear warmup then linear decay, gradient clipping at 1.0, global batch 2048
+  with 64 rows per process and step (``grad_accum`` derived), 35 epochs with
+  validation and a checkpoint every epoch, early stopping after 4 evaluations without
+  improvement, gradient checkpointing, ZeRO-1 (``ZeroRedundancyOptimizer``) when
+  several processes run, mixed precision: fp16 with dynamic loss scaling on CUDA; on
+  CPU bf16 autocast where the CPU has native bf16 (measured faster there for 8m), else fp32.
+* ``"demo"`` — the tiny size's quick-run defaults (not the paper's): lr 5e-4, betas
+  (0.9, 0.98), batch 8, 1 epoch, validation every 50 and checkpoints every 100
+  steps, fp32 (bf16 autocast measured slower at this size), no ZeRO.
 
 Quick use (what the quickstart calls)::
 
@@ -40,8 +56,8 @@ import torch
 
 from . import checkpoint as ckpt
 from . import distributed as dist_utils
-from .config import OBJECTIVES, ProtCLIPConfig, named_config
-from .data import ProtAnnoRecord, collate, read_protanno, slice_batch
+from .config import OBJECTIVES, PAPER_SIZES, ProtCLIPConfig, named_config
+from .data import ProtAnnoRecord, collate, denominators, read_protanno, slice_batch
 
 
 @dataclass
@@ -60,10 +76,25 @@ class PretrainConfig:
         its dict, or a path to a ``protclip_config.json`` / released ``config.json``.
         ``model_overrides``: fields replaced on top (e.g. ``{"text_model": "minilm",
         "loss_weights": {"gc": 1, "mlm": 0.3, "bsr": 0, "pda": 1}}``).
-    Optimisation
-        ``batch_size`` is the *global* batch (over processes × ``grad_accum``; must divide
-        evenly). ``lr`` peak learning rate, ``warmup_fraction`` of ``max_steps``,
-        then linear decay to 0. ``max_steps`` (None: ``epochs`` × steps per epoch).
+    Optimisation (``None``: the recipe's value, see the module docstring)
+        ``recipe``: ``"paper"`` or ``"demo"`` (None: paper for the paper's sizes and
+        released configs, demo for tiny).
+        ``batch_size`` is the *global* batch of one optimiser step, split over
+        processes × ``grad_accum`` micro-batches (must divide evenly; paper: 2048 with
+        ``grad_accum`` chosen so each process takes 64 rows per micro-batch, as the
+        official run did on 32 GPUs). GC negatives span one micro-batch gathered over
+        all processes (processes × micro rows), not the whole ``batch_size`` when
+        ``grad_accum`` > 1 — as in the official code, whose HF Trainer computes the
+        loss per micro-batch and divides it by the accumulation steps.
+        ``token_loss_mean``: ``"device"`` (official: MLM / BSR / PDA are means over each
+        process's micro-batch, averaged over processes and micro-batches) or ``"global"``
+        (means over the global batch: N processes then reproduce one process exactly).
+        ``lr`` peak learning rate, ``betas`` / ``weight_decay`` AdamW's, ``warmup_fraction``
+        of ``max_steps`` (linear from 0 as transformers' schedule), then linear decay to 0.
+        ``max_steps`` (None: ``epochs`` × steps per epoch).
+        ``precision``: ``"auto"`` (recipe), ``"fp32"``, ``"bf16"`` (autocast), ``"fp16"``
+        (autocast + dynamic loss scaling); ``bf16=True`` is the older spelling of ``"bf16"``.
+        ``zero1``: shard AdamW's state over processes (ZeRO stage 1) when there are several.
         ``time_budget_s`` stops early (after the current step) once the training loop
         has run that long (setup, text caching and evaluation before it not counted).
         ``stop_after_steps`` stops after that many steps without changing the LR
@@ -90,24 +121,28 @@ class PretrainConfig:
     max_valid: int = 256
     retrieval_data: str | None = None
     max_retrieval: int = 500
-    batch_size: int = 8
-    grad_accum: int = 1
-    lr: float = 5e-4
-    weight_decay: float = 0.0
-    betas: tuple[float, float] = (0.9, 0.98)
-    warmup_fraction: float = 0.03
+    recipe: str | None = None
+    batch_size: int | None = None
+    grad_accum: int | None = None
+    token_loss_mean: str = "device"
+    lr: float | None = None
+    weight_decay: float | None = None
+    betas: tuple[float, float] | None = None
+    warmup_fraction: float | None = None
     max_steps: int | None = None
-    epochs: int = 1
+    epochs: int | None = None
     time_budget_s: float | None = None
     stop_after_steps: int | None = None
     max_grad_norm: float | None = 1.0
-    eval_every: int = 50
+    eval_every: int | None = None
     patience: int = 4
-    save_every: int = 100
+    save_every: int | None = None
     keep_checkpoints: int = 2
     save_best: bool = True
+    precision: str = "auto"
     bf16: bool = False
-    gradient_checkpointing: bool = False
+    zero1: bool | None = None
+    gradient_checkpointing: bool | None = None
     cache_text: bool = False
     text_cache_file: str | None = None
     device: str = "cpu"
@@ -139,11 +174,76 @@ def model_config(cfg: PretrainConfig) -> ProtCLIPConfig:
     return ProtCLIPConfig.from_dict(base)
 
 
+# The recipes (module docstring). "epoch": once per epoch.
+PAPER_RECIPE: dict[str, Any] = {
+    "lr": 1e-5, "betas": (0.9, 0.999), "weight_decay": 0.0, "warmup_fraction": 0.03, "batch_size": 2048,
+    "per_process_batch": 64, "epochs": 35, "eval_every": "epoch", "save_every": "epoch", "precision": "auto",
+    "zero1": True, "gradient_checkpointing": True}
+DEMO_RECIPE: dict[str, Any] = {
+    "lr": 5e-4, "betas": (0.9, 0.98), "weight_decay": 0.0, "warmup_fraction": 0.03, "batch_size": 8,
+    "per_process_batch": None, "epochs": 1, "eval_every": 50, "save_every": 100, "precision": "fp32",
+    "zero1": False, "gradient_checkpointing": False}
+RECIPES = {"paper": PAPER_RECIPE, "demo": DEMO_RECIPE}
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+
+
+def cpu_has_native_bf16() -> bool:
+    """Whether oneDNN runs bf16 natively on this CPU (AVX512-BF16 / AMX); bf16 autocast is emulated otherwise."""
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except Exception:       # pragma: no cover - private op missing in some builds
+        return False
+
+
+def auto_precision(device: str) -> str:
+    """The paper recipe's precision on ``device``: fp16 on CUDA (the paper's), bf16 on CPUs with native
+    bf16 (a ProtCLIP-8m step measured 0.6–0.9× the fp32 time on such a CPU), else fp32."""
+    if device.startswith("cuda"):
+        return "fp16"
+    return "bf16" if cpu_has_native_bf16() else "fp32"
+
+
+def recipe_name(cfg: PretrainConfig, mcfg: ProtCLIPConfig) -> str:
+    if cfg.recipe is not None:
+        if cfg.recipe not in RECIPES:
+            raise ValueError(f"unknown recipe {cfg.recipe!r}; choose one of {sorted(RECIPES)}")
+        return cfg.recipe
+    return "paper" if mcfg.protein_size in PAPER_SIZES or mcfg.protein_size == "custom" else "demo"
+
+
+def resolve(cfg: PretrainConfig, mcfg: ProtCLIPConfig, world_size: int) -> PretrainConfig:
+    """``cfg`` with every recipe field filled in (``eval_every`` / ``save_every`` may stay ``"epoch"``)."""
+    name = recipe_name(cfg, mcfg)
+    r = RECIPES[name]
+    out = dataclasses.replace(cfg, recipe=name)
+    for k in ("lr", "betas", "weight_decay", "warmup_fraction", "batch_size", "epochs", "eval_every", "save_every",
+              "zero1", "gradient_checkpointing"):
+        if getattr(out, k) is None:
+            setattr(out, k, r[k])
+    out.betas = tuple(out.betas)
+    if out.grad_accum is None:
+        per = r["per_process_batch"]
+        accum = max(1, out.batch_size // (world_size * per)) if per else 1
+        while accum > 1 and out.batch_size % (world_size * accum):
+            accum -= 1
+        out.grad_accum = accum
+    if out.precision not in PRECISIONS:
+        raise ValueError(f"precision={out.precision!r}; choose one of {PRECISIONS}")
+    if out.bf16:
+        out.precision = "bf16"
+    elif out.precision == "auto":
+        out.precision = auto_precision(out.device) if r["precision"] == "auto" else r["precision"]
+    if out.token_loss_mean not in ("device", "global"):
+        raise ValueError(f"token_loss_mean={out.token_loss_mean!r}; choose 'device' (official) or 'global'")
+    return out
+
+
 def lr_lambda(warmup: int, total: int):
-    """Multiplier of the peak LR at scheduler step ``s``: linear 0→1 over ``warmup``, then linear 1→0 at ``total``."""
+    """Multiplier of the peak LR at scheduler step ``s`` (transformers' linear schedule with warmup, as the
+    official HF Trainer used): ``s / warmup`` for ``s < warmup``, then linear 1→0 at ``total``."""
     def f(s: int) -> float:
         if warmup > 0 and s < warmup:
-            return (s + 1) / warmup
+            return s / warmup
         return max(0.0, (total - s) / max(1, total - warmup))
     return f
 
@@ -169,34 +269,53 @@ class Trainer:
     def __init__(self, cfg: PretrainConfig):
         from .model import ProtCLIP
 
-        self.cfg = cfg
         self.world = dist_utils.init(cfg.device)
+        self.mcfg = model_config(cfg)
+        self.cfg = cfg = resolve(cfg, self.mcfg, self.world.size)
         if cfg.threads:
             torch.set_num_threads(cfg.threads)
         if cfg.batch_size % (self.world.size * cfg.grad_accum):
             raise ValueError(f"batch_size {cfg.batch_size} must be divisible by processes ({self.world.size}) × "
                              f"grad_accum ({cfg.grad_accum})")
         self.micro = cfg.batch_size // (self.world.size * cfg.grad_accum)
+        if cfg.precision == "fp16" and not cfg.device.startswith(("cuda", "cpu")):
+            raise ValueError(f"precision fp16 needs a CUDA or CPU device, not {cfg.device}")
         self.out = Path(cfg.output_dir)
         self.out.mkdir(parents=True, exist_ok=True)
-        self.mcfg = model_config(cfg)
         records = read_protanno(cfg.train_data)
         self.train_records, self.valid_records = _split_valid(records, cfg)
         self.steps_per_epoch = len(self.train_records) // cfg.batch_size
         if self.steps_per_epoch == 0:
             raise ValueError(f"{cfg.train_data}: {len(self.train_records)} training records, fewer than one "
                              f"global batch of {cfg.batch_size}; lower batch_size or add data")
+        for k in ("eval_every", "save_every"):
+            if getattr(cfg, k) == "epoch":
+                setattr(cfg, k, self.steps_per_epoch)
         self.max_steps = cfg.max_steps or cfg.epochs * self.steps_per_epoch
         self.model = ProtCLIP(self.mcfg).to(cfg.device)
         if cfg.gradient_checkpointing:
             pm = self.model.protein_model
             (getattr(pm, "activation_checkpointing_enable", None) or pm.gradient_checkpointing_enable)()
         if cfg.cache_text or cfg.text_cache_file:
+            if self.model.text_dropout_active():
+                raise ValueError("the text-state cache (cache_text / text_cache_file) stores deterministic states, but "
+                                 "with freeze_text_mode='train' (official) the frozen text encoder applies dropout "
+                                 "while training; add --model-set freeze_text_mode=eval to train with cached states")
             self.model.text_cache = load_text_cache(cfg.text_cache_file, self.model)
         params = [p for p in self.model.parameters() if p.requires_grad]
-        self.optimizer = torch.optim.AdamW(params, lr=cfg.lr, betas=tuple(cfg.betas), weight_decay=cfg.weight_decay)
+        adam = {"lr": cfg.lr, "betas": tuple(cfg.betas), "eps": 1e-8, "weight_decay": cfg.weight_decay}
+        self.zero = bool(cfg.zero1) and self.world.size > 1
+        if self.zero:
+            from torch.distributed.optim import ZeroRedundancyOptimizer
+
+            self.optimizer = ZeroRedundancyOptimizer(params, optimizer_class=torch.optim.AdamW, **adam)
+        else:
+            self.optimizer = torch.optim.AdamW(params, **adam)
         warmup = int(math.ceil(cfg.warmup_fraction * self.max_steps))
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lr_lambda(warmup, self.max_steps))
+        # fp16: dynamic loss scaling (the official DeepSpeed config: initial scale 2^16, window 1000)
+        self.scaler = (torch.amp.GradScaler(cfg.device.split(":")[0], init_scale=2.0 ** 16, growth_interval=1000)
+                       if cfg.precision == "fp16" else None)
         self.net = self.model
         if self.world.size > 1:
             from torch.nn.parallel import DistributedDataParallel
@@ -206,6 +325,21 @@ class Trainer:
         self.best_val = float("inf")
         self.bad_evals = 0
         self.log_path = self.out / "log.jsonl"
+        # what the summary reports about the whole run; saved in every checkpoint so a resumed run reports it too
+        self.history: dict[str, Any] = {"train": [], "valid": [], "retrieval_init": None}
+        self._fingerprint: dict[str, Any] | None = None
+
+    def fingerprint(self) -> dict[str, Any]:
+        """What a resumed run must share with the run it continues: the data (content hashes) and the batches."""
+        if self._fingerprint is None:
+            c = self.cfg
+            self._fingerprint = {
+                "train_data sha256": _sha256(c.train_data),
+                "valid_data sha256": _sha256(c.valid_data) if c.valid_data else None,
+                "batch_size": c.batch_size, "grad_accum": c.grad_accum, "processes": self.world.size,
+                "micro_batch_per_process": self.micro, "seed": c.seed, "valid_fraction": c.valid_fraction,
+                "max_valid": c.max_valid, "token_loss_mean": c.token_loss_mean}
+        return self._fingerprint
 
     # -- data -----------------------------------------------------------------------------------
     def batch_records(self, step: int) -> list[ProtAnnoRecord]:
@@ -215,43 +349,74 @@ class Trainer:
         return [self.train_records[i] for i in idx]
 
     def autocast(self):
-        if self.cfg.bf16:
-            return torch.autocast(device_type=self.cfg.device.split(":")[0], dtype=torch.bfloat16)
-        return contextlib.nullcontext()
+        dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(self.cfg.precision)
+        if dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(device_type=self.cfg.device.split(":")[0], dtype=dtype)
 
     def run_batch(self, records: list[ProtAnnoRecord], seed: int, train: bool) -> dict[str, float]:
-        """Forward (and backward when ``train``) over one global batch; returns global per-term values."""
+        """Forward (and backward when ``train``) over one global batch; returns global per-term values.
+
+        ``records`` (all processes' rows) are split into micro-batches of ``self.micro``
+        rows per process; each micro-batch is one forward (GC negatives: its rows on every
+        process). Token-level terms are means over each process's micro-batch
+        (``token_loss_mean="device"``, official) or over the whole batch (``"global"``).
+        """
         gen = torch.Generator().manual_seed(seed)
         gb = collate(records, self.mcfg, gen)
-        W, A, b = self.world.size, self.cfg.grad_accum if train else 1, len(records) // self.world.size
-        if train:
-            b = self.micro
+        W, b = self.world.size, self.micro
+        A = len(records) // (W * b)
+        device_mean = self.cfg.token_loss_mean == "device"
         sums = {k: 0.0 for k in ("loss",) + OBJECTIVES}
         for m in range(A):
             lo = (m * W + self.world.rank) * b
             local = slice_batch(gb, lo, lo + b, self.cfg.device)
-            local["scale"], local["gc_weight"] = float(W), 1.0 / A
+            if device_mean:       # per-process means; DDP averages processes, 1/A averages micro-batches
+                local["denominators"] = denominators(local["mlm_labels"], local["bsr_labels"], local["present"],
+                                                     self.mcfg)
+                local["scale"] = 1.0 / A
+            else:                 # shares of the global mean, times W to undo DDP's averaging
+                local["scale"] = float(W)
+            local["gc_weight"] = 1.0 / A
             sync = self.net.no_sync() if (train and W > 1 and m < A - 1) else contextlib.nullcontext()
-            with sync, self.autocast(), torch.set_grad_enabled(train):
-                terms = self.net(local)
+            with sync:                    # forward and backward inside no_sync (DDP)
+                with self.autocast(), torch.set_grad_enabled(train):
+                    terms = self.net(local)
                 if train:
-                    terms["loss"].backward()
+                    (self.scaler.scale(terms["loss"]) if self.scaler else terms["loss"]).backward()
             for k, v in terms.items():
                 v = float(v.detach())
-                # gc is identical on every rank; token terms are local shares of the global mean
-                sums[k] += v / W if k == "gc" else v
+                # gc is identical on every rank (already / A); token terms: local means or local shares
+                sums[k] += v / W if k == "gc" else (v / (W * A) if device_mean else v)
         vec = dist_utils.all_reduce_sum(torch.tensor([sums[k] for k in ("loss",) + OBJECTIVES], dtype=torch.float64))
         out = dict(zip(("loss",) + OBJECTIVES, vec.tolist()))
         w = self.mcfg.loss_weights
         out["loss"] = sum(w[k] * out[k] for k in OBJECTIVES if self.mcfg.enabled(k))
         return {k: v for k, v in out.items() if k == "loss" or self.mcfg.enabled(k)}
 
+    def optimizer_step(self) -> None:
+        """Unscale (fp16), clip, step (skipped by the loss scaler on inf/NaN), clamp logit scales, advance the LR."""
+        if self.scaler is not None:
+            self.scaler.unscale_(self.optimizer)
+        if self.cfg.max_grad_norm:
+            torch.nn.utils.clip_grad_norm_([p for p in self.model.parameters() if p.requires_grad],
+                                           self.cfg.max_grad_norm)
+        if self.scaler is not None:
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+        else:
+            self.optimizer.step()
+        self.model.clamp_logit_scales()
+        self.scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
+
     @torch.no_grad()
     def validate(self) -> dict[str, float] | None:
+        """Mean per-term loss over the validation records, one micro-batch (``micro`` rows per process) at a time."""
         if not self.valid_records:
             return None
         self.net.eval()
-        B = self.cfg.batch_size
+        B = self.world.size * self.micro
         totals: dict[str, float] = {}
         n = 0
         for i in range(0, len(self.valid_records) - B + 1, B):
@@ -265,10 +430,14 @@ class Trainer:
     # -- checkpoints -----------------------------------------------------------------------------
     def save(self) -> Path | None:
         folder = self.out / "checkpoints" / f"step-{self.step:06d}"
+        if self.zero:                     # every rank sends its optimizer shard to rank 0
+            self.optimizer.consolidate_state_dict(to=0)
         if self.world.main:
-            ckpt.save_checkpoint(folder, self.model, self.optimizer, self.scheduler, self.step,
-                                 {"best_val": self.best_val, "bad_evals": self.bad_evals,
-                                  "pretrain_config": self.cfg.to_dict()})
+            extra = {"best_val": self.best_val, "bad_evals": self.bad_evals, "pretrain_config": self.cfg.to_dict(),
+                     "fingerprint": self.fingerprint(), "history": _encode_history(self.history)}
+            if self.scaler is not None:
+                extra["scaler"] = self.scaler.state_dict()
+            ckpt.save_checkpoint(folder, self.model, self.optimizer, self.scheduler, self.step, extra)
             ckpt.prune_checkpoints(self.out, self.cfg.keep_checkpoints)
         dist_utils.barrier()
         return folder
@@ -276,11 +445,24 @@ class Trainer:
     def restore(self, folder: Path) -> None:
         from safetensors.torch import load_file
 
-        ckpt.load_state_into(self.model, load_file(str(folder / ckpt.MODEL_FILE)), str(folder), allow_missing=())
         st = ckpt.load_training_state(folder)
+        saved = st.get("fingerprint")
+        if not isinstance(saved, dict) or "history" not in st:
+            raise ValueError(f"cannot resume from {folder}: its training state has no data/batch fingerprint "
+                             "(written by an older protbench); start over with --fresh")
+        for key, now in self.fingerprint().items():
+            if saved.get(key) != now:
+                raise ValueError(
+                    f"cannot resume from {folder}: {key} changed ({saved.get(key)!r} in the checkpoint, {now!r} "
+                    f"now). A resumed run must see the same data and the same global batches as the run it "
+                    f"continues; restore the original, or start over with --fresh (or another --output-dir)")
+        ckpt.load_state_into(self.model, load_file(str(folder / ckpt.MODEL_FILE)), str(folder), allow_missing=())
         self.optimizer.load_state_dict(st["optimizer"])
         self.scheduler.load_state_dict(st["scheduler"])
+        if self.scaler is not None and "scaler" in st:
+            self.scaler.load_state_dict(st["scaler"])
         self.step, self.best_val, self.bad_evals = st["step"], st["best_val"], st["bad_evals"]
+        self.history = _decode_history(st["history"])
         ckpt.set_rng_state(st["rng"])
         if self.world.main and self.log_path.exists():     # drop log lines written after the checkpoint
             keep = [ln for ln in self.log_path.read_text().splitlines()
@@ -293,25 +475,67 @@ class Trainer:
                 fh.write(json.dumps(rec) + "\n")
 
 
+def _sha256(path: str | Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _encode_history(h: dict[str, Any]) -> dict[str, Any]:
+    """Per-step training records as one float64 tensor (compact, ``weights_only``-loadable); the rest as is."""
+    train = h["train"]
+    keys = list(train[0]) if train else []
+    values = torch.tensor([[float(r[k]) for k in keys] for r in train], dtype=torch.float64).reshape(len(train),
+                                                                                                    len(keys))
+    return {"train_keys": keys, "train": values, "valid": h["valid"], "retrieval_init": h["retrieval_init"]}
+
+
+def _decode_history(d: dict[str, Any]) -> dict[str, Any]:
+    keys = d["train_keys"]
+    train = [{k: (int(v) if k == "step" else float(v)) for k, v in zip(keys, row)} for row in d["train"].tolist()]
+    return {"train": train, "valid": list(d["valid"]), "retrieval_init": d["retrieval_init"]}
+
+
 def load_text_cache(path: str | None, model) -> dict:
-    """The text-state cache from ``path`` (checked against the text encoder's config), or an empty one."""
+    """The text-state cache from ``path`` (checked against the text encoder's config), or an empty one.
+
+    The file is read with ``torch.load(weights_only=True)`` (tensors and plain data
+    only; see :func:`protbench.protclip.checkpoint.safe_torch_load`), so a planted
+    cache file cannot run code: it is refused with an error naming it.
+    """
     if path and Path(path).is_file():
-        blob = torch.load(path, weights_only=False)
-        if blob.get("text_config") != model.text_model.config.to_dict():
+        fix = (f"It is only a cache: delete {path} (it is rebuilt from the text encoder) or set text_cache_file to "
+               "a path inside your own output folder.")
+        blob = ckpt.safe_torch_load(path, "text cache", fix)
+        if not (isinstance(blob, dict) and isinstance(blob.get("states"), dict)
+                and all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in blob["states"].items())):
+            raise ckpt.UnsafeFileError(f"{path}: not a protbench text cache (expected a dict with 'text_config' "
+                                       f"and 'states': text -> tensor). {fix}")
+        if blob.get("text_config") != _text_config(model):
             raise ValueError(f"text cache {path} was made with another text encoder; delete it or change "
                              "text_cache_file")
         return blob["states"]
     return {}
 
 
+def _text_config(model) -> dict:
+    """The text encoder's config as JSON data (what a cache file records to detect another encoder)."""
+    return json.loads(json.dumps(model.text_model.config.to_dict(), sort_keys=True, default=str))
+
+
 def fill_text_cache(tr: "Trainer", records: list[ProtAnnoRecord], batch_size: int = 64) -> int:
     """Compute (once) the text and subtext states of ``records`` into the model's cache; returns new entries."""
-    from .data import split_properties
+    from .data import pda_subtexts
 
     m, c = tr.model, tr.mcfg
     before = len(m.text_cache)
     texts = sorted({r.text for r in records}, key=lambda t: (len(t), t))       # similar lengths batch together
-    subs = sorted({s for r in records for s in split_properties(r.text) if s}, key=lambda t: (len(t), t))
+    subs = sorted({s for r in records for s in pda_subtexts(r.text, c.pda_subtext_headers)},
+                  key=lambda t: (len(t), t))
     with torch.no_grad():
         for items, L in ((texts, c.max_text_length), (subs, c.max_subtext_length)):
             todo = [t for t in items if f"{L}\t{t}" not in m.text_cache]
@@ -333,14 +557,22 @@ def pretrain(cfg: PretrainConfig) -> dict[str, Any]:
 
     Summary keys: ``steps``, ``seconds``, ``stopped`` (``"max_steps"``,
     ``"time_budget"``, ``"early_stopping"``), ``first`` / ``final`` (per-term
-    training losses of the first / last logged step), ``mean_first`` /
+    training losses of the first / last step), ``mean_first`` /
     ``mean_last`` (means over the first / last 10% of steps), ``valid``
     (first / best / last validation terms), ``retrieval`` (``init`` / ``final``
     zero-shot metrics when ``retrieval_data`` is set), ``checkpoint`` (final
-    folder), ``best`` (best-validation folder), ``log``, ``world_size``, ``model``.
+    folder), ``best`` (best-validation folder), ``log``, ``world_size``, ``model``,
+    ``training`` (the resolved recipe). ``first``, ``mean_*``, ``valid`` and
+    ``retrieval.init`` cover the whole run: their history is saved in every
+    checkpoint, so a resumed run reports the same as an uninterrupted one.
+
+    Resuming refuses (``ValueError`` naming the field) a checkpoint whose training
+    data (SHA-256 of the file), validation data, batch configuration (``batch_size``,
+    ``grad_accum``, processes, micro-batch), seed or validation split differ from now.
     """
     t0 = time.time()
     tr = Trainer(cfg)
+    cfg = tr.cfg                          # recipe defaults filled in
     resumed_from = None
     if cfg.resume:
         folder = ckpt.latest_checkpoint(cfg.output_dir) if cfg.resume == "auto" else Path(cfg.resume)
@@ -356,15 +588,21 @@ def pretrain(cfg: PretrainConfig) -> dict[str, Any]:
         t1 = time.time()
         added = fill_text_cache(tr, tr.train_records + tr.valid_records + retrieval_records)
         if added and tr.world.main:
-            torch.save({"text_config": tr.model.text_model.config.to_dict(), "states": tr.model.text_cache},
-                       cfg.text_cache_file)
+            torch.save({"text_config": _text_config(tr.model), "states": tr.model.text_cache}, cfg.text_cache_file)
         tr.log({"step": tr.step, "event": "text_cache", "added": added, "seconds": time.time() - t1})
+    training = {"recipe": cfg.recipe, "precision": cfg.precision, "zero1": tr.zero, "batch_size": cfg.batch_size,
+                "grad_accum": cfg.grad_accum, "micro_batch_per_process": tr.micro,
+                "gc_negatives": tr.micro * tr.world.size, "token_loss_mean": cfg.token_loss_mean,
+                "lr": cfg.lr, "betas": list(cfg.betas), "weight_decay": cfg.weight_decay}
     summary: dict[str, Any] = {"world_size": tr.world.size, "model": tr.mcfg.to_dict(), "resumed_from": resumed_from,
+                               "training": training,
                                "train_records": len(tr.train_records), "valid_records": len(tr.valid_records),
                                "max_steps": tr.max_steps, "retrieval": {}}
     if retrieval_records and tr.step == 0:
-        summary["retrieval"]["init"] = _retrieval(tr, retrieval_records)
-    valid_hist: list[dict[str, Any]] = []
+        tr.history["retrieval_init"] = _retrieval(tr, retrieval_records)
+    if tr.history["retrieval_init"] is not None:          # measured at step 0, also when this run resumed
+        summary["retrieval"]["init"] = tr.history["retrieval_init"]
+    valid_hist: list[dict[str, Any]] = tr.history["valid"]      # whole run, resumed ones included
     if tr.step == 0:
         v = tr.validate()
         if v:
@@ -378,17 +616,13 @@ def pretrain(cfg: PretrainConfig) -> dict[str, Any]:
         bar = tqdm(total=tr.max_steps, initial=tr.step, desc="pretrain", dynamic_ncols=True)
     stopped = "max_steps"
     t_loop = time.time()
-    train_hist: list[dict[str, float]] = []
+    train_hist: list[dict[str, float]] = tr.history["train"]
     tr.net.train()
     while tr.step < tr.max_steps:
         ts = time.time()
         terms = tr.run_batch(tr.batch_records(tr.step), step_seed(cfg.seed, tr.step), train=True)
-        if cfg.max_grad_norm:
-            torch.nn.utils.clip_grad_norm_([p for p in tr.model.parameters() if p.requires_grad], cfg.max_grad_norm)
         lr = tr.optimizer.param_groups[0]["lr"]
-        tr.optimizer.step()
-        tr.scheduler.step()
-        tr.optimizer.zero_grad(set_to_none=True)
+        tr.optimizer_step()
         tr.step += 1
         rec = {"step": tr.step, **terms, "lr": lr, "logit_scale": float(tr.model.logit_scale.detach().exp()),
                "local_logit_scale": float(tr.model.local_logit_scale.detach().exp()), "seconds": time.time() - ts}

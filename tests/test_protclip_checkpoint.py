@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import torch
 
-from protbench.protclip.checkpoint import (RELEASED_RENAMES, load_model, load_released, map_released_state,
+from protbench.protclip.checkpoint import (load_model, load_released, load_state_into, map_released_state,
                                            save_model)
 from protbench.protclip.config import ProtCLIPConfig, named_config
 from protbench.protclip.data import ProtAnnoRecord, write_protanno
@@ -45,66 +46,82 @@ def test_released_config_json_round_trip(tmp_path):
     assert ProtCLIPConfig.load(tmp_path / "ours.json") == cfg
 
 
-def _released_names(ours: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """Our tiny model's tensors under the official FSTForPretrain names, plus the modules we drop."""
-    inverse = {new: old for old, new in RELEASED_RENAMES}
+FIXTURE = Path(__file__).parent / "fixtures" / "protclip_official_param_names.txt"
+
+# Where each official module lands in our model: written from reading both model classes (the official
+# FSTForPretrain and protclip/model.py), independently of checkpoint.RELEASED_RENAMES. Names not listed
+# keep their official name.
+OFFICIAL_TO_OURS = {"decoder.": "bsr_decoder.", "t2p_mlm_head.": "bsr_head.", "proto_bank.prototype.": "prototypes."}
+# Official tensors our model has no use for.
+OFFICIAL_UNUSED = ("local_cross_attention.", "predictor.", "protein_model.pooler.", "text_model.pooler.",
+                   "protein_model.embeddings.position_embeddings.")
+
+
+def official_tiny_state(seed: int = 0) -> dict[str, torch.Tensor]:
+    """Random float16 tensors (the released file is float16) under the fixture's official names and shapes."""
+    g = torch.Generator().manual_seed(seed)
     out = {}
-    for k, v in ours.items():
-        if k == "local_logit_scale":
-            out[k] = torch.stack([v, v + 1.0])          # released: 2 scales, only [0] used
+    for line in FIXTURE.read_text().splitlines():
+        if not line.strip() or line.startswith("#"):
             continue
-        for new, old in inverse.items():
-            if k.startswith(new):
-                out[old + k[len(new):]] = v.clone().half()  # released file is float16
-                break
-        else:
-            out[k] = v.clone()
-    d = 32
-    out.update({
-        "local_cross_attention.query1.weight": torch.zeros(d, d), "local_cross_attention.query1.bias": torch.zeros(d),
-        "predictor.0.weight": torch.zeros(d // 2, d), "predictor.2.bias": torch.zeros(d),
-        "text_model.pooler.dense.weight": torch.zeros(32, 32), "protein_model.pooler.dense.bias": torch.zeros(64),
-        "text_model.embeddings.position_ids": torch.arange(512)[None],
-    })
+        name, shape = line.split("\t")
+        out[name] = torch.randn(tuple(int(x) for x in shape.split(",") if x), generator=g).half()
     return out
 
 
-def test_released_state_dict_maps_onto_ours(tmp_path):
+def _check_official_values(model, state, dropped):
+    after = model.state_dict()
+    for name, t in state.items():
+        if name.startswith(OFFICIAL_UNUSED) or name.endswith("rotary_embeddings.inv_freq"):
+            assert name in dropped, name
+        elif name == "local_logit_scale":                  # official: 2 scales, the loss reads [0]
+            assert torch.equal(after[name], t[0].float())
+        else:
+            target = next((new + name[len(old):] for old, new in OFFICIAL_TO_OURS.items() if name.startswith(old)),
+                          name)
+            assert torch.equal(after[target], t.float()), (name, target)
+    assert len(dropped) == sum(n.startswith(OFFICIAL_UNUSED) or n.endswith("inv_freq") for n in state)
+
+
+def test_official_parameter_names_map_onto_ours_with_nothing_missing_or_unexpected():
+    state = official_tiny_state()
+    assert len(state) == 126 and "protein_model.contact_head.regression.weight" in state
+    mapped, dropped = map_released_state(state)
+    model = ProtCLIP(named_config("tiny", seed=3))
+    ours = model.state_dict()
+    assert sorted(set(mapped) - set(ours)) == []                                  # nothing unexpected
+    # nothing missing but ESM's rotary frequency buffer (a constant of the architecture, rebuilt)
+    assert sorted(set(ours) - set(mapped)) == [k for k in ours if k.endswith("rotary_embeddings.inv_freq")]
+    load_state_into(model, mapped, "official names fixture", allow_missing=())  # strict: names and shapes
+    _check_official_values(model, state, dropped)
+
+
+def test_released_files_load_end_to_end(tmp_path):
     from safetensors.torch import save_file
 
     cfg = named_config("tiny", seed=3)
-    src = ProtCLIP(cfg)
-    state = _released_names(src.state_dict())
-    # official names present, ours absent
-    for name in ("proto_bank.prototype.weight", "t2p_mlm_head.3.weight", "decoder.query.weight", "mlm_head.2.weight",
-                 "protein_projection.0.weight", "protein_model.encoder.layer.0.attention.self.query.weight",
-                 "text_model.embeddings.word_embeddings.weight", "logit_scale"):
-        assert name in state
-    assert "prototypes.weight" not in state and "bsr_head.0.weight" not in state
-    mapped, dropped = map_released_state(state)
-    assert "predictor.0.weight" in dropped and "text_model.pooler.dense.weight" in dropped
-    assert mapped["local_logit_scale"].shape == () and mapped["prototypes.weight"].shape == (16, 32)
-    save_file({k: v.contiguous() for k, v in state.items()}, str(tmp_path / "model.safetensors"))
+    state = official_tiny_state(1)
+    save_file(state, str(tmp_path / "model.safetensors"))
     (tmp_path / "config.json").write_text(json.dumps(cfg.to_released()))
     model = load_released(tmp_path / "model.safetensors")
     assert model.tokenizer is None                  # released weights ship no vocabulary
-    for k, v in src.state_dict().items():
-        if k.startswith("protein_model.contact_head.") or k.endswith(("inv_freq", "position_ids")):  # dropped
-            continue
-        got = model.state_dict()[k]
-        if k in ("logit_scale", "local_logit_scale") or v.dtype != torch.float32:
-            assert torch.equal(got, v), k
-        else:                                              # went through float16
-            assert torch.equal(got, v.half().float()), k
-    seqs = ["MKTAYIAKQR", "GSHMLEDPVD"]
-    assert torch.allclose(model.embed_proteins(seqs, "encoder"), src.eval().embed_proteins(seqs, "encoder"),
-                          atol=5e-2)
+    _check_official_values(model, state, [n for n in state if n.startswith(OFFICIAL_UNUSED) or
+                                           n.endswith("inv_freq")])
+    assert model.embed_proteins(["MKTAYIAKQR", "GSHMLEDPVD"], "encoder").shape == (2, 64)
     with pytest.raises(FileNotFoundError, match="text_tokenizer"):
         model.embed_texts(["a kinase"])
     with pytest.raises(KeyError, match="does not know"):
         map_released_state({"some.other.weight": torch.zeros(1)})
     with pytest.raises(FileNotFoundError, match="15245588"):
         load_released(tmp_path / "missing.safetensors")
+    # one official tensor missing from the file: refused, named
+    from safetensors.torch import load_file
+
+    del state["t2p_mlm_head.3.bias"]
+    save_file(state, str(tmp_path / "model.safetensors"))
+    with pytest.raises(ValueError, match=r"missing \['bsr_head.3.bias'\]"):
+        load_released(tmp_path / "model.safetensors")
+    assert "t2p_mlm_head.3.bias" not in load_file(str(tmp_path / "model.safetensors"))
 
 
 def test_save_and_load_model_folder(tmp_path):
@@ -152,3 +169,50 @@ def test_resume_gives_bit_identical_next_step(tmp_path):
     sa = load_model(tmp_path / "a" / "checkpoints" / "step-000004").state_dict()
     sb = load_model(tmp_path / "b" / "checkpoints" / "step-000004").state_dict()
     assert all(torch.equal(sa[k], sb[k]) for k in sa)
+
+
+def _strip(d):
+    """Summary parts compared between runs (wall-clock seconds excluded)."""
+    if isinstance(d, dict):
+        return {k: _strip(v) for k, v in d.items() if k != "seconds"}
+    return d
+
+
+def test_resumed_summary_covers_the_whole_run(tmp_path):
+    from protbench.protclip.train import PretrainConfig, pretrain
+
+    data = _corpus(tmp_path / "c.jsonl", n=40)
+    common = dict(train_data=str(data), batch_size=4, max_steps=8, eval_every=2, valid_fraction=0.2, max_valid=8,
+                  threads=1, save_best=False, keep_checkpoints=5, lr=1e-3, save_every=2,
+                  retrieval_data=str(data), max_retrieval=8)
+    full = pretrain(PretrainConfig(output_dir=str(tmp_path / "a"), resume=None, **common))
+    pretrain(PretrainConfig(output_dir=str(tmp_path / "b"), resume=None, stop_after_steps=4, **common))
+    resumed = pretrain(PretrainConfig(output_dir=str(tmp_path / "b"), resume="auto", **common))
+    assert resumed["resumed_from"].endswith("step-000004") and resumed["steps"] == 8
+    for key in ("first", "final", "mean_first", "mean_last", "valid"):
+        assert _strip(resumed[key]) == _strip(full[key]), key
+    assert resumed["first"]["step"] == 1 and resumed["valid"]["first"]["step"] == 0
+    assert resumed["retrieval"]["init"] == full["retrieval"]["init"]
+    assert resumed["retrieval"]["final"] == full["retrieval"]["final"]
+
+
+def test_resume_refuses_changed_data_or_batches(tmp_path):
+    from protbench.protclip.train import PretrainConfig, pretrain
+
+    data = _corpus(tmp_path / "c.jsonl", n=24)
+    common = dict(train_data=str(data), batch_size=4, max_steps=4, eval_every=0, valid_fraction=0.0, threads=1,
+                  save_best=False, save_every=2)
+    pretrain(PretrainConfig(output_dir=str(tmp_path / "r"), resume=None, stop_after_steps=2, **common))
+    with pytest.raises(ValueError, match=r"batch_size changed \(4 in the checkpoint, 8 now\).*--fresh"):
+        pretrain(PretrainConfig(output_dir=str(tmp_path / "r"), **{**common, "batch_size": 8}))
+    with pytest.raises(ValueError, match=r"grad_accum changed \(1 in the checkpoint, 2 now\)"):
+        pretrain(PretrainConfig(output_dir=str(tmp_path / "r"), grad_accum=2, **common))
+    with pytest.raises(ValueError, match="seed changed"):
+        pretrain(PretrainConfig(output_dir=str(tmp_path / "r"), **{**common, "seed": 1}))
+    lines = data.read_text().splitlines()
+    data.write_text("\n".join(lines[1:] + lines[:1]) + "\n")          # same records, another order
+    with pytest.raises(ValueError, match="train_data sha256 changed"):
+        pretrain(PretrainConfig(output_dir=str(tmp_path / "r"), **common))
+    data.write_text("\n".join(lines) + "\n")                            # back as it was: resumes
+    s = pretrain(PretrainConfig(output_dir=str(tmp_path / "r"), **common))
+    assert s["steps"] == 4 and s["resumed_from"].endswith("step-000002")

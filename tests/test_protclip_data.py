@@ -140,9 +140,37 @@ def test_collate_is_deterministic_and_counts_global_labels():
     b = collate(recs, cfg, torch.Generator().manual_seed(5))
     assert torch.equal(a["mlm_ids"], b["mlm_ids"]) and torch.equal(a["gumbel"], b["gumbel"])
     assert a["denominators"]["mlm"] == int((a["mlm_labels"] != -100).sum())
-    assert a["denominators"]["pda"] == 1                    # only the first has >= 2 properties
     assert a["present"].tolist() == [[True, True, False, False], [True, False, False, False]]
     assert a["gumbel"].shape == (2 * len(PROPERTIES), cfg.proto_num)
+    # official: every protein enters PDA with all 4 subtexts, headers kept, absent ones as the bare header
+    assert a["denominators"]["pda"] == 2
+    assert a["subtexts"][0] == ["PROTEIN NAME: a.", "FUNCTION: b.", "SUBCELLULAR LOCATION:", "SIMILARITY:"]
+    # options: absent properties masked (only proteins with >= 2 present count), headers stripped
+    c = collate(recs, named_config("tiny", pda_mask_absent=True, pda_subtext_headers=False),
+                torch.Generator().manual_seed(5))
+    assert c["denominators"]["pda"] == 1 and c["subtexts"][1] == ["c.", "", "", ""]
+
+
+def test_pda_subtexts_match_the_official_split():
+    from protbench.protclip.data import pda_subtexts
+
+    text = "PROTEIN NAME: Cutinase. SUBCELLULAR LOCATION: Secreted. SIMILARITY: Belongs to the cutinase family."
+    assert pda_subtexts(text) == ["PROTEIN NAME: Cutinase.", "FUNCTION:", "SUBCELLULAR LOCATION: Secreted.",
+                                  "SIMILARITY: Belongs to the cutinase family."]
+    assert pda_subtexts(text, headers=False) == ["Cutinase.", "", "Secreted.", "Belongs to the cutinase family."]
+
+
+def test_crop_keeps_the_first_residues_by_default():
+    import torch
+
+    from protbench.protclip.data import crop
+
+    seq = "ACDEFGHIKLMNPQRSTVWY"
+    assert crop(seq, 5, torch.Generator().manual_seed(0)) == "ACDEF"          # official: tokenizer truncation
+    windows = {crop(seq, 5, torch.Generator().manual_seed(s), "random") for s in range(20)}
+    assert len(windows) > 3 and all(w in seq and len(w) == 5 for w in windows)
+    with pytest.raises(ValueError, match="protein crop"):
+        crop(seq, 5, None, "middle")
 
 
 # -- property-driven sampling ----------------------------------------------------------------------
@@ -218,3 +246,44 @@ def test_protanno_cli_sample_and_build_go(tmp_path, capsys):
     assert main(["protanno", "build-go", "--table", str(tmp_path / "t.tsv"), "--obo", str(obo),
                  "--out", str(tmp_path / "g.jsonl")]) == 0
     assert read_protanno(tmp_path / "g.jsonl")[0].text == "PROTEIN NAME: ATP binding. SUBCELLULAR LOCATION: cytoplasm."
+
+
+def test_sampler_keeps_swissprot_whole_and_samples_trembl(tmp_path):
+    # official ProtAnno-D: the rule samples the TrEMBL export; every Swiss-Prot pair is kept
+    rows = ["Entry\tReviewed\tSequence\tProtein existence\tProtein names\tFunction [CC]\t"
+            "Subcellular location [CC]\tSequence similarities"]
+    for i in range(400):
+        sp = i % 2 == 0
+        rows.append(f"E{i}\t{'reviewed' if sp else 'unreviewed'}\tMKV\tPredicted\tName\t\t\t")   # C=4, R=1/4
+    for i in range(400, 800):
+        rows.append(f"E{i}\tunreviewed\tMKV\tInferred from homology\tName\tFUNCTION: x.\t"
+                    f"SUBCELLULAR LOCATION: y.\tSIMILARITY: z.")                                  # C=3, R=1
+    (tmp_path / "u.tsv").write_text("\n".join(rows) + "\n")
+    recs = read_uniprot_table(tmp_path / "u.tsv")
+    assert recs[0].extra["reviewed"] is True and recs[1].extra["reviewed"] is False
+    rule = SamplingRule()
+    kept = sample(recs, rule, seed=0)
+    ids = {r.extra["id"] for r in kept}
+    assert {f"E{i}" for i in range(0, 400, 2)} <= ids                     # all Swiss-Prot, though C=4, R=1/4
+    assert not any(f"E{i}" in ids for i in range(1, 400, 2))              # TrEMBL at C=4: dropped by the rule
+    n_tr = sum(1 for i in range(400, 800) if f"E{i}" in ids)
+    p = 1 / 27
+    assert abs(n_tr - 400 * p) <= 4.5 * (400 * p * (1 - p)) ** 0.5 + 1
+    rep = sampling_report(recs, kept, rule)
+    assert rep["swissprot"]["records"] == 200 and rep["swissprot"]["kept"] == 200
+    # the rule on everything when asked, or when the data does not say
+    assert not any(f"E{i}" in {r.extra["id"] for r in sample(recs, SamplingRule(keep_reviewed=False))}
+                   for i in range(0, 400, 2))
+    for r in recs:
+        r.extra.pop("reviewed")
+    assert len(sample(recs, rule, seed=0)) == n_tr
+    assert "no record says" in sampling_report(recs, [], rule)["swissprot"]["note"]
+
+
+def test_is_reviewed_reads_protanno_keys():
+    from protbench.protclip.sampler import is_reviewed
+
+    assert is_reviewed(ProtAnnoRecord("MK", "x", {"reviewed": True})) is True
+    assert is_reviewed(ProtAnnoRecord("MK", "x", {"source": "Swiss-Prot"})) is True
+    assert is_reviewed(ProtAnnoRecord("MK", "x", {"source": "trembl"})) is False
+    assert is_reviewed(ProtAnnoRecord("MK", "x", {})) is None

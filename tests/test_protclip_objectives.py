@@ -6,7 +6,7 @@ import math
 import pytest
 import torch
 
-from protbench.protclip.masking import IGNORE, mlm_mask, span_mask, span_positions
+from protbench.protclip.masking import IGNORE, mlm_mask, official_span_positions, span_mask, span_positions
 from protbench.protclip.objectives import (cross_attend, gc_loss, gumbel_assign, mlm_loss, pda_loss,
                                            pda_segments, pda_weights, token_ce)
 
@@ -48,12 +48,30 @@ def test_cross_attend_softmax_over_real_text_tokens_only():
     mask = torch.tensor([[True, True, False]])
     w0 = math.exp(1 / math.sqrt(2)) / (math.exp(1 / math.sqrt(2)) + 1)
     want = [w0 * 1 + (1 - w0) * 3, w0 * 2 + (1 - w0) * 4]
-    got = cross_attend(q, k, v, mask, heads=1)[0, 0].tolist()
+    got = cross_attend(q, k, v, mask, heads=1, softmax_over="text")[0, 0].tolist()
     assert got == pytest.approx(want, abs=1e-6)
     # two heads = each half of the features attends separately
-    got2 = cross_attend(q, k, v, mask, heads=2)[0, 0].tolist()
+    got2 = cross_attend(q, k, v, mask, heads=2, softmax_over="text")[0, 0].tolist()
     h0 = math.exp(1.0) / (math.exp(1.0) + 1)          # head 0: q=1, keys 1, 0 (dh = 1)
     assert got2 == pytest.approx([h0 * 1 + (1 - h0) * 3, 0.5 * 2 + 0.5 * 4], abs=1e-6)
+
+
+def test_cross_attend_official_softmax_over_protein_positions():
+    # two protein positions (the second is padding in the masked case), two text tokens (+ one padded)
+    q = torch.tensor([[[1.0, 0.0], [0.0, 1.0]]])
+    k = torch.tensor([[[1.0, 0.0], [0.0, 1.0], [5.0, 5.0]]])
+    v = torch.tensor([[[1.0, 2.0], [3.0, 4.0], [100.0, 100.0]]])
+    kmask = torch.tensor([[True, True, False]])
+    s = 1 / math.sqrt(2)
+    # scores [[s, 0], [0, s]]; softmax over the 2 protein positions of each text token
+    a = math.exp(s) / (math.exp(s) + 1)
+    out = cross_attend(q, k, v, kmask, softmax_over="protein")[0].tolist()
+    assert out[0] == pytest.approx([a * 1 + (1 - a) * 3, a * 2 + (1 - a) * 4], abs=1e-6)
+    assert out[1] == pytest.approx([(1 - a) * 1 + a * 3, (1 - a) * 2 + a * 4], abs=1e-6)
+    # protein padding excluded from the normalisation: position 0 gets all of every text token
+    qmask = torch.tensor([[True, False]])
+    out = cross_attend(q, k, v, kmask, softmax_over="protein", query_mask=qmask)[0].tolist()
+    assert out[0] == pytest.approx([4.0, 6.0], abs=1e-6) and out[1] == [0.0, 0.0]
 
 
 def test_gumbel_assign_without_and_with_noise():
@@ -92,6 +110,7 @@ def test_pda_loss_per_protein_infonce_and_absent_properties():
     eye = torch.eye(4).unsqueeze(0)                               # segments == prototypes, orthogonal
     per = lse(s, 0, 0, 0) - s                                     # both directions equal
     assert pda_loss(eye, eye, torch.tensor(s)).item() == pytest.approx(per, abs=1e-6)
+    assert pda_loss(eye, eye, torch.tensor(s), symmetric=False).item() == pytest.approx(per, abs=1e-6)
     # two properties absent: a 2x2 problem
     present = torch.tensor([[True, False, True, False]])
     assert pda_loss(eye, eye, torch.tensor(s), present).item() == pytest.approx(lse(s, 0) - s, abs=1e-6)
@@ -107,17 +126,33 @@ def test_pda_loss_per_protein_infonce_and_absent_properties():
     cols = (lse(c, 0) - c) + (lse(c, 1) - 1)
     want = (rows + cols) / 2 / 2
     assert pda_loss(seg, pro, torch.tensor(1.0)).item() == pytest.approx(want, abs=1e-6)
+    # the released loss: segment -> prototype only
+    assert pda_loss(seg, pro, torch.tensor(1.0), symmetric=False).item() == pytest.approx(rows / 2, abs=1e-6)
     # a global denominator rescales the sum
     assert pda_loss(seg, pro, torch.tensor(1.0), denominator=2).item() == pytest.approx(want / 2, abs=1e-6)
 
 
-def test_mlm_mask_rate_specials_and_determinism():
+def _mlm_batch():
     ids = torch.full((8, 402), 1)
     ids[:, 0], ids[:, 401] = 0, 2
     ids[:, 1:401] = torch.randint(4, 24, (8, 400), generator=torch.Generator().manual_seed(1))
-    res = (ids != 0) & (ids != 1) & (ids != 2)
+    return ids, (ids != 0) & (ids != 1) & (ids != 2)
+
+
+def test_mlm_mask_official_masks_every_selected_residue():
+    ids, res = _mlm_batch()
+    masked, labels = mlm_mask(ids, res, 0.15, torch.Generator().manual_seed(0))
+    sel = labels != IGNORE
+    assert not sel[~res].any()
+    assert 0.12 < sel.float().sum().item() / res.sum().item() < 0.18
+    assert (masked[sel] == 32).all()                      # 100 % <mask>, as the official collator
+    assert torch.equal(labels[sel], ids[sel]) and torch.equal(masked[~sel], ids[~sel])
+
+
+def test_mlm_mask_bert_rate_specials_and_determinism():
+    ids, res = _mlm_batch()
     g = torch.Generator().manual_seed(0)
-    masked, labels = mlm_mask(ids, res, 0.15, g)
+    masked, labels = mlm_mask(ids, res, 0.15, g, strategy="bert")
     sel = labels != IGNORE
     assert not sel[~res].any()
     assert 0.12 < sel.float().sum().item() / res.sum().item() < 0.18
@@ -125,15 +160,19 @@ def test_mlm_mask_rate_specials_and_determinism():
     assert 0.72 < frac_mask < 0.88
     assert torch.equal(labels[sel], ids[sel])
     assert torch.equal(masked[~sel], ids[~sel])
-    m2, l2 = mlm_mask(ids, res, 0.15, torch.Generator().manual_seed(0))
+    m2, l2 = mlm_mask(ids, res, 0.15, torch.Generator().manual_seed(0), strategy="bert")
     assert torch.equal(m2, masked) and torch.equal(l2, labels)
+    with pytest.raises(ValueError, match="MLM strategy"):
+        mlm_mask(ids, res, 0.15, g, strategy="span")
 
 
-def test_mlm_mask_selects_at_least_one_residue_per_protein():
+def test_mlm_mask_selects_at_least_one_residue_per_protein_only_when_asked():
     ids = torch.tensor([[0, 5, 6, 2]])
     res = torch.tensor([[False, True, True, False]])
-    _, labels = mlm_mask(ids, res, 0.0, torch.Generator().manual_seed(0))
+    _, labels = mlm_mask(ids, res, 0.0, torch.Generator().manual_seed(0), min_one=True)
     assert (labels != IGNORE).sum().item() == 1
+    _, labels = mlm_mask(ids, res, 0.0, torch.Generator().manual_seed(0))      # official: none
+    assert (labels != IGNORE).sum().item() == 0
 
 
 def test_span_positions_cover_target_with_contiguous_spans():
@@ -156,8 +195,46 @@ def test_span_positions_cover_target_with_contiguous_spans():
 def test_span_mask_labels_only_inside_spans():
     ids = torch.tensor([[0] + [5] * 40 + [2, 1, 1], [0] + [6] * 42 + [2]])
     res = (ids >= 4)
-    masked, labels = span_mask(ids, res, 0.15, 5, 11, torch.Generator().manual_seed(3))
+    masked, labels = span_mask(ids, res, 0.15, 5, 11, torch.Generator().manual_seed(3), sampler="per_protein")
     sel = labels != IGNORE
     assert not sel[~res].any()
     assert (masked[sel] == 32).all()
     assert sel[0].sum() >= 6 and sel[1].sum() >= 7 and sel[0].sum() < 6 + 11
+
+
+def test_official_span_sampler_covers_the_padded_batch_length_with_shrinking_spans():
+    for seed in range(10):
+        cover = official_span_positions([200, 30], 202, 0.15, 10, torch.Generator().manual_seed(seed))
+        assert cover.shape == (2, 202) and not cover[:, 0].any()          # never the <cls> position
+        for row in cover:                                                 # target: 15 % of the padded length
+            assert 0.15 * 202 <= int(row.sum()) < 0.15 * 202 + 11
+        runs, cur = [], 0
+        for x in cover.reshape(-1).tolist() + [False]:
+            if x:
+                cur += 1
+            elif cur:
+                runs.append(cur)
+                cur = 0
+        assert max(runs) <= 2 * 11
+    # the span length r is redrawn in [r // 2, r] and kept: after a few spans it has shrunk to 0 (one position),
+    # so a long protein is covered mostly by isolated positions, not 5-11 residue segments
+    many = official_span_positions([2000] * 4, 2002, 0.15, 10, torch.Generator().manual_seed(0))
+    for row in many:
+        runs, cur = [], 0
+        for x in row.tolist() + [False]:
+            if x:
+                cur += 1
+            elif cur:
+                runs.append(cur)
+                cur = 0
+        assert sorted(runs)[len(runs) // 2] == 1 and len(runs) > 200
+
+
+def test_span_mask_official_labels_residues_only():
+    # a short protein padded to a long batch: official coverage counts padding, labels stay on residues
+    ids = torch.tensor([[0] + [5] * 60 + [2], [0] + [6] * 8 + [2] + [1] * 52])
+    res = ids >= 4
+    masked, labels = span_mask(ids, res, 0.15, 5, 11, torch.Generator().manual_seed(1))   # official sampler
+    sel = labels != IGNORE
+    assert not sel[~res].any() and (masked[sel] == 32).all()
+    assert int(sel[0].sum()) >= 1 and int(sel[1].sum()) <= 8

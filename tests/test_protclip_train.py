@@ -29,8 +29,11 @@ def _log(folder):
 
 
 def test_lr_schedule_warmup_then_linear_decay():
+    # transformers' get_linear_schedule_with_warmup (the official HF Trainer): 0 at step 0
     f = lr_lambda(2, 10)
-    assert [round(f(s), 4) for s in range(11)] == [0.5, 1.0, 1.0, 0.875, 0.75, 0.625, 0.5, 0.375, 0.25, 0.125, 0.0]
+    assert [round(f(s), 4) for s in range(11)] == [0.0, 0.5, 1.0, 0.875, 0.75, 0.625, 0.5, 0.375, 0.25, 0.125, 0.0]
+    g = lr_lambda(0, 4)
+    assert [g(s) for s in range(5)] == [1.0, 0.75, 0.5, 0.25, 0.0]
 
 
 def test_pretrain_logs_every_term_and_validates(tmp_path):
@@ -87,7 +90,7 @@ def test_two_process_ddp_matches_one_process(tmp_path):
     data = _corpus(tmp_path / "c.jsonl", n=24)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
     args = ["pretrain", "--train", str(data), "--max-steps", "3", "--batch-size", "8", "--set", "threads=1",
-            "--set", "valid_fraction=0", "--set", "save_every=0", "--fresh"]
+            "--set", "valid_fraction=0", "--set", "save_every=0", "--set", "token_loss_mean=global", "--fresh"]
     _run([sys.executable, "-m", "protbench.protclip.cli", *args, "--output-dir", str(tmp_path / "one")], env)
     _run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
           "-m", "protbench.protclip.cli", *args, "--output-dir", str(tmp_path / "two")], env)
@@ -101,10 +104,12 @@ def test_two_process_ddp_matches_one_process(tmp_path):
 
 
 def test_grad_accumulation_and_checkpointing_match_plain_steps(tmp_path):
-    """Without GC (whose negatives are per micro-batch) accumulation is exact; so is gradient checkpointing."""
+    """Without GC (whose negatives are per micro-batch) and with global token means, accumulation is exact;
+    so is gradient checkpointing."""
     data = _corpus(tmp_path / "c.jsonl", n=16)
     base = dict(train_data=str(data), batch_size=8, max_steps=2, eval_every=0, save_every=0, valid_fraction=0.0,
-                threads=1, resume=None, model_overrides={"loss_weights": {"gc": 0, "mlm": 0.3, "bsr": 0.7, "pda": 1}})
+                threads=1, resume=None, token_loss_mean="global",
+                model_overrides={"loss_weights": {"gc": 0, "mlm": 0.3, "bsr": 0.7, "pda": 1}})
     logs = {}
     for name, extra in (("plain", {}), ("accum", {"grad_accum": 2}), ("ckpt", {"gradient_checkpointing": True})):
         pretrain(PretrainConfig(output_dir=str(tmp_path / name), **base, **extra))
