@@ -110,7 +110,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub) -> None:
-    from .train import DEMO_RECIPE, PAPER_RECIPE
+    from .recipe import DEMO_RECIPE, PAPER_RECIPE
 
     P, D = PAPER_RECIPE, DEMO_RECIPE
 

@@ -58,6 +58,7 @@ from . import checkpoint as ckpt
 from . import distributed as dist_utils
 from .config import OBJECTIVES, PAPER_SIZES, ProtCLIPConfig, named_config
 from .data import ProtAnnoRecord, collate, denominators, read_protanno, slice_batch
+from .recipe import RECIPES
 
 
 @dataclass
@@ -175,15 +176,6 @@ def model_config(cfg: PretrainConfig) -> ProtCLIPConfig:
 
 
 # The recipes (module docstring). "epoch": once per epoch.
-PAPER_RECIPE: dict[str, Any] = {
-    "lr": 1e-5, "betas": (0.9, 0.999), "weight_decay": 0.0, "warmup_fraction": 0.03, "batch_size": 2048,
-    "per_process_batch": 64, "epochs": 35, "eval_every": "epoch", "save_every": "epoch", "precision": "auto",
-    "zero1": True, "gradient_checkpointing": True}
-DEMO_RECIPE: dict[str, Any] = {
-    "lr": 5e-4, "betas": (0.9, 0.98), "weight_decay": 0.0, "warmup_fraction": 0.03, "batch_size": 8,
-    "per_process_batch": None, "epochs": 1, "eval_every": 50, "save_every": 100, "precision": "fp32",
-    "zero1": False, "gradient_checkpointing": False}
-RECIPES = {"paper": PAPER_RECIPE, "demo": DEMO_RECIPE}
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 
 

@@ -8,10 +8,12 @@ name=$1; shift
 runs=${PROTCLIP_RUNS:-$HOME/protclip-runs}
 mkdir -p -m 700 "$runs"
 if [ ! -O "$runs" ]; then echo "run.sh: $runs is not owned by you; set PROTCLIP_RUNS to a folder of yours" >&2; exit 2; fi
-cd /work/main && source .venv/bin/activate && export HF_HUB_OFFLINE=1
+cd "$(dirname "$0")/../.." && export HF_HUB_OFFLINE=1
+data="$runs/go"        # the corpora (protclip/swissprot_corpus.py), built once from the data mirror
+[ -f "$data/train1000.jsonl" ] || python -m protbench.protclip.swissprot_corpus --out "$data"
 # The cached frozen-text states are deterministic, so the frozen MiniLM runs in eval mode (freeze_text_mode=eval).
-exec nice -n 10 protbench pretrain --train /tmp/pc6/go/train1000.jsonl --valid-data /tmp/pc6/go/valid96.jsonl \
-  --retrieval-data /tmp/pc6/go/human_heldout500_t4.jsonl --output-dir "$runs/$name" --fresh \
+exec nice -n 10 protbench pretrain --train $data/train1000.jsonl --valid-data $data/valid96.jsonl \
+  --retrieval-data $data/human_heldout500_t4.jsonl --output-dir "$runs/$name" --fresh \
   --size tiny --text-model minilm --batch-size 32 --lr 1e-3 --max-steps 400 --time-budget-s 840 \
   --eval-every 50 --save-every 100 --set text_cache_file="$runs/textcache.pt" --set threads=2 \
   --model-set freeze_text_mode=eval --model-set projection_dim=128 --model-set proto_dim=128 --model-set proto_num=128 \
