@@ -9,14 +9,13 @@ after the embeddings. Both normalise the last layer (``emb_layer_norm_after``) â
 matches either through its config.
 
 Loading uses ``torch.load(weights_only=True)`` with ``argparse.Namespace`` allow-listed (the container of
-``args``/``cfg`` in the released files). A file that needs arbitrary unpickling is refused unless
-``PROTBENCH_TRUST_PICKLE=1`` is set (only for files from a trusted source). The language-model and contact
-heads are dropped: the suite only uses the encoder.
+``args``/``cfg`` in the released files). A file that needs anything else unpickled is refused: nothing read
+from a checkpoint is ever executed (convert such a file to safetensors or a transformers folder on a machine
+you trust). The language-model and contact heads are dropped: the suite only uses the encoder.
 """
 from __future__ import annotations
 
 import argparse
-import os
 import re
 from pathlib import Path
 from typing import Any, Mapping
@@ -64,11 +63,10 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
         with torch.serialization.safe_globals([argparse.Namespace]):
             return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # UnpicklingError for objects outside the allow-list
-        if os.environ.get("PROTBENCH_TRUST_PICKLE") == "1":
-            return torch.load(path, map_location="cpu", weights_only=False)
         raise CheckpointError(
-            f"{path}: cannot be loaded with torch.load(weights_only=True) ({type(exc).__name__}: {exc}). "
-            f"If the file comes from a trusted source, set PROTBENCH_TRUST_PICKLE=1 to allow full unpickling."
+            f"{path}: refused â€” it needs more than tensors, numbers and argparse.Namespace to be unpickled "
+            f"({type(exc).__name__}: {exc}), and protbench never executes code from a checkpoint. Use the "
+            f"released fair-esm file as downloaded, or a transformers folder / safetensors file of the weights."
         ) from exc
 
 

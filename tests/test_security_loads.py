@@ -25,11 +25,7 @@ PACKAGES = ("suite", "tasks", "models", "protclip", "leaderboard")
 ALLOWED_UNPICKLERS = {("peer_lmdb.py", "SafeUnpickler")}     # PEER LMDB reader: numpy + builtin containers only
 
 # Call sites allowed despite the rules, by (file name, rule).
-ALLOWED_SITES = {
-    # tracked: models/esm_checkpoint.py fallback, fixed by the suite refactor
-    # (weights_only=False only when PROTBENCH_TRUST_PICKLE=1 is set by the user)
-    ("esm_checkpoint.py", "torch.load without weights_only=True"),
-}
+ALLOWED_SITES: set[tuple[str, str]] = set()     # none: every load is safe
 
 
 def _sources() -> list[Path]:
