@@ -74,10 +74,10 @@ def model_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from .embed import EmbedConfig
-    from .runner import RunConfig, Runner, select_tasks
+    from .runner import RunConfig, Runner, check_weights, select_tasks
 
     reg = registries(args)
-    reg.models.get(args.model)
+    check_weights(reg.models.get(args.model), model_options(args), args.random_init)
     ids = select_tasks(reg, args.tasks or [], args.families or [], args.all)
     if not ids:
         print("no tasks selected: give --tasks IDS, --families NAMES or --all", file=sys.stderr)
@@ -88,6 +88,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         protocol=args.protocol, preset=args.preset, fetcher=make_fetcher(args),
         quick=args.quick or args.profile == "smoke", device=args.device,
         embed=EmbedConfig(token_budget=args.token_budget, policy=args.policy), params=parse_params(args.param),
+        random_init=args.random_init,
     )
     runner = Runner(config, reg)
     outcomes = []
@@ -124,7 +125,7 @@ def cmd_embed(args: argparse.Namespace) -> int:
     from . import stages
     from .cache import EmbeddingCache
     from .embed import CachedEmbeddings, EmbedConfig
-    from .runner import select_tasks
+    from .runner import RANDOM_INIT, check_weights, rename, select_tasks
     from .sequences import read_fasta
 
     world = int(os.environ.get("WORLD_SIZE", "1"))
@@ -137,7 +138,11 @@ def cmd_embed(args: argparse.Namespace) -> int:
     reg = registries(args)
     options = model_options(args)
     options.setdefault("device", args.device)
-    model = reg.models.get(args.model).create(**options)
+    entry = reg.models.get(args.model)
+    check_weights(entry, options, args.random_init)
+    model = entry.create(**options)
+    if args.random_init:
+        rename(model, f"{args.model}@{RANDOM_INIT}")
     fetcher = make_fetcher(args)
     seqs: list[str] = []
     for fasta in args.fasta or []:
@@ -274,6 +279,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", required=True, help="model name (see `protbench list models`)")
     task_selection(p)
     p.add_argument("--weights", type=Path, help="local weights for the model (file or folder)")
+    p.add_argument("--random-init", action="store_true", help="run a model that needs --weights with random "
+                   "weights on purpose (recorded as MODEL@random-init)")
     p.add_argument("--model-opt", action="append", metavar="KEY=VALUE", help="model option (repeatable), "
                    "e.g. dtype=bfloat16, layer=6")
     p.add_argument("--seeds", nargs="+", type=int, default=[0], help="seeds of the evaluation protocol")
@@ -301,6 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
     task_selection(p)
     p.add_argument("--fasta", action="append", type=Path, metavar="FILE", help="also embed these sequences")
     p.add_argument("--weights", type=Path)
+    p.add_argument("--random-init", action="store_true", help="random weights on purpose (MODEL@random-init)")
     p.add_argument("--model-opt", action="append", metavar="KEY=VALUE")
     p.add_argument("--profile", choices=("real", "smoke"), default="real")
     p.add_argument("--limit", type=positive_int)
