@@ -25,6 +25,7 @@ TASK_ORDER = ("subloc", "binloc", "ec", "go-bp", "go-mf", "go-cc", "beta-lactama
               "fluorescence", "stability", "prot2bp", "prot2mf", "prot2cc", "prot2drug", "disease2prot",
               "simsem-mf", "simsem-bp", "simsem-cc", "shs27k", "shs148k", "string")
 STATUS_RANK = {"ok": 0, "failed": 1, "skipped": 2}
+CI_OF_MEAN = "mean over seeds"     # the marker protbench.stages.summarize writes beside such an interval
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,9 @@ def result_files(root: Path) -> Iterator[Path]:
 def _stats_from_summary(summary: dict[str, Any], split: str) -> dict[str, Stat]:
     out = {}
     for metric, s in summary.get(split, {}).items():
-        ci = s.get("ci")
+        # only an interval computed for the mean over seeds sits beside the mean (older results copied
+        # seed 0's interval there; it is ignored and recomputed from predictions when they exist)
+        ci = s.get("ci") if s.get("ci_of") == CI_OF_MEAN else None
         out[metric] = Stat(mean=s.get("mean"), std=s.get("std"), n=int(s.get("n", 0)),
                            ci=(float(ci[0]), float(ci[1])) if ci and len(ci) == 2 and None not in ci else None)
     return out

@@ -316,7 +316,8 @@ class Runner:
         base["identity"]["hash"] = S.identity_hash({k: v for k, v in base["identity"].items()
                                                     if k not in ("request_hash", "hash")})
         result = {
-            **base, "status": "ok", "seeds": seeds, "summary": S.summarize(seeds), "timings_s": timings,
+            **base, "status": "ok", "seeds": seeds, "summary": S.summarize(seeds, predictions),
+            "timings_s": timings,
             "dataset": {"fingerprint": fingerprint, "split_sizes": data.split_sizes(),
                         "sources": S.describe_sources(files, sources), "stats": data.stats, "limit": cfg.limit},
         }

@@ -197,16 +197,101 @@ def evaluate(ev: Evaluation, data: TaskData, model: Any, emb: Any) -> tuple[dict
     return seeds, predictions
 
 
-def summarize(seeds: dict[str, Any]) -> dict[str, Any]:
-    """Mean/std/n per split and metric, with the first seed's bootstrap interval where one was computed."""
+CI_OF_MEAN = "mean over seeds"
+CI_RESAMPLES = 1000
+
+
+def summarize(seeds: dict[str, Any], predictions: dict[str, dict[str, Any]] | None = None,
+              split: str = "test", n_boot: int | None = None, alpha: float = 0.05) -> dict[str, Any]:
+    """Mean/std/n per split and metric; on ``split``, a percentile bootstrap interval **of the mean over
+    seeds** (marked ``"ci_of": "mean over seeds"``) when every seed's predictions are at hand.
+
+    Each resample draws test items with replacement; the same indices are applied to every seed scored on
+    the same test items, the metric is computed per seed and averaged. Seed intervals stay in
+    ``seeds[s].ci``. Without every seed's predictions no interval is given for the mean.
+    """
     summary = R.summarize(seeds)
-    for split, metrics in summary.items():
-        for metric, stats in metrics.items():
-            ci = next((s.get("ci", {}).get(split, {}).get(metric) for s in seeds.values()
-                       if s.get("ci", {}).get(split, {}).get(metric)), None)
-            if ci:
-                stats["ci"] = ci
+    preds = predictions or {}
+    if not seeds or any(str(s) not in preds for s in seeds):
+        return summary
+    if n_boot is None:
+        recorded = [((s.get("info") or {}).get("ci") or {}).get("resamples") for s in seeds.values()]
+        recorded = [int(r) for r in recorded if isinstance(r, (int, float)) and r > 0]
+        n_boot = min(recorded) if recorded else CI_RESAMPLES
+    for metric, stats in summary.get(split, {}).items():
+        ci = mean_ci({s: preds[str(s)] for s in seeds}, metric, split, n_boot, alpha)
+        if ci is not None:
+            stats["ci"] = list(ci)
+            stats["ci_of"] = CI_OF_MEAN
+            stats["ci_resamples"] = n_boot
     return summary
+
+
+def _metric_inputs(arrays: dict[str, Any], metric: str, split: str):
+    """``(fn, inputs)``: the metric as a function of item-indexed arrays, or None when not computable."""
+    from .metrics import METRICS
+    from .metrics.ranking import hits_from_ranks, mrr_from_ranks
+
+    ranks = arrays.get(f"{split}.ranks")
+    if ranks is not None:
+        if metric == "mrr":
+            return (lambda r: mrr_from_ranks(r)), (np.asarray(ranks),)
+        if metric.startswith("hits@") and metric[5:].isdigit():
+            k = int(metric[5:])
+            return (lambda r: hits_from_ranks(r, k)), (np.asarray(ranks),)
+        return None
+    t, sc = arrays.get(f"{split}.y_true"), arrays.get(f"{split}.y_score")
+    fn = METRICS.get(metric)
+    if fn is None or t is None or sc is None or len(t) != len(sc):
+        return None
+    return fn, (np.asarray(t), np.asarray(sc))
+
+
+def _safe_metric(fn, *arrays) -> float:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            v = float(fn(*arrays))
+        except Exception:   # undefined on a degenerate resample
+            return float("nan")
+    return v if np.isfinite(v) else float("nan")
+
+
+def mean_ci(predictions: dict[str, dict[str, Any]], metric: str, split: str = "test", n_boot: int = CI_RESAMPLES,
+            alpha: float = 0.05, seed: int = 0) -> tuple[float, float] | None:
+    """Percentile interval of the seeds' mean ``metric`` over item resamples (None when not computable)."""
+    inputs = {}
+    for s, arrays in predictions.items():
+        got = _metric_inputs(arrays, metric, split)
+        if got is None:
+            return None
+        inputs[s] = got
+    if not inputs or n_boot < 1:
+        return None
+    groups: dict[tuple, np.ndarray] = {}      # one index matrix per test set (same items: same indices)
+    keys = {}
+    for s, (_, arrs) in inputs.items():
+        n = len(arrs[0])
+        if n < 2:
+            return None
+        first = arrs[0] if len(arrs) == 2 else None    # y_true identifies the items; ranks: only the count
+        key = (n, hashlib.sha256(np.ascontiguousarray(first).tobytes()).hexdigest() if first is not None else "")
+        keys[s] = key
+        if key not in groups:
+            rng = np.random.default_rng([seed, n, len(groups)])
+            groups[key] = rng.integers(0, n, size=(n_boot, n))
+    values = np.empty(n_boot)
+    for b in range(n_boot):
+        vals = [_safe_metric(fn, *(a[groups[keys[s]][b]] for a in arrs)) for s, (fn, arrs) in inputs.items()]
+        vals = [v for v in vals if np.isfinite(v)]
+        values[b] = np.mean(vals) if len(vals) == len(inputs) else np.nan
+    values = values[np.isfinite(values)]
+    if values.size < max(10, n_boot // 2):
+        return None
+    lo, hi = np.quantile(values, [alpha / 2, 1 - alpha / 2])
+    return float(lo), float(hi)
 
 
 def evaluate_seed(task: Any, data: TaskData, emb: Any, seed: int = 0, protocol: str | None = None, *,
