@@ -27,6 +27,7 @@ from .fetch import Fetcher, Files, file_hash
 from .protocols.context import Artefacts, ProtocolContext
 from .protocols.params import config_dict
 from .spec import TaskData, TaskSpec
+from .overlap import split_overlap
 from .store import ResultStore
 
 PROFILES = ("real", "smoke")
@@ -115,11 +116,16 @@ def check_split_sizes(spec: TaskSpec, data: TaskData) -> None:
 
 
 def load(task: Any, files: Files, profile: str, limit: int | None) -> TaskData:
-    """Parse the files; check the declared split sizes on full real data; apply ``--limit``."""
+    """Parse the files; check the declared split sizes on full real data; apply ``--limit``; record the exact-
+    sequence overlap between splits of the data evaluated in ``stats["overlap"]``."""
     data = task.load(files)
     if profile == "real" and limit is None:
         check_split_sizes(task.spec, data)
-    return limit_splits(data, limit) if limit is not None else data
+    data = limit_splits(data, limit) if limit is not None else data
+    overlap = split_overlap(data)
+    if overlap:
+        data.stats = {**data.stats, "overlap": overlap}
+    return data
 
 
 # -- identity -------------------------------------------------------------------------------------
