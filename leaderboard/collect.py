@@ -133,11 +133,11 @@ class Board:
     overlap: dict[str, dict[str, Any]] = field(default_factory=dict)       # task -> dataset.stats.overlap
     overlap_limited: dict[str, int] = field(default_factory=dict)          # task -> --limit of that result
 
-    def caveats(self, cell: "Cell") -> list[str]:
+    def caveats(self, cell: Cell) -> list[str]:
         info = self.tasks.get(cell.task)
         return cell.caveats(info.published_seeds if info else PUBLISHED_SEEDS)
 
-    def comparable(self, cell: "Cell | None") -> bool:
+    def comparable(self, cell: Cell | None) -> bool:
         """A measured ok cell whose identity matches the published setting (see :meth:`Cell.caveats`)."""
         return cell is not None and cell.status == "ok" and not self.caveats(cell)
 

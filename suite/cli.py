@@ -92,15 +92,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     runner = Runner(config, reg)
     outcomes = []
+    label = args.model + ("@random-init" if args.random_init else "")
 
     def report(o) -> None:
         score = f" test {reg.tasks.get(o.task).spec.main_metric}={o.main:.4f}" if o.main is not None else ""
-        print(f"[{args.model}] {o.task}: {o.status}{score}{(' - ' + o.message) if o.message else ''}",
+        print(f"[{label}] {o.task}: {o.status}{score}{(' - ' + o.message) if o.message else ''}",
               file=sys.stderr, flush=True)
 
     try:
         for tid in ids:
-            print(f"[{args.model}] {tid} ...", file=sys.stderr, flush=True)
+            print(f"[{label}] {tid} ...", file=sys.stderr, flush=True)
             outcomes += runner.run([tid], on_outcome=report)
     except KeyboardInterrupt:
         print("\ninterrupted: finished tasks, finished seeds and cached embeddings are on disk; "

@@ -85,8 +85,8 @@ def check_weights(entry: Any, options: dict[str, Any], random_init: bool = False
         raise WeightsRequired(
             f"model {entry.name!r} needs pretrained weights and none were given: download them and pass "
             f"--weights PATH (a local file or folder; {entry.description}). Without weights the model would be "
-            f"randomly initialised and its numbers would pass as {entry.name!r}'s. To run the architecture with "
-            f"random weights on purpose, pass --random-init (recorded as '{entry.name}@{RANDOM_INIT}').")
+            f"randomly initialised and its numbers would pass as those of {entry.name!r}. To run the architecture "
+            f"with random weights on purpose, pass --random-init (recorded as '{entry.name}@{RANDOM_INIT}').")
 
 
 _HASHES: dict[tuple[str, int, int], str] = {}
