@@ -325,7 +325,7 @@ class Runner:
             result["embedding"] = {"token_budget": cfg.embed.token_budget, "policy": emb.policy("protein"),
                                    "forward_batches": emb.stats.forward_batches - before,
                                    "truncated": emb.stats.truncated, "chunked": emb.stats.chunked}
-        if predictions:
+        if predictions and cfg.save_predictions:
             result["predictions_file"] = ev.store.write_predictions(task.spec.id, predictions).name
         return result
 

@@ -195,8 +195,9 @@ def evaluate(ev: Evaluation, data: TaskData, model: Any, emb: Any) -> tuple[dict
                  "info": res.info}
         entry = json.loads(json.dumps(R.clean(entry), default=R.json_default))
         seeds[str(seed)] = entry
-        preds = {f"{split}.{k}": v for split, arrs in (res.predictions or {}).items() for k, v in arrs.items()} \
-            if ev.save_predictions else {}
+        # kept (in the partials too) even without save_predictions: the interval of the mean needs every
+        # seed's predictions; only the final predictions file depends on save_predictions
+        preds = {f"{split}.{k}": v for split, arrs in (res.predictions or {}).items() for k, v in arrs.items()}
         if preds:
             predictions[str(seed)] = preds
         ev.store.save_seed(tid, seed, ident, entry, preds or None)

@@ -122,3 +122,17 @@ def test_a_run_records_the_interval_of_the_mean(tmp_path):
     assert st["ci_of"] == S.CI_OF_MEAN and st["n"] == 3
     assert st["ci"][0] <= st["mean"] <= st["ci"][1]
     assert all("spearman" in s["ci"]["test"] for s in res["seeds"].values())   # per-seed intervals stay
+
+
+def test_interval_of_the_mean_without_a_predictions_file(tmp_path):
+    from protbench import results as R
+    from protbench.fetch import Fetcher
+    from protbench.registry import load_registries
+    from protbench.runner import RunConfig, Runner
+
+    cfg = RunConfig(model="aac", seeds=[0, 1], output_dir=tmp_path / "results", profile="smoke", quick=True,
+                    fetcher=Fetcher(cache_dir=tmp_path / "cache", mirrors=[], offline=True), save_predictions=False)
+    out = Runner(cfg, load_registries(entry_points=False)).run_task("beta-lactamase")
+    res = R.read_result(out.path)
+    assert "predictions_file" not in res and not list(out.path.parent.glob("*.npz"))
+    assert res["summary"]["test"]["spearman"]["ci_of"] == S.CI_OF_MEAN
