@@ -208,7 +208,9 @@ class Runner:
     def identity(self, task: Any, protocol: str, config: Any) -> dict[str, Any]:
         """The request identity (the dataset fingerprint is added when the data is loaded)."""
         meta, cfg = self.model.meta, self.config
-        return {"model": {"name": meta.name, "fingerprint": meta.fingerprint}, "weights": self.weights,
+        # weights provenance only where there are weights (identities of weight-free models keep their hash)
+        weights = {"weights": self.weights} if self.weights is not None else {}
+        return {"model": {"name": meta.name, "fingerprint": meta.fingerprint}, **weights,
                 "task": task.spec.id, "profile": cfg.profile, "limit": cfg.limit,
                 "protocol": {"name": protocol, "preset": cfg.preset, "config": P.params.config_dict(config)},
                 "embedding": {"layer": meta.layer, "pooling": meta.pooling, "max_length": meta.max_length,
