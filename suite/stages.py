@@ -6,8 +6,9 @@ embedding cache, one partial per finished seed in the result store, then the res
 loses at most the batch or seed in flight and a rerun resumes.
 
 A result is reused only under the same **identity** — everything that can change its numbers: model
-name and fingerprint, weights provenance (sha256 of the weights read, or ``"random-init"``), task, profile, ``--limit``, protocol with its fully resolved config and preset,
-embedding settings (layer, pooling, max length, long-sequence policy), and the dataset fingerprint.
+name and fingerprint, weights provenance (sha256 of the weights read, or ``"random-init"``), task,
+profile, ``--limit``, protocol with its fully resolved config and preset, embedding settings (layer,
+pooling, max length, long-sequence policy), and the dataset fingerprint.
 """
 from __future__ import annotations
 
