@@ -90,8 +90,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="do not print tables to the terminal")
     p.set_defaults(func=cmd_leaderboard)
 
-    p = sub.add_parser("compare", help="differences between two result folders, exit 1 for regressions beyond tolerance on "
-                       "comparable results",
+    p = sub.add_parser("compare", help="differences between two result folders, exit 1 for regressions beyond "
+                       "tolerance on comparable results",
                        description="Per model × task × metric differences B − A between two result folders.")
     p.add_argument("a", type=Path)
     p.add_argument("b", type=Path)

@@ -319,7 +319,8 @@ th,td{border:1px solid #ccc;padding:0.25em 0.6em;text-align:center;white-space:n
 th.row{text-align:left} tr.group th{background:#f3f3f3;font-style:italic}
 td.reported{background:#fdf6e3;font-style:italic} td.failed{background:#fde2e2}
 td.skipped,td.missing,td.no-score{color:#999} td.better{font-weight:bold;color:#05651b}
-td.worse{color:#a11} td.caveat{background:#eef} small.ci{color:#666;display:block} .smoke{border:3px dashed #d08000;padding:0.5em 1em}
+td.worse{color:#a11} td.caveat{background:#eef}
+small.ci{color:#666;display:block} .smoke{border:3px dashed #d08000;padding:0.5em 1em}
 .banner{background:#d08000;color:#fff;font-weight:bold;padding:0.4em 0.8em} .notes{font-size:0.85em;color:#444}
 img{max-width:100%;border:1px solid #eee}
 """

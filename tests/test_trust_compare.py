@@ -58,7 +58,8 @@ def test_pairs_with_different_identities_are_flagged_and_never_fail(tmp_path, ca
     write(a, "m3", "subloc", 0.5)
     write(b, "m3", "subloc", 0.3, protocol={"name": "probe", "preset": None, "config": {"heads": "mlp"}})
     write(a, "m4", "subloc", 0.5)
-    write(b, "m4", "subloc", 0.3, fingerprint="other", weights={"file": "w.pt", "sha256": "ab"})                       # only the model differs
+    # only the model differs (fingerprint, weights): a real regression of the model
+    write(b, "m4", "subloc", 0.3, fingerprint="other", weights={"file": "w.pt", "sha256": "ab"})
     diffs, _, _ = compare(a, b, tolerance=0.01)
     by = {d.model: d for d in diffs}
     assert "seeds" in by["m1"].incomparable
