@@ -60,7 +60,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(f"warning: {problem}", file=sys.stderr)
     print(format_differences(diffs, show_all=args.all))
     bad = sum(d.exceeded for d in diffs)
-    print(f"\n{len(diffs)} comparisons, {bad} beyond tolerance", file=sys.stderr)
+    missing = len({(d.model, d.task, d.profile) for d in diffs if "missing" in (d.status_a, d.status_b)})
+    incomparable = len({(d.model, d.task, d.profile) for d in diffs if d.incomparable})
+    print(f"\n{len(diffs)} comparisons, {bad} beyond tolerance on comparable results, {missing} result(s) on one "
+          f"side only, {incomparable} pair(s) not comparable (identities differ)", file=sys.stderr)
     return EXIT_FAILED if bad or (args.strict and (ba.problems or bb.problems)) else EXIT_OK
 
 
@@ -87,7 +90,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="do not print tables to the terminal")
     p.set_defaults(func=cmd_leaderboard)
 
-    p = sub.add_parser("compare", help="differences between two result folders, exit 1 beyond tolerance",
+    p = sub.add_parser("compare", help="differences between two result folders, exit 1 for regressions beyond "
+                       "tolerance on comparable results",
                        description="Per model × task × metric differences B − A between two result folders.")
     p.add_argument("a", type=Path)
     p.add_argument("b", type=Path)
@@ -96,7 +100,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                    help="tolerance for one metric (repeatable)")
     p.add_argument("--metrics", nargs="+", help="only these metrics (default: all in either result)")
     p.add_argument("--only-worse", action="store_true", help="only changes for the worse count")
-    p.add_argument("--allow-missing", action="store_true", help="results present on one side only are fine")
+    p.add_argument("--allow-missing", action="store_true", help="kept for compatibility: results present on one "
+                   "side only are always listed as missing and never fail")
     p.add_argument("--all", action="store_true", help="print every comparison, not only the violations")
     p.add_argument("--strict", action="store_true", help="exit 1 when a result file is invalid")
     p.set_defaults(func=cmd_compare)

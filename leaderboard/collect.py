@@ -25,6 +25,11 @@ TASK_ORDER = ("subloc", "binloc", "ec", "go-bp", "go-mf", "go-cc", "beta-lactama
               "fluorescence", "stability", "prot2bp", "prot2mf", "prot2cc", "prot2drug", "disease2prot",
               "simsem-mf", "simsem-bp", "simsem-cc", "shs27k", "shs148k", "string")
 STATUS_RANK = {"ok": 0, "failed": 1, "skipped": 2}
+CI_OF_MEAN = "mean over seeds"     # the marker protbench.stages.summarize writes beside such an interval
+# seeds of the published PEER / ProtCLIP evaluations; protocols without randomness need one
+PUBLISHED_SEEDS = 3
+SEEDLESS_PROTOCOLS = frozenset({"zero-shot", "semsim", "alignment-knn"})
+RANDOM_INIT = "random-init"
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,8 @@ class TaskInfo:
     variant: str = "full"
     higher_is_better: bool = True
     registered: bool = False
+    builtin: bool = True         # a task of protbench itself (False: a plugin task, kept out of the paper's aggregates)
+    published_seeds: int = PUBLISHED_SEEDS
 
 
 @dataclass
@@ -73,6 +80,36 @@ class Cell:
     protocol: str = ""           # evaluation protocol name (probe, finetune, ...)
     created: str = ""
     notes: list[str] = field(default_factory=list)
+    limit: int | None = None     # --limit of the run (records per split), None for full data
+    weights: Any = None          # identity weights provenance ("random-init", {"file", "sha256"}) when recorded
+    preset: str | None = None    # non-default protocol preset
+    params: dict[str, Any] = field(default_factory=dict)   # protocol settings changed on the command line
+    identity: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def random_init(self) -> bool:
+        return self.weights == RANDOM_INIT or self.model.endswith("@" + RANDOM_INIT)
+
+    def caveats(self, published_seeds: int = PUBLISHED_SEEDS) -> list[str]:
+        """Why this measured result is not comparable with the published setting ([] when it is): limited
+        data, fewer seeds than published, random weights, a non-default protocol preset or settings."""
+        if self.kind != "measured" or self.status != "ok":
+            return []
+        out = []
+        if self.limit is not None:
+            out.append(f"--limit {self.limit} (not the full data)")
+        need = 1 if self.protocol in SEEDLESS_PROTOCOLS else published_seeds
+        n = len(self.seeds)
+        if n < need:
+            out.append(f"{n} of {need} published seeds")
+        if self.random_init:
+            out.append("random-init weights")
+        if self.preset:
+            out.append(f"protocol preset {self.preset!r}")
+        if self.params:
+            out.append("protocol settings changed (" + ", ".join(f"{k}={v}" for k, v in sorted(
+                _flat(self.params).items())) + ")")
+        return out
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -93,6 +130,16 @@ class Board:
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     split: str = "test"
+    overlap: dict[str, dict[str, Any]] = field(default_factory=dict)       # task -> dataset.stats.overlap
+    overlap_limited: dict[str, int] = field(default_factory=dict)          # task -> --limit of that result
+
+    def caveats(self, cell: Cell) -> list[str]:
+        info = self.tasks.get(cell.task)
+        return cell.caveats(info.published_seeds if info else PUBLISHED_SEEDS)
+
+    def comparable(self, cell: Cell | None) -> bool:
+        """A measured ok cell whose identity matches the published setting (see :meth:`Cell.caveats`)."""
+        return cell is not None and cell.status == "ok" and not self.caveats(cell)
 
     def get(self, model: str, task: str, profile: str, kind: str = "measured") -> Cell | None:
         return self.cells.get((model, task, profile, kind))
@@ -109,21 +156,32 @@ class Board:
         """Task ids in paper order (family, then benchmark order, then id).
 
         ``profile``: only registered tasks and tasks with a result of that
-        profile; ``core_only``: only tasks that are not derived from another
-        (see :func:`is_derived`), the set family means and MRR are taken over.
+        profile; ``core_only``: only built-in tasks that are not derived from
+        another (see :func:`is_derived`), the set family means and MRR are
+        taken over (plugin tasks never change the paper's aggregates).
         """
         fam_order = {f: i for i, f in enumerate(FAMILY_ORDER)}
         task_order = {t: i for i, t in enumerate(TASK_ORDER)}
         with_cells = {c.task for c in self.cells.values() if profile is None or c.profile == profile}
         ids = [t for t, info in self.tasks.items()
                if (family is None or info.family == family) and (info.registered or t in with_cells)
-               and not (core_only and is_derived(t, info.variant))]
+               and not (core_only and (is_derived(t, info.variant) or not info.builtin))]
         return sorted(ids, key=lambda t: (fam_order.get(self.tasks[t].family, len(fam_order)), self.tasks[t].family,
                                           _base_order(t, task_order), t))
 
     def families(self, profile: str | None = None) -> list[str]:
         seen = {self.tasks[t].family for t in self.task_ids(profile=profile)}
         return [f for f in FAMILY_ORDER if f in seen] + sorted(seen - set(FAMILY_ORDER))
+
+
+def _flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.update(_flat(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
 
 
 def is_derived(task: str, variant: str = "full") -> bool:
@@ -150,7 +208,9 @@ def result_files(root: Path) -> Iterator[Path]:
 def _stats_from_summary(summary: dict[str, Any], split: str) -> dict[str, Stat]:
     out = {}
     for metric, s in summary.get(split, {}).items():
-        ci = s.get("ci")
+        # only an interval computed for the mean over seeds sits beside the mean (older results copied
+        # seed 0's interval there; it is ignored and recomputed from predictions when they exist)
+        ci = s.get("ci") if s.get("ci_of") == CI_OF_MEAN else None
         out[metric] = Stat(mean=s.get("mean"), std=s.get("std"), n=int(s.get("n", 0)),
                            ci=(float(ci[0]), float(ci[1])) if ci and len(ci) == 2 and None not in ci else None)
     return out
@@ -167,6 +227,13 @@ def _cell_from_result(path: Path, res: dict[str, Any], split: str) -> Cell:
         files=[path], dataset=(res.get("dataset") or {}).get("fingerprint"), created=res.get("created", ""),
         protocol=str((res.get("protocol") or {}).get("name", "")),
     )
+    proto = res.get("protocol") or {}
+    ident = res.get("identity") or {}
+    cell.identity = dict(ident)
+    cell.limit = (res.get("dataset") or {}).get("limit", ident.get("limit"))
+    cell.weights = ident.get("weights")
+    cell.preset = proto.get("preset") or (ident.get("protocol") or {}).get("preset")
+    cell.params = dict(proto.get("params") or {})
     if res["status"] == "ok":
         cell.stats = _stats_from_summary(res.get("summary", {}), split)
         for seed, sres in (res.get("seeds") or {}).items():
@@ -186,11 +253,15 @@ def _merge(old: Cell, new: Cell, board: Board) -> Cell:
                            f"{drop.status} result {drop.files[0]}")
         return keep
     newer, older = (new, old) if new.created >= old.created else (old, new)
+    setting = ("limit", "weights", "preset", "params")
     if new.status != "ok" or new.kind == "reported" or not (new.seeds and old.seeds) or new.dataset != old.dataset \
-            or new.protocol != old.protocol:
+            or new.protocol != old.protocol or any(getattr(new, a) != getattr(old, a) for a in setting):
         why = ("different test data" if new.dataset != old.dataset else
                f"different protocols ({older.protocol or '?'} vs {newer.protocol or '?'})"
-               if new.protocol != old.protocol else "results that cannot be merged seed-wise")
+               if new.protocol != old.protocol else
+               "different " + ", ".join(a for a in setting if getattr(new, a) != getattr(old, a))
+               if any(getattr(new, a) != getattr(old, a) for a in setting)
+               else "results that cannot be merged seed-wise")
         board.notes.append(f"{where}: {why}; kept the newest {newer.files[0]}, ignored {older.files[0]}")
         return newer
     seeds = dict(older.seeds)
@@ -238,13 +309,25 @@ def collect(roots: Iterable[Path] | Path, split: str = "test", registry: Any = N
                 board.tasks[cell.task] = TaskInfo(
                     id=cell.task, family=cell.family, main_metric=cell.main_metric,
                     metrics=tuple(t.get("metrics") or ()), variant=cell.variant,
-                    higher_is_better=cell.higher_is_better)
+                    higher_is_better=cell.higher_is_better,
+                    builtin=cell.task in TASK_ORDER or is_derived(cell.task, cell.variant))
+            overlap = ((res.get("dataset") or {}).get("stats") or {}).get("overlap")
+            if overlap and cell.kind == "measured" and (cell.task not in board.overlap or (
+                    cell.limit is None and cell.task in board.overlap_limited)):
+                board.overlap[cell.task] = overlap
+                board.overlap_limited.pop(cell.task, None)
+                if cell.limit is not None:
+                    board.overlap_limited[cell.task] = cell.limit
     if registry is not None:
         for tid in registry.tasks:
             if keep is not None and tid not in keep:
                 continue
             spec = registry.tasks.get(tid).spec
+            origin = getattr(registry.tasks, "origins", {}).get(tid, "built-in")
             board.tasks[tid] = TaskInfo(id=tid, family=spec.family.value, main_metric=spec.main_metric,
                                         metrics=tuple(spec.metrics), variant=spec.variant,
-                                        higher_is_better=spec.higher_is_better, registered=True)
+                                        higher_is_better=spec.higher_is_better, registered=True,
+                                        builtin=str(origin).startswith("built-in"),
+                                        published_seeds=int(getattr(spec, "published_seeds", None)
+                                                            or PUBLISHED_SEEDS))
     return board

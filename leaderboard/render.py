@@ -25,7 +25,7 @@ import textwrap
 from typing import Iterable
 
 from .collect import Board
-from .tables import MARK_BETTER, MARK_PARTIAL, MARK_REPORTED, MARK_WORSE, Entry, Table
+from .tables import MARK_BETTER, MARK_CAVEAT, MARK_PARTIAL, MARK_REPORTED, MARK_WORSE, Entry, Table
 
 NOTE_WIDTH = 300
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -34,11 +34,14 @@ _LATEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"
           "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "<": r"\textless{}",
           ">": r"\textgreater{}", "|": r"\textbar{}", "†": r"\dag{}", "‡": r"\ddag{}", "Δ": r"$\Delta$",
           "±": r"$\pm$", "▲": r"$\uparrow$", "▼": r"$\downarrow$", "×": r"$\times$", "–": "--",
-          "β": r"$\beta$",
+          "β": r"$\beta$", "§": r"\S{}", "∩": r"$\cap$",
           "—": "---"}
 
 LEGEND = (f"{MARK_REPORTED} reported in a paper (not measured here); {MARK_PARTIAL} a variant of a benchmark (other "
           f"split, partial data or other ground truth), not the benchmark as published; "
+          f"{MARK_CAVEAT} measured under a setting not comparable with the published one (limited data, fewer "
+          f"seeds than published, random-init weights or non-default protocol settings; reasons under the table), "
+          f"left out of family means and MRR; "
           f"{MARK_BETTER}/{MARK_WORSE} significantly better/worse than the reference model (paired bootstrap); "
           f"Δ = measured − reported; ± = std over seeds; [lo, hi] = bootstrap CI; (k/n) = tasks covered; "
           f"– = no result")
@@ -100,6 +103,8 @@ def entry_text(e: Entry, ci: bool = False) -> str:
         marks += MARK_REPORTED
     if e.partial:
         marks += MARK_PARTIAL
+    if e.caveats:
+        marks += MARK_CAVEAT
     if e.sig == "better":
         marks += MARK_BETTER
     elif e.sig == "worse":
@@ -132,6 +137,48 @@ def _groups(table: Table) -> list[tuple[str, int]]:
     return runs
 
 
+# -- appendix: split overlap ----------------------------------------------------------------------
+OVERLAP_TITLE = "Appendix: split overlap"
+OVERLAP_CAPTION = ("Exact-sequence overlap between splits, per task, as recorded in the results "
+                   "(dataset.stats.overlap): records of the first split whose sequence also occurs in the second, "
+                   "how many of those carry a different label there, and up to 5 example ids.")
+
+
+def overlap_rows(board: Board) -> list[list[str]]:
+    rows = []
+    order = {t: i for i, t in enumerate(board.task_ids())}
+    for task in sorted(board.overlap, key=lambda t: (order.get(t, len(order)), t)):
+        limited = board.overlap_limited.get(task)
+        for pair, d in board.overlap[task].items():
+            rows.append([task + (f" (--limit {limited})" if limited else ""), pair.replace("&", " ∩ "),
+                         str(d.get("count", "")), str(d.get("different_label", "")),
+                         ", ".join(map(str, d.get("examples") or ()))])
+    return rows
+
+
+OVERLAP_HEADERS = ["task", "splits", "shared sequences", "of which a different label", "examples"]
+
+
+def overlap_markdown(board: Board) -> str:
+    rows = overlap_rows(board)
+    if not rows:
+        return ""
+    out = [f"## {OVERLAP_TITLE}", "", md_escape(OVERLAP_CAPTION), "",
+           "| " + " | ".join(OVERLAP_HEADERS) + " |", "|---|---|---:|---:|---|"]
+    out += ["| " + " | ".join(md_escape(c) for c in r) + " |" for r in rows]
+    return "\n".join(out + [""])
+
+
+def overlap_html(board: Board) -> str:
+    rows = overlap_rows(board)
+    if not rows:
+        return ""
+    out = [f'<h2 id="overlap">{html.escape(OVERLAP_TITLE)}</h2>', f"<p>{html.escape(OVERLAP_CAPTION)}</p>",
+           "<table>", "<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in OVERLAP_HEADERS) + "</tr>"]
+    out += ["<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows]
+    return "\n".join(out + ["</table>"])
+
+
 # -- Markdown -------------------------------------------------------------------------------------
 def markdown(table: Table, ci: bool = False, level: int = 3) -> str:
     out = [f"{'#' * level} {md_escape(table.title)}", "", md_escape(table.caption), ""]
@@ -162,6 +209,9 @@ def markdown_document(tables: Iterable[Table], board: Board, title: str = "protb
                       ci: bool = False, extra_notes: Iterable[str] = ()) -> str:
     out = [f"# {md_escape(title)}", "", md_escape(LEGEND), ""]
     out += [markdown(t, ci=ci, level=2) for t in tables]
+    appendix = overlap_markdown(board)
+    if appendix:
+        out.append(appendix)
     general = list(board.problems) + list(board.notes) + list(extra_notes)
     if general:
         out += ["## Notes", ""] + [f"- {md_escape(shorten(n))}" for n in general] + [""]
@@ -231,7 +281,7 @@ def latex(table: Table, ci: bool = False) -> str:
 CSV_COLUMNS = ("table", "profile", "row", "row_group", "kind", "column", "group", "task", "metric", "status", "mean",
                "std",
                "n", "ci_low", "ci_high", "covered", "of", "delta_vs_reported", "p_vs_reference", "significance",
-               "partial_variant", "message")
+               "partial_variant", "message", "not_comparable")
 
 
 def csv_rows(table: Table) -> list[list[object]]:
@@ -246,7 +296,7 @@ def csv_rows(table: Table) -> list[list[object]]:
                 "" if s is None or s.ci is None else repr(s.ci[1]),
                 "" if e.coverage is None else e.coverage[0], "" if e.coverage is None else e.coverage[1],
                 "" if e.delta is None else repr(e.delta), "" if e.paired is None else repr(e.paired.p), e.sig,
-                e.partial, shorten(e.message),
+                e.partial, shorten(e.message), "; ".join(e.caveats),
             ])
     return rows
 
@@ -269,19 +319,21 @@ th,td{border:1px solid #ccc;padding:0.25em 0.6em;text-align:center;white-space:n
 th.row{text-align:left} tr.group th{background:#f3f3f3;font-style:italic}
 td.reported{background:#fdf6e3;font-style:italic} td.failed{background:#fde2e2}
 td.skipped,td.missing,td.no-score{color:#999} td.better{font-weight:bold;color:#05651b}
-td.worse{color:#a11} small.ci{color:#666;display:block} .smoke{border:3px dashed #d08000;padding:0.5em 1em}
+td.worse{color:#a11} td.caveat{background:#eef}
+small.ci{color:#666;display:block} .smoke{border:3px dashed #d08000;padding:0.5em 1em}
 .banner{background:#d08000;color:#fff;font-weight:bold;padding:0.4em 0.8em} .notes{font-size:0.85em;color:#444}
 img{max-width:100%;border:1px solid #eee}
 """
 
 
 def _html_entry(e: Entry) -> str:
-    classes = [e.status] + (["reported"] if e.kind == "reported" else []) + ([e.sig] if e.sig else [])
+    classes = [e.status] + (["reported"] if e.kind == "reported" else []) + ([e.sig] if e.sig else []) \
+        + (["caveat"] if e.caveats else [])
     main = entry_text(e, ci=False)
     ci = ""
     if e.stat is not None and e.stat.ci is not None:
         ci = f'<small class="ci">[{fmt(e.stat.ci[0])}, {fmt(e.stat.ci[1])}]</small>'
-    title = e.message or (f"p = {e.paired.p:.3g} vs reference ({e.paired.n_items} items, "
+    title = e.message or "; ".join(e.caveats) or (f"p = {e.paired.p:.3g} vs reference ({e.paired.n_items} items, "
                           f"{e.paired.n_boot} resamples)" if e.paired else "")
     tattr = f' title="{html.escape(shorten(title))}"' if title else ""
     return f'<td class="{" ".join(classes)}"{tattr}>{html.escape(main)}{ci}</td>'
@@ -334,6 +386,9 @@ def html_document(sections: list[tuple[str, list[Table], list[tuple[str, bytes]]
                        f"<figcaption>{html.escape(caption)}</figcaption></figure>")
         out += [html_table(t) for t in tables]
         out.append("</section>")
+    appendix = overlap_html(board)
+    if appendix:
+        out.append(appendix)
     general = list(board.problems) + list(board.notes) + list(extra_notes)
     if general:
         out.append("<h2>Notes</h2>")

@@ -17,7 +17,14 @@ Rules that hold in every table:
 * MRR: per task, the rows of one kind with a score are ranked (ties share the
   better rank; lower-is-better metrics ranked ascending); a row without a score
   for a task contributes 0 to its mean, so missing tasks cost rank;
-* main metrics that are lower-is-better are left out of means (noted).
+* main metrics that are lower-is-better are left out of means (noted);
+* on real data, a measured result not comparable with the published setting
+  (``--limit``, fewer seeds than published, random-init weights, a
+  non-default protocol preset or settings; see
+  :meth:`~protbench.leaderboard.collect.Cell.caveats`) is shown marked §
+  with its reasons under the table, and left out of family means and MRR;
+* plugin tasks (not built into protbench) are listed under "additional
+  tasks" and never enter family means or MRR.
 
 Tables are plain data (:class:`Table`); :mod:`.render` turns them into text.
 """
@@ -34,6 +41,8 @@ MARK_REPORTED = "†"
 MARK_PARTIAL = "‡"
 MARK_BETTER = "▲"
 MARK_WORSE = "▼"
+MARK_CAVEAT = "§"
+ADDITIONAL = "additional tasks"
 
 
 @dataclass
@@ -55,6 +64,7 @@ class Entry:
     coverage: tuple[int, int] | None = None
     metric: str = ""
     task: str = ""
+    caveats: tuple[str, ...] = ()    # why a measured number is not comparable with the published setting (§)
 
 
 @dataclass
@@ -116,7 +126,8 @@ def entry_for(board: Board, model: str, task: str, profile: str, kind: str, metr
         return Entry(status="no-score", kind=kind, task=task,
                      message=f"no {board.split} score for {wanted[0]} (has: {have})")
     e = Entry(status="ok", kind=kind, stat=cell.stat(metric), metric=metric, task=task,
-              partial=cell.variant if cell.variant != "full" else "")
+              partial=cell.variant if cell.variant != "full" else "",
+              caveats=tuple(caveats_of(board, cell, profile)))
     if kind == "measured":
         rep = board.get(model, task, profile, "reported")
         if rep is not None and rep.stat(metric) is not None:
@@ -126,6 +137,18 @@ def entry_for(board: Board, model: str, task: str, profile: str, kind: str, metr
             if e.paired is not None and e.paired.p < analysis.alpha:
                 e.sig = "better" if e.paired.delta > 0 else "worse"
     return e
+
+
+def caveats_of(board: Board, cell, profile: str) -> list[str]:
+    """Why a cell is not comparable with the published setting (real data only; the smoke profile is
+    apart as a whole)."""
+    return board.caveats(cell) if cell is not None and profile == "real" else []
+
+
+def counts(board: Board, cell, profile: str) -> bool:
+    """True when a cell may enter family means and MRR: ok, with a score, and comparable."""
+    return cell is not None and cell.status == "ok" and cell.stat() is not None \
+        and not caveats_of(board, cell, profile)
 
 
 def row_label(model: str, kind: str, reference: str | None = None) -> str:
@@ -152,22 +175,30 @@ def missing_notes(table: Table) -> list[str]:
         for h, e in zip(table.columns, row.entries):
             if e.status in ("failed", "skipped", "no-score"):
                 notes.append(f"{row.model} × {e.task or h.label}: {e.status}: {e.message}")
+            if e.caveats:
+                notes.append(f"{MARK_CAVEAT} {row.model} × {e.task or h.label}: {'; '.join(e.caveats)}")
     return list(dict.fromkeys(notes))
 
 
 def task_table(board: Board, profile: str, analysis: Analysis | None = None) -> Table:
     tasks = board.task_ids(profile=profile)
+    tasks = [t for t in tasks if board.tasks[t].builtin] + [t for t in tasks if not board.tasks[t].builtin]
     ref = analysis.reference if analysis else None
     rows = []
     for model, kind in model_rows(board, profile):
         entries = [entry_for(board, model, t, profile, kind, analysis=analysis) for t in tasks]
         rows.append(Row(row_label(model, kind, ref), kind, entries, model=model, kind=kind))
     cols = [Header(f"{t} ({board.tasks[t].main_metric})" + (f" {MARK_PARTIAL}" if is_derived(t, board.tasks[t].variant)
-                                                              else ""), board.tasks[t].family) for t in tasks]
+                                                              else ""),
+                   board.tasks[t].family if board.tasks[t].builtin else ADDITIONAL) for t in tasks]
     table = Table(key=f"tasks-{profile}", title=f"Per-task scores ({profile} data, {board.split} split)",
                   caption=f"{profile_caption(profile)} Each task's main metric in brackets.",
                   profile=profile, corner="model", columns=cols, rows=rows)
     notes = missing_notes(table)
+    plugins = [t for t in tasks if not board.tasks[t].builtin]
+    if plugins:
+        notes.append(f"{ADDITIONAL}: {', '.join(plugins)} (plugin tasks, not part of the benchmark; never in "
+                     f"family means or MRR)")
     table = table.transpose(corner="task")      # tasks as rows (grouped by family), models as columns
     table.notes = notes
     return table
@@ -186,8 +217,8 @@ def reciprocal_ranks(board: Board, profile: str, kind: str, rows: list[str]) -> 
         scores = {}
         for m in rows:
             cell = board.get(m, t, profile, kind)
-            st = cell.stat() if cell is not None and cell.status == "ok" else None
-            if st is not None:
+            if counts(board, cell, profile):
+                st = cell.stat()
                 scores[m] = st.mean if board.tasks[t].higher_is_better else -st.mean
         if not scores:
             continue
@@ -208,8 +239,8 @@ def family_table(board: Board, profile: str) -> Table:
     excluded = sorted(t for t in board.task_ids(profile=profile, core_only=True)
                       if not board.tasks[t].higher_is_better)
     core = set(board.task_ids(profile=profile, core_only=True))
-    partial = [t for t in board.task_ids(profile=profile) if t not in core]
-    rows = []
+    partial = [t for t in board.task_ids(profile=profile) if t not in core and board.tasks[t].builtin]
+    rows, left_out = [], []
     for model, kind in pairs:
         entries, fam_means = [], []
         for fam in families:
@@ -217,9 +248,10 @@ def family_table(board: Board, profile: str) -> Table:
             vals = []
             for t in tids:
                 cell = board.get(model, t, profile, kind)
-                st = cell.stat() if cell is not None and cell.status == "ok" else None
-                if st is not None:
-                    vals.append(st.mean)
+                if counts(board, cell, profile):
+                    vals.append(cell.stat().mean)
+                elif cell is not None and cell.status == "ok" and cell.stat() is not None:
+                    left_out.append(f"{MARK_CAVEAT} {model} × {t}: {'; '.join(caveats_of(board, cell, profile))}")
             e = _mean_stat(vals, len(tids))
             e.kind = kind
             entries.append(e)
@@ -236,6 +268,13 @@ def family_table(board: Board, profile: str) -> Table:
     cols = [Header(f, "family mean") for f in families] + [Header("overall", "mean of families"),
                                                            Header("MRR", "across tasks")]
     notes = [f"tasks with a lower-is-better main metric left out of means: {', '.join(excluded)}"] if excluded else []
+    if left_out:
+        notes.append("results not comparable with the published setting, left out of family means and MRR:")
+        notes += list(dict.fromkeys(left_out))
+    plugins = [t for t in board.task_ids(profile=profile) if not board.tasks[t].builtin]
+    if plugins:
+        notes.append(f"plugin tasks (not part of the benchmark) left out of family means and MRR: "
+                     f"{', '.join(plugins)}")
     if partial:
         notes.append(f"task variants (other splits, partial data or other ground truth) left out of family means "
                      f"and MRR: "

@@ -1,7 +1,10 @@
 """Built-in models: baselines and protein language models (ProtCLIP registers from ``protbench.protclip``).
 
 ``MODELS`` lists :class:`~protbench.registry.ModelEntry` objects; factories
-import heavy libraries only when a model is built.
+import heavy libraries only when a model is built. Entries with ``needs_weights``
+are refused by ``protbench run``/``embed`` without ``--weights`` unless
+``--random-init`` asks for random weights on purpose (see
+:func:`protbench.runner.check_weights`).
 """
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ from protbench.registry import ModelEntry
 from protbench.spec import Capability
 
 P, R, F = Capability.PROTEIN, Capability.RESIDUE, Capability.FINETUNE
+ESM2_FILES = {"8m": "esm2_t6_8M_UR50D", "35m": "esm2_t12_35M_UR50D", "150m": "esm2_t30_150M_UR50D",
+              "650m": "esm2_t33_650M_UR50D", "3b": "esm2_t36_3B_UR50D"}
 
 
 def _feature(feature: str):
@@ -107,6 +112,8 @@ MODELS = [
                frozenset({P, R, F}), needs_weights=True),
     ModelEntry("esm2-tiny", _esm2("tiny"), "ESM-2 architecture, 2 layers, 64-d, random init (tests, smoke runs)",
                frozenset({P, R, F})),
-    *[ModelEntry(f"esm2-{s}", _esm2(s), f"ESM-2 {s.upper()} (random init unless --weights PATH)",
+    *[ModelEntry(f"esm2-{s}", _esm2(s), f"ESM-2 {s.upper()} (--weights: the fair-esm file "
+                 f"https://dl.fbaipublicfiles.com/fair-esm/models/{ESM2_FILES[s]}.pt or a transformers folder "
+                 f"facebook/{ESM2_FILES[s]}; --random-init for random weights, recorded as esm2-{s}@random-init)",
                  frozenset({P, R, F}), needs_weights=True) for s in ("8m", "35m", "150m", "650m", "3b")],
 ]

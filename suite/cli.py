@@ -74,10 +74,10 @@ def model_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from .embed import EmbedConfig
-    from .runner import RunConfig, Runner, select_tasks
+    from .runner import RunConfig, Runner, check_weights, select_tasks
 
     reg = registries(args)
-    reg.models.get(args.model)
+    check_weights(reg.models.get(args.model), model_options(args), args.random_init)
     ids = select_tasks(reg, args.tasks or [], args.families or [], args.all)
     if not ids:
         print("no tasks selected: give --tasks IDS, --families NAMES or --all", file=sys.stderr)
@@ -89,18 +89,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         quick=args.quick or args.profile == "smoke", device=args.device,
         embed=EmbedConfig(token_budget=args.token_budget, policy=args.policy), params=parse_params(args.param),
         shard=args.shard,
+        random_init=args.random_init,
     )
     runner = Runner(config, reg)
     outcomes = []
+    label = args.model + ("@random-init" if args.random_init else "")
 
     def report(o) -> None:
         score = f" test {reg.tasks.get(o.task).spec.main_metric}={o.main:.4f}" if o.main is not None else ""
-        print(f"[{args.model}] {o.task}: {o.status}{score}{(' - ' + o.message) if o.message else ''}",
+        print(f"[{label}] {o.task}: {o.status}{score}{(' - ' + o.message) if o.message else ''}",
               file=sys.stderr, flush=True)
 
     try:
         for tid in ids:
-            print(f"[{args.model}] {tid} ...", file=sys.stderr, flush=True)
+            print(f"[{label}] {tid} ...", file=sys.stderr, flush=True)
             outcomes += runner.run([tid], on_outcome=report)
     except KeyboardInterrupt:
         print("\ninterrupted: finished tasks, finished seeds and cached embeddings are on disk; "
@@ -125,7 +127,7 @@ def cmd_embed(args: argparse.Namespace) -> int:
     from . import stages
     from .cache import EmbeddingCache
     from .embed import CachedEmbeddings, EmbedConfig
-    from .runner import select_tasks
+    from .runner import RANDOM_INIT, check_weights, rename, select_tasks
     from .sequences import read_fasta
 
     world = int(os.environ.get("WORLD_SIZE", "1"))
@@ -138,7 +140,11 @@ def cmd_embed(args: argparse.Namespace) -> int:
     reg = registries(args)
     options = model_options(args)
     options.setdefault("device", args.device)
-    model = reg.models.get(args.model).create(**options)
+    entry = reg.models.get(args.model)
+    check_weights(entry, options, args.random_init)
+    model = entry.create(**options)
+    if args.random_init:
+        rename(model, f"{args.model}@{RANDOM_INIT}")
     fetcher = make_fetcher(args)
     seqs: list[str] = []
     for fasta in args.fasta or []:
@@ -318,6 +324,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", required=True, help="model name (see `protbench list models`)")
     task_selection(p)
     p.add_argument("--weights", type=Path, help="local weights for the model (file or folder)")
+    p.add_argument("--random-init", action="store_true", help="run a model that needs --weights with random "
+                   "weights on purpose (recorded as MODEL@random-init)")
     p.add_argument("--model-opt", action="append", metavar="KEY=VALUE", help="model option (repeatable), "
                    "e.g. dtype=bfloat16, layer=6")
     p.add_argument("--seeds", nargs="+", type=int, default=[0], help="seeds of the evaluation protocol")
@@ -348,6 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
     task_selection(p)
     p.add_argument("--fasta", action="append", type=Path, metavar="FILE", help="also embed these sequences")
     p.add_argument("--weights", type=Path)
+    p.add_argument("--random-init", action="store_true", help="random weights on purpose (MODEL@random-init)")
     p.add_argument("--model-opt", action="append", metavar="KEY=VALUE")
     p.add_argument("--profile", choices=("real", "smoke"), default="real")
     p.add_argument("--limit", type=positive_int)

@@ -7,6 +7,7 @@ recomputed and the outcome says which field differed.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 import traceback
@@ -55,6 +56,7 @@ class RunConfig:
     params: dict[str, Any] = field(default_factory=dict)
     save_predictions: bool = True
     shard: tuple[int, int] | None = None   # (I, N): compute only this shard's (task, seed) pairs
+    random_init: bool = False      # run a weights-needing model with random weights, recorded as NAME@random-init
 
     def __post_init__(self) -> None:
         if self.shard is not None and not (0 <= self.shard[0] < self.shard[1]):
@@ -64,11 +66,63 @@ class RunConfig:
         if self.profile not in S.PROFILES:
             raise ValueError(f"--profile must be one of {S.PROFILES}, not {self.profile!r}")
         self.output_dir = Path(self.output_dir)
+        if self.random_init and self.model_options.get("weights"):
+            raise ValueError("--random-init and --weights exclude each other")
         nested = all(isinstance(v, dict) for v in self.params.values())
         self.params = {k: dict(v) for k, v in self.params.items()} if nested and self.params \
             else parse_items(self.params)
         for proto, overrides in self.params.items():   # unknown protocols/fields fail before any work
             resolve(proto, overrides, self.preset, self.quick)
+
+
+RANDOM_INIT = "random-init"
+
+
+class WeightsRequired(RegistryError):
+    """A model that needs pretrained weights was asked to run without ``--weights`` (or ``--random-init``)."""
+
+
+def check_weights(entry: Any, options: dict[str, Any], random_init: bool = False) -> None:
+    """Refuse to build a model registered with ``needs_weights`` without weights, unless asked for random init."""
+    if getattr(entry, "needs_weights", False) and not options.get("weights") and not random_init:
+        raise WeightsRequired(
+            f"model {entry.name!r} needs pretrained weights and none were given: download them and pass "
+            f"--weights PATH (a local file or folder; {entry.description}). Without weights the model would be "
+            f"randomly initialised and its numbers would pass as those of {entry.name!r}. To run the architecture "
+            f"with random weights on purpose, pass --random-init (recorded as '{entry.name}@{RANDOM_INIT}').")
+
+
+_HASHES: dict[tuple[str, int, int], str] = {}
+
+
+def _file_sha256(path: Path) -> str:
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _HASHES:
+        h = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        _HASHES[key] = h.hexdigest()
+    return _HASHES[key]
+
+
+def weights_provenance(weights: str | Path | None, random_init: bool = False) -> Any:
+    """``{"file": name, "sha256": ...}`` of the weights read (a folder: its files in sorted order, each
+    hashed, names included), ``"random-init"``, or None for a model without weights."""
+    if random_init:
+        return RANDOM_INIT
+    if not weights:
+        return None
+    path = Path(weights).expanduser()
+    if path.is_file():
+        return {"file": path.name, "sha256": _file_sha256(path)}
+    if path.is_dir():
+        h = hashlib.sha256()
+        for f in sorted(p for p in path.rglob("*") if p.is_file()):
+            h.update(f.relative_to(path).as_posix().encode() + b"\0" + _file_sha256(f).encode() + b"\0")
+        return {"file": path.name, "sha256": h.hexdigest()}
+    return {"file": path.name, "sha256": None}
 
 
 @dataclass
@@ -105,7 +159,9 @@ class Runner:
         self.config = config
         self.reg = registries
         self.entry = registries.models.get(config.model)
+        check_weights(self.entry, config.model_options, config.random_init)
         self._model: Any = None
+        self._weights: Any = None
         self._emb: CachedEmbeddings | None = None
 
     @property
@@ -113,8 +169,19 @@ class Runner:
         if self._model is None:
             opts = dict(self.config.model_options)
             opts.setdefault("device", self.config.device)
-            self._model = self.entry.create(**opts)
+            model = self.entry.create(**opts)
+            if self.config.random_init:
+                rename(model, f"{self.config.model}@{RANDOM_INIT}")
+            self._model = model
         return self._model
+
+    @property
+    def weights(self) -> Any:
+        """Provenance of the weights read (see :func:`weights_provenance`), computed once."""
+        if self._weights is None:
+            self._weights = weights_provenance(self.config.model_options.get("weights"), self.config.random_init) \
+                or "none"
+        return None if self._weights == "none" else self._weights
 
     @property
     def embeddings(self) -> CachedEmbeddings:
@@ -144,7 +211,9 @@ class Runner:
     def identity(self, task: Any, protocol: str, config: Any) -> dict[str, Any]:
         """The request identity (the dataset fingerprint is added when the data is loaded)."""
         meta, cfg = self.model.meta, self.config
-        return {"model": {"name": meta.name, "fingerprint": meta.fingerprint},
+        # weights provenance only where there are weights (identities of weight-free models keep their hash)
+        weights = {"weights": self.weights} if self.weights is not None else {}
+        return {"model": {"name": meta.name, "fingerprint": meta.fingerprint}, **weights,
                 "task": task.spec.id, "profile": cfg.profile, "limit": cfg.limit,
                 "protocol": {"name": protocol, "preset": cfg.preset, "config": P.params.config_dict(config)},
                 "embedding": {"layer": meta.layer, "pooling": meta.pooling, "max_length": meta.max_length,
@@ -260,7 +329,8 @@ class Runner:
         base["identity"]["hash"] = S.identity_hash({k: v for k, v in base["identity"].items()
                                                     if k not in ("request_hash", "hash")})
         result = {
-            **base, "status": "ok", "seeds": seeds, "summary": S.summarize(seeds), "timings_s": timings,
+            **base, "status": "ok", "seeds": seeds, "summary": S.summarize(seeds, predictions),
+            "timings_s": timings,
             "dataset": {"fingerprint": fingerprint, "split_sizes": data.split_sizes(),
                         "sources": S.describe_sources(files, sources), "stats": data.stats, "limit": cfg.limit},
         }
@@ -268,9 +338,24 @@ class Runner:
             result["embedding"] = {"token_budget": cfg.embed.token_budget, "policy": emb.policy("protein"),
                                    "forward_batches": emb.stats.forward_batches - before,
                                    "truncated": emb.stats.truncated, "chunked": emb.stats.chunked}
-        if predictions:
+        if predictions and cfg.save_predictions:
             result["predictions_file"] = ev.store.write_predictions(task.spec.id, predictions).name
         return result
+
+
+def rename(model: Any, name: str) -> None:
+    """Record ``model`` under ``name`` (its meta is frozen: replaced)."""
+    import dataclasses
+
+    meta = model.meta
+    new = dataclasses.replace(meta, name=name) if dataclasses.is_dataclass(meta) else meta
+    if new is meta:
+        meta.name = name
+        return
+    try:
+        model.meta = new
+    except AttributeError:   # a read-only property: wrap it
+        object.__setattr__(model, "meta", new)
 
 
 def _main(result: dict[str, Any] | None, spec: Any) -> float | None:

@@ -6,8 +6,9 @@ embedding cache, one partial per finished seed in the result store, then the res
 loses at most the batch or seed in flight and a rerun resumes.
 
 A result is reused only under the same **identity** — everything that can change its numbers: model
-name and fingerprint, task, profile, ``--limit``, protocol with its fully resolved config and preset,
-embedding settings (layer, pooling, max length, long-sequence policy), and the dataset fingerprint.
+name and fingerprint, weights provenance (sha256 of the weights read, or ``"random-init"``), task,
+profile, ``--limit``, protocol with its fully resolved config and preset, embedding settings (layer,
+pooling, max length, long-sequence policy), and the dataset fingerprint.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from .fetch import Fetcher, Files, file_hash
 from .protocols.context import Artefacts, ProtocolContext
 from .protocols.params import config_dict
 from .spec import TaskData, TaskSpec
+from .overlap import split_overlap
 from .store import ResultStore
 
 PROFILES = ("real", "smoke")
@@ -118,11 +120,16 @@ def check_split_sizes(spec: TaskSpec, data: TaskData) -> None:
 
 
 def load(task: Any, files: Files, profile: str, limit: int | None) -> TaskData:
-    """Parse the files; check the declared split sizes on full real data; apply ``--limit``."""
+    """Parse the files; check the declared split sizes on full real data; apply ``--limit``; record the exact-
+    sequence overlap between splits of the data evaluated in ``stats["overlap"]``."""
     data = task.load(files)
     if profile == "real" and limit is None:
         check_split_sizes(task.spec, data)
-    return limit_splits(data, limit) if limit is not None else data
+    data = limit_splits(data, limit) if limit is not None else data
+    overlap = split_overlap(data)
+    if overlap:
+        data.stats = {**data.stats, "overlap": overlap}
+    return data
 
 
 # -- identity -------------------------------------------------------------------------------------
@@ -198,8 +205,9 @@ def evaluate(ev: Evaluation, data: TaskData, model: Any, emb: Any
                  "info": res.info}
         entry = json.loads(json.dumps(R.clean(entry), default=R.json_default))
         seeds[str(seed)] = entry
-        preds = {f"{split}.{k}": v for split, arrs in (res.predictions or {}).items() for k, v in arrs.items()} \
-            if ev.save_predictions else {}
+        # kept (in the partials too) even without save_predictions: the interval of the mean needs every
+        # seed's predictions; only the final predictions file depends on save_predictions
+        preds = {f"{split}.{k}": v for split, arrs in (res.predictions or {}).items() for k, v in arrs.items()}
         if preds:
             predictions[str(seed)] = preds
         ev.store.save_seed(tid, seed, ident, entry, preds or None)
@@ -220,16 +228,101 @@ def shard_seeds(task_ids: list[str], seeds: list[int], task: str, shard: tuple[i
     return [s for k, s in enumerate(seeds) if (t * len(seeds) + k) % n == i]
 
 
-def summarize(seeds: dict[str, Any]) -> dict[str, Any]:
-    """Mean/std/n per split and metric, with the first seed's bootstrap interval where one was computed."""
+CI_OF_MEAN = "mean over seeds"
+CI_RESAMPLES = 1000
+
+
+def summarize(seeds: dict[str, Any], predictions: dict[str, dict[str, Any]] | None = None,
+              split: str = "test", n_boot: int | None = None, alpha: float = 0.05) -> dict[str, Any]:
+    """Mean/std/n per split and metric; on ``split``, a percentile bootstrap interval **of the mean over
+    seeds** (marked ``"ci_of": "mean over seeds"``) when every seed's predictions are at hand.
+
+    Each resample draws test items with replacement; the same indices are applied to every seed scored on
+    the same test items, the metric is computed per seed and averaged. Seed intervals stay in
+    ``seeds[s].ci``. Without every seed's predictions no interval is given for the mean.
+    """
     summary = R.summarize(seeds)
-    for split, metrics in summary.items():
-        for metric, stats in metrics.items():
-            ci = next((s.get("ci", {}).get(split, {}).get(metric) for s in seeds.values()
-                       if s.get("ci", {}).get(split, {}).get(metric)), None)
-            if ci:
-                stats["ci"] = ci
+    preds = predictions or {}
+    if not seeds or any(str(s) not in preds for s in seeds):
+        return summary
+    if n_boot is None:
+        recorded = [((s.get("info") or {}).get("ci") or {}).get("resamples") for s in seeds.values()]
+        recorded = [int(r) for r in recorded if isinstance(r, (int, float)) and r > 0]
+        n_boot = min(recorded) if recorded else CI_RESAMPLES
+    for metric, stats in summary.get(split, {}).items():
+        ci = mean_ci({s: preds[str(s)] for s in seeds}, metric, split, n_boot, alpha)
+        if ci is not None:
+            stats["ci"] = list(ci)
+            stats["ci_of"] = CI_OF_MEAN
+            stats["ci_resamples"] = n_boot
     return summary
+
+
+def _metric_inputs(arrays: dict[str, Any], metric: str, split: str):
+    """``(fn, inputs)``: the metric as a function of item-indexed arrays, or None when not computable."""
+    from .metrics import METRICS
+    from .metrics.ranking import hits_from_ranks, mrr_from_ranks
+
+    ranks = arrays.get(f"{split}.ranks")
+    if ranks is not None:
+        if metric == "mrr":
+            return (lambda r: mrr_from_ranks(r)), (np.asarray(ranks),)
+        if metric.startswith("hits@") and metric[5:].isdigit():
+            k = int(metric[5:])
+            return (lambda r: hits_from_ranks(r, k)), (np.asarray(ranks),)
+        return None
+    t, sc = arrays.get(f"{split}.y_true"), arrays.get(f"{split}.y_score")
+    fn = METRICS.get(metric)
+    if fn is None or t is None or sc is None or len(t) != len(sc):
+        return None
+    return fn, (np.asarray(t), np.asarray(sc))
+
+
+def _safe_metric(fn, *arrays) -> float:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            v = float(fn(*arrays))
+        except Exception:   # undefined on a degenerate resample
+            return float("nan")
+    return v if np.isfinite(v) else float("nan")
+
+
+def mean_ci(predictions: dict[str, dict[str, Any]], metric: str, split: str = "test", n_boot: int = CI_RESAMPLES,
+            alpha: float = 0.05, seed: int = 0) -> tuple[float, float] | None:
+    """Percentile interval of the seeds' mean ``metric`` over item resamples (None when not computable)."""
+    inputs = {}
+    for s, arrays in predictions.items():
+        got = _metric_inputs(arrays, metric, split)
+        if got is None:
+            return None
+        inputs[s] = got
+    if not inputs or n_boot < 1:
+        return None
+    groups: dict[tuple, np.ndarray] = {}      # one index matrix per test set (same items: same indices)
+    keys = {}
+    for s, (_, arrs) in inputs.items():
+        n = len(arrs[0])
+        if n < 2:
+            return None
+        first = arrs[0] if len(arrs) == 2 else None    # y_true identifies the items; ranks: only the count
+        key = (n, hashlib.sha256(np.ascontiguousarray(first).tobytes()).hexdigest() if first is not None else "")
+        keys[s] = key
+        if key not in groups:
+            rng = np.random.default_rng([seed, n, len(groups)])
+            groups[key] = rng.integers(0, n, size=(n_boot, n))
+    values = np.empty(n_boot)
+    for b in range(n_boot):
+        vals = [_safe_metric(fn, *(a[groups[keys[s]][b]] for a in arrs)) for s, (fn, arrs) in inputs.items()]
+        vals = [v for v in vals if np.isfinite(v)]
+        values[b] = np.mean(vals) if len(vals) == len(inputs) else np.nan
+    values = values[np.isfinite(values)]
+    if values.size < max(10, n_boot // 2):
+        return None
+    lo, hi = np.quantile(values, [alpha / 2, 1 - alpha / 2])
+    return float(lo), float(hi)
 
 
 def evaluate_seed(task: Any, data: TaskData, emb: Any, seed: int = 0, protocol: str | None = None, *,

@@ -54,7 +54,9 @@ def test_missing_results_and_status_changes_count(pair):
     (b / "aac" / "shs27k.json").unlink()
     diffs, _, _ = compare(a, a.parent / "b", tolerance=1.0)
     missing = [d for d in diffs if d.why == "no result in B"]
-    assert [(d.model, d.task) for d in missing] == [("aac", "shs27k")] and missing[0].exceeded
+    # one-sided: listed as missing, not a violation (issue 12.5)
+    assert [(d.model, d.task) for d in missing] == [("aac", "shs27k")] and not missing[0].exceeded
+    assert main(["compare", str(a), str(b), "--tolerance", "1"]) == 0
     assert main(["compare", str(a), str(b), "--tolerance", "1", "--allow-missing"]) == 0
     # ok -> failed is a violation whatever the tolerance
     path = b / "aac" / "binloc.json"

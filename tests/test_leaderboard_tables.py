@@ -190,6 +190,7 @@ def test_collect_merges_seeds_across_folders(tmp_path):
     for root, seeds, created in ((a, {"0": 0.5, "1": 0.6}, "2026-01-01"), (b, {"2": 0.7}, "2026-01-02")):
         d = json.loads((FIXTURE / "aac" / "binloc.json").read_text())
         d["seeds"] = {s: {"scores": {"test": {"accuracy": v}}} for s, v in seeds.items()}
+        d["summary"] = {"test": {"accuracy": {"mean": sum(seeds.values()) / len(seeds), "n": len(seeds)}}}
         d["created"] = created
         d["dataset"] = {"fingerprint": "same"}
         (root / "aac").mkdir(parents=True)
