@@ -33,11 +33,11 @@ def _moran_torchdrug(nlag: int = 30):
 
 def _esm2(size: str):
     def factory(weights: str | None = None, dtype: str = "float32", layer: str = "last", seed: int = 0,
-                device: str = "cpu"):
+                device: str = "cpu", name: str | None = None):
         from .esm import ESM2
 
         return ESM2(size=size, weights=weights, dtype=dtype, layer=layer, seed=seed, device=device,
-                    name=f"esm2-{size}" if weights is None else None)
+                    name=name or (f"esm2-{size}" if weights is None else None))
 
     return factory
 
@@ -48,12 +48,13 @@ def _need(weights: str | None, name: str, where: str) -> str:
     return weights
 
 
-def _esm1b(weights: str | None = None, dtype: str = "float32", layer: str = "last", device: str = "cpu"):
+def _esm1b(weights: str | None = None, dtype: str = "float32", layer: str = "last", device: str = "cpu",
+           name: str | None = None):
     from .esm import ESM2
 
     w = _need(weights, "esm1b", "a fair-esm file https://dl.fbaipublicfiles.com/fair-esm/models/"
               "esm1b_t33_650M_UR50S.pt or a transformers folder facebook/esm1b_t33_650M_UR50S")
-    return ESM2(size="650m", weights=w, dtype=dtype, layer=layer, device=device, arch="esm1b", name="esm1b")
+    return ESM2(size="650m", weights=w, dtype=dtype, layer=layer, device=device, arch="esm1b", name=name or "esm1b")
 
 
 def _protst_esm2(weights: str | None = None, dtype: str = "float32", layer: str = "last", device: str = "cpu"):
@@ -66,10 +67,11 @@ def _protst_esm2(weights: str | None = None, dtype: str = "float32", layer: str 
 
 
 def _bert(kind: str):
-    def factory(weights: str | None = None, dtype: str = "float32", layer: str = "last", device: str = "cpu"):
+    def factory(weights: str | None = None, dtype: str = "float32", layer: str = "last", device: str = "cpu",
+                name: str | None = None):
         from .bert_plm import ProtBert
 
-        return ProtBert(weights=weights, kind=kind, dtype=dtype, layer=layer, device=device)
+        return ProtBert(weights=weights, kind=kind, dtype=dtype, layer=layer, device=device, name=name)
 
     return factory
 

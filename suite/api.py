@@ -56,6 +56,9 @@ def run(model: Any, tasks: Iterable[str] | None = None, families: Iterable[str] 
     from .runner import RunConfig, Runner, select_tasks
 
     reg = _registries(include)
+    options = dict(model_options or {})
+    if isinstance(model, str):
+        model, options = reg.resolve_model(model, options)      # a Hugging Face id -> its architecture
     name = _entry_for(reg, model)
     ids = select_tasks(reg, tasks or [], families or [])
     if not ids:
@@ -64,7 +67,7 @@ def run(model: Any, tasks: Iterable[str] | None = None, families: Iterable[str] 
     fetcher = Fetcher(cache_dir=cache, mirrors=[Path(m) for m in mirror] if mirror else mirrors_from_env(),
                       offline=offline, progress=False)
     out = Path(output_dir) if output_dir else cache / "results"
-    config = RunConfig(model=name, tasks=ids, model_options=dict(model_options or {}), seeds=list(seeds),
+    config = RunConfig(model=name, tasks=ids, model_options=options, seeds=list(seeds),
                        output_dir=out, overwrite=overwrite, limit=limit, profile=profile, protocol=protocol,
                        preset=preset, fetcher=fetcher, quick=profile == "smoke", params=dict(params or {}))
     outcomes = Runner(config, reg).run(ids)

@@ -77,13 +77,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .runner import RunConfig, Runner, check_weights, select_tasks
 
     reg = registries(args)
-    check_weights(reg.models.get(args.model), model_options(args), args.random_init)
+    model_name, options = reg.resolve_model(args.model, model_options(args))
+    check_weights(reg.models.get(model_name), options, args.random_init)
     ids = select_tasks(reg, args.tasks or [], args.families or [], args.all)
     if not ids:
         print("no tasks selected: give --tasks IDS, --families NAMES or --all", file=sys.stderr)
         return EXIT_USAGE
     config = RunConfig(
-        model=args.model, tasks=ids, model_options=model_options(args), seeds=args.seeds,
+        model=model_name, tasks=ids, model_options=options, seeds=args.seeds,
         output_dir=args.output_dir, overwrite=args.overwrite, limit=args.limit, profile=args.profile,
         protocol=args.protocol, preset=args.preset, fetcher=make_fetcher(args),
         quick=args.quick or args.profile == "smoke", device=args.device,
@@ -138,9 +139,9 @@ def cmd_embed(args: argparse.Namespace) -> int:
         if args.device.startswith("cuda"):
             args.device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
     reg = registries(args)
-    options = model_options(args)
+    model_name, options = reg.resolve_model(args.model, model_options(args))
     options.setdefault("device", args.device)
-    entry = reg.models.get(args.model)
+    entry = reg.models.get(model_name)
     check_weights(entry, options, args.random_init)
     model = entry.create(**options)
     if args.random_init:

@@ -255,6 +255,20 @@ class Registries:
             self._tasks = self._build("task", BUILTIN_TASKS, 0)
         return self._tasks
 
+    def resolve_model(self, name: str, options: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """``(registered name, options)`` for ``name``: a registered model, or a Hugging Face id protbench knows
+        (``facebook/esm2_t6_8M_UR50D``), resolved to its architecture with weights from the local HF cache."""
+        if name in self.models or "/" not in name:
+            self.models.get(name)           # unknown names fail with a suggestion
+            return name, dict(options)
+        hub = load_name("protbench.models.hub:resolve")
+        try:
+            return hub(name, options)
+        except KeyError:
+            known = ", ".join(sorted(load_name("protbench.models.hub:HF_IDS")))
+            raise RegistryError(f"unknown model {name!r}: not registered, and not a Hugging Face id protbench maps "
+                                f"onto an architecture (known ids: {known}); see `protbench list models`") from None
+
     @property
     def models(self) -> Registry[ModelEntry]:
         if self._models is None:
