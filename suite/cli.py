@@ -92,6 +92,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         shard=args.shard,
         random_init=args.random_init,
     )
+    if args.dry_run:
+        return dry_run(reg, config)
     runner = Runner(config, reg)
     outcomes = []
     label = args.model + ("@random-init" if args.random_init else "")
@@ -114,6 +116,30 @@ def cmd_run(args: argparse.Namespace) -> int:
     rows = [(o.task, o.status, "" if o.main is None else f"{o.main:.4f}", str(o.path or "")) for o in outcomes]
     print(tabulate(rows, headers=["task", "status", "test main metric (mean)", "result"]))
     return EXIT_FAILED if any(o.status == "failed" for o in outcomes) else EXIT_OK
+
+
+def dry_run(reg: Any, config: Any) -> int:
+    """What ``run`` would do, without building the model: each task's protocol, data and existing result."""
+    from tabulate import tabulate
+
+    from .stages import availability
+    from .store import ResultStore
+
+    rows = []
+    for tid in config.tasks:
+        task = reg.tasks.get(tid)
+        protocol = config.protocol or reg.models.get(config.model).protocol or task.spec.protocol
+        if config.profile == "smoke":
+            data = "smoke data (generated)"
+        else:
+            ok, missing = availability(task, config.fetcher)
+            data = "real, local" if ok else ("missing: " + ", ".join(missing) +
+                                             ("" if config.fetcher.offline else " (would download)"))
+        existing = ResultStore(config.output_dir, config.model, config.profile).result_path(tid)
+        note = "skipped: protocol not allowed" if protocol not in task.spec.protocols else ""
+        rows.append((tid, protocol, data, "exists (kept if same identity)" if existing.exists() else "", note))
+    print(tabulate(rows, headers=["task", "protocol", "data", "result", "note"]))
+    return EXIT_OK
 
 
 def parse_params(items: Sequence[str] | None) -> dict[str, dict[str, Any]]:
@@ -147,16 +173,31 @@ def cmd_embed(args: argparse.Namespace) -> int:
     if args.random_init:
         rename(model, f"{args.model}@{RANDOM_INIT}")
     fetcher = make_fetcher(args)
-    seqs: list[str] = []
+    named: dict[str, str] = {}           # sequence -> first id it was seen under (FASTA id, or task:split:record)
     for fasta in args.fasta or []:
-        seqs += [r.sequence for r in read_fasta(fasta)]
+        for r in read_fasta(fasta):
+            named.setdefault(r.sequence, r.id)
     for tid in select_tasks(reg, args.tasks or [], args.families or [], args.all):
         task = reg.tasks.get(tid)
         files, _ = stages.fetch(task, args.profile, fetcher)
-        seqs += stages.load(task, files, args.profile, args.limit).protein_sequences()
+        data = stages.load(task, files, args.profile, args.limit)
+        for split, recs in data.splits.items():
+            for r in recs:
+                if r.sequence:
+                    named.setdefault(r.sequence, f"{tid}:{split}:{r.id}")
+        for i, extra in enumerate(data.extra.get("sequences", ())):
+            named.setdefault(extra, f"{tid}:candidate:{i}")
+    seqs = list(named)
     emb = CachedEmbeddings(model, EmbeddingCache(Path(fetcher.cache_dir) / "embeddings"),
                            EmbedConfig(token_budget=args.token_budget, policy=args.policy))
     emb.warm(seqs)
+    if args.out and int(os.environ.get("RANK", "0")) == 0:
+        if world > 1:
+            import torch.distributed as dist
+
+            dist.barrier()
+        export_embeddings(args.out, emb, named, residues=args.residues)
+        print(f"wrote {len(named)} embeddings to {args.out}", flush=True)
     rank = int(os.environ.get("RANK", "0"))
     print(f"rank {rank}/{world}: {len(set(seqs))} distinct sequences, embedded {emb.stats.embedded} here, "
           f"{emb.stats.cache_hits} from cache, {emb.stats.forward_batches} batches, {emb.stats.seconds:.1f} s",
@@ -168,20 +209,52 @@ def cmd_embed(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def export_embeddings(path: Path, emb: Any, named: dict[str, str], residues: bool = False) -> Path:
+    """``.npz``: ``ids`` (n,), ``sequences`` (n,), ``embeddings`` (n, dim) float32 pooled; with ``residues``
+    also ``residue_embeddings`` (total residues, dim) and ``residue_offsets`` (n + 1,): protein i's rows are
+    ``residue_embeddings[offsets[i]:offsets[i + 1]]``. Plus ``model`` and ``fingerprint`` (strings)."""
+    import io
+
+    import numpy as np
+
+    from .store import atomic_write_bytes
+
+    seqs = list(named)
+    arrays = {"ids": np.array([named[s] for s in seqs]), "sequences": np.array(seqs),
+              "embeddings": emb.proteins(seqs), "model": np.array(emb.meta.name),
+              "fingerprint": np.array(emb.meta.fingerprint)}
+    if residues:
+        per = emb.residues(seqs)
+        arrays["residue_embeddings"] = np.concatenate(per) if per else np.zeros((0, emb.meta.dim), np.float32)
+        arrays["residue_offsets"] = np.concatenate([[0], np.cumsum([len(r) for r in per])]).astype(np.int64)
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    return atomic_write_bytes(Path(path), buf.getvalue())
+
+
 # -- list / show ----------------------------------------------------------------------------------
 def cmd_list(args: argparse.Namespace) -> int:
     from tabulate import tabulate
 
     reg = registries(args)
     if args.what == "tasks":
+        from .stages import availability
+
+        fetcher = make_fetcher(args) if args.available else None
         rows = []
         for tid in reg.tasks:
             s = reg.tasks.get(tid).spec
             if args.family and s.family.value != args.family:
                 continue
-            rows.append((s.id, s.family.value, s.main_metric, s.protocol, s.variant,
-                         textwrap.shorten(s.description, 60)))
-        print(tabulate(rows, headers=["task", "family", "main metric", "protocol", "variant", "description"]))
+            row = [s.id, s.family.value, s.main_metric, s.protocol, s.variant, textwrap.shorten(s.description, 60)]
+            if fetcher is not None:
+                ok, missing = availability(reg.tasks.get(tid), fetcher)
+                row.insert(1, "real" if ok else f"smoke only (missing {', '.join(missing)})")
+            rows.append(row)
+        headers = ["task", "family", "main metric", "protocol", "variant", "description"]
+        if fetcher is not None:
+            headers.insert(1, "data here")
+        print(tabulate(rows, headers=headers))
     else:
         rows = [(e.name, ",".join(sorted(c.value for c in e.capabilities)), "yes" if e.needs_weights else "",
                  textwrap.shorten(e.description, 70), reg.models.origins[e.name].replace("built-in ", ""))
@@ -341,6 +414,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="protocol setting, e.g. probe.heads=mlp (repeatable; `protbench show TASK` lists them)")
     p.add_argument("--preset", help="a named set of protocol settings (quick)")
     p.add_argument("--quick", action="store_true", help="cheap protocol settings (implied by --profile smoke)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print each task's protocol, whether its real data is here and whether a result exists; "
+                        "build nothing, compute nothing")
     p.add_argument("--shard", type=shard_spec, metavar="I/N",
                    help="compute only shard I of N of the (task, seed) pairs (0-based), e.g. one per Slurm array "
                         "task into one shared --output-dir; the shard that completes a task writes its result")
@@ -365,13 +441,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--policy", choices=("truncate", "chunk"), default="truncate")
     p.add_argument("--device", default="cpu")
     p.add_argument("--backend", choices=("gloo", "nccl"), help="torch.distributed backend (default: by device)")
+    p.add_argument("--out", type=Path, metavar="FILE.npz",
+                   help="also export the embeddings: ids, sequences, embeddings (n, dim) float32 (numpy .npz)")
+    p.add_argument("--residues", action="store_true",
+                   help="with --out: per-residue vectors too (residue_embeddings + residue_offsets)")
     add_data_options(p)
     p.set_defaults(func=cmd_embed)
 
     p = sub.add_parser("list", help="list registered tasks or models")
     p.add_argument("what", choices=("tasks", "models"))
     p.add_argument("--family", help="only tasks of this family")
-    p.add_argument("--include", action="append", default=[], metavar="PATH")
+    p.add_argument("--available", action="store_true",
+                   help="tasks: whether each task's real data is in the cache or a mirror (else only smoke data)")
+    add_data_options(p)
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("show", help="a task's specification, sources and citation")

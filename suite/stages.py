@@ -78,6 +78,14 @@ def fetch(task: Any, profile: str, fetcher: Fetcher) -> tuple[Files, tuple]:
     return Files(fetcher.fetch_all(sources), fetcher.cache_dir), sources
 
 
+def availability(task: Any, fetcher: Fetcher) -> tuple[bool, list[str]]:
+    """``(real data available locally, missing file names)``: cache or mirrors only, nothing downloaded."""
+    select = getattr(task, "select_sources", None)
+    sources = tuple(select(fetcher) if select else task.spec.sources)
+    missing = [s.filename for s in sources if fetcher.locate(s) is None]
+    return not missing, missing
+
+
 def describe_sources(files: dict[str, Path], sources: Iterable[Any]) -> list[dict[str, Any]]:
     """What was read: declared checksums (verified by the fetcher) or, for smoke files and sources whose
     hash could not be declared, the sha256 of the bytes actually read."""
