@@ -16,6 +16,8 @@ import textwrap
 from pathlib import Path
 from typing import Any, Sequence
 
+from .progress import say  # noqa: E402  (tiny module, no heavy imports)
+
 COMMAND_MODULES = (
     "protbench.leaderboard.cli",
     "protbench.protclip.cli",
@@ -290,26 +292,40 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 # -- prefetch / cache -----------------------------------------------------------------------------
 def cmd_prefetch(args: argparse.Namespace) -> int:
+    """Fill the cache with the tasks' upstream files; end with a per-task table (ready / what is missing)."""
+    from tabulate import tabulate
+
     from .fetch import FetchError
     from .runner import select_tasks
 
     reg = registries(args)
     ids = select_tasks(reg, args.tasks or [], args.families or [], args.all)
     fetcher = make_fetcher(args)
-    status = EXIT_OK
-    seen = set()
+    done: dict[str, str | None] = {}          # file name -> None when present, else the short reason
+    rows = []
     for tid in ids:
-        for src in reg.tasks.get(tid).spec.sources:
-            if src.filename in seen:
-                continue
-            seen.add(src.filename)
-            try:
-                path = fetcher.prefetch([src])[src.filename]
-                print(f"ok       {src.filename}  -> {path}")
-            except FetchError as exc:
-                status = EXIT_FAILED
-                print(f"missing  {src.filename}: {exc}", file=sys.stderr)
-    return status
+        task = reg.tasks.get(tid)
+        select = getattr(task, "select_sources", None)
+        sources = tuple(select(fetcher) if select else task.spec.sources)
+        missing = []
+        for src in sources:
+            if src.filename not in done:
+                try:
+                    path = fetcher.prefetch([src])[src.filename]
+                    done[src.filename] = None
+                    say(f"ok       {src.filename}  -> {path}")
+                except FetchError as exc:
+                    done[src.filename] = str(exc).split("\n")[0][:100]
+                    say(f"missing  {src.filename}")
+            if done[src.filename] is not None:
+                missing.append(src.filename)
+        rows.append((tid, "ready" if not missing else "smoke data only", ", ".join(missing)))
+    print(tabulate(rows, headers=["task", "status", "missing files"]))
+    if any(r[2] for r in rows):
+        print(f"\nPut missing files, under the names above, in a mirror folder (--mirror DIR or $PROTBENCH_MIRROR) "
+              f"or in {Path(fetcher.cache_dir) / 'downloads'}; `protbench show TASK` gives each file's URL and "
+              f"checksum" + ("" if args.offline else ", or rerun without --offline to download them") + ".")
+    return EXIT_OK if not any(r[2] for r in rows) else EXIT_FAILED
 
 
 def cmd_leakage(args: argparse.Namespace) -> int:
@@ -385,7 +401,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="protbench", description="Benchmark protein representation models "
                                      "on the ProtCLIP suite (22 tasks, 5 families).")
     parser.add_argument("--version", action="version", version=f"protbench {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    parser.add_argument("-v", "--verbose", action="store_true", help="progress details (per batch), debug logs")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress output (errors only)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def task_selection(p: argparse.ArgumentParser) -> None:
@@ -523,6 +540,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    from . import progress
+
+    progress.set_level(0 if args.quiet else 2 if args.verbose else 1)
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE

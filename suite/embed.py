@@ -13,7 +13,6 @@ vectors back.
 """
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
@@ -106,11 +105,9 @@ def _dist() -> tuple[int, int, Any]:
 
 
 def _progress(total: int, desc: str, enabled: bool | None):
-    from tqdm.auto import tqdm
+    from .progress import Counter
 
-    if enabled is None:
-        enabled = sys.stderr.isatty()
-    return tqdm(total=total, desc=desc, unit="seq", disable=not enabled, leave=False)
+    return Counter(total, desc, "seq", enabled)
 
 
 class CachedEmbeddings:

@@ -22,6 +22,7 @@ from .cache import EmbeddingCache
 from .embed import CachedEmbeddings, EmbedConfig
 from .fetch import Fetcher
 from .interfaces import model_capabilities
+from .progress import say
 from .protocols.params import parse_items, resolve
 from .registry import Registries, RegistryError
 from .spec import Family
@@ -303,22 +304,34 @@ class Runner:
 
     def _stages(self, ev: S.Evaluation, base: dict[str, Any], timings: dict[str, float]) -> dict[str, Any]:
         cfg, task = self.config, ev.task
+        tag = f"  [{task.spec.id}]"
         t = time.perf_counter()
         files, sources = S.fetch(task, cfg.profile, cfg.fetcher)
         timings["fetch"] = time.perf_counter() - t
+        size = sum(Path(p).stat().st_size for p in files.values() if Path(p).is_file())
+        say(f"{tag} fetch: {len(files)} file(s), {size / 1e6:.1f} MB ({cfg.profile} data), {timings['fetch']:.1f} s")
 
         t = time.perf_counter()
         data = S.load(task, files, cfg.profile, cfg.limit)
         timings["load"] = time.perf_counter() - t
+        dropped = sum(sum(r.values()) for r in data.stats.get("dropped", {}).values()
+                      if isinstance(r, dict))
+        say(f"{tag} load: " + ", ".join(f"{k} {v:,}" for k, v in data.split_sizes().items())
+            + f" records; {dropped:,} dropped (reasons in the result), {timings['load']:.1f} s")
 
         emb = self.embeddings if ev.protocol.needs_embeddings else None
         t = time.perf_counter()
         before = emb.stats.forward_batches if emb else 0
         if emb is not None:
-            emb.warm(data.protein_sequences())
+            seqs = data.protein_sequences()
+            new0, hits0 = emb.stats.embedded, emb.stats.cache_hits
+            emb.warm(seqs)
+            say(f"{tag} embed: {len(seqs):,} distinct sequences, {emb.stats.embedded - new0:,} embedded, "
+                f"{emb.stats.cache_hits - hits0:,} from cache, {time.perf_counter() - t:.1f} s")
         timings["embed"] = time.perf_counter() - t
 
         t = time.perf_counter()
+        say(f"{tag} evaluate: {ev.protocol.name}, seeds {', '.join(map(str, ev.seeds))} ...")
         seeds, predictions, missing = S.evaluate(ev, data, self.model, emb)
         timings["evaluate"] = time.perf_counter() - t
         if missing:

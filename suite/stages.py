@@ -26,6 +26,7 @@ from . import protocols as P
 from . import results as R
 from .fetch import Fetcher, Files, file_hash
 from .protocols.context import Artefacts, ProtocolContext
+from .progress import say
 from .protocols.params import config_dict
 from .spec import TaskData, TaskSpec
 from .overlap import split_overlap
@@ -219,6 +220,9 @@ def evaluate(ev: Evaluation, data: TaskData, model: Any, emb: Any
         if preds:
             predictions[str(seed)] = preds
         ev.store.save_seed(tid, seed, ident, entry, preds or None)
+        main = res.scores.get("test", {}).get(ev.task.spec.main_metric)
+        say(f"  [{tid}] seed {seed} done" + (f": test {ev.task.spec.main_metric} {main:.4f}" if main is not None
+                                            else ""))
     missing = [s for s in ev.seeds if str(s) not in seeds]
     order = {str(s): i for i, s in enumerate(ev.seeds)}
     seeds = dict(sorted(seeds.items(), key=lambda kv: order[kv[0]]))
