@@ -26,6 +26,34 @@ from .spec import ModelMeta
 POLICIES = ("truncate", "chunk")
 
 
+class EmbeddingError(ValueError):
+    """A model returned unusable vectors (wrong shape or row count, non-finite values, unknown dtype)."""
+
+
+def as_float32(x: Any, model: str, what: str) -> np.ndarray:
+    """``x`` (numpy array, list or torch tensor of any float dtype, bf16 included) as a float32 numpy array."""
+    if hasattr(x, "detach") and hasattr(x, "float"):       # a torch tensor (bf16/fp16 cannot go to numpy as is)
+        try:
+            x = x.detach().float().cpu().numpy()
+        except Exception as exc:
+            raise EmbeddingError(f"model {model!r}: {what} returned a tensor that cannot be converted to "
+                                 f"float32 ({type(exc).__name__}: {exc})") from exc
+    try:
+        return np.asarray(x, dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        raise EmbeddingError(f"model {model!r}: {what} returned {type(x).__name__} that is not a float array "
+                             f"({exc}); return numpy float32 arrays or torch tensors") from exc
+
+
+def check_finite(vecs: Sequence[np.ndarray], model: str, what: str) -> None:
+    """Refuse NaN/inf vectors, naming the model and how many of the batch's sequences are affected."""
+    bad = [i for i, v in enumerate(vecs) if not np.all(np.isfinite(v))]
+    if bad:
+        raise EmbeddingError(f"model {model!r}: {what} returned NaN or infinite values for {len(bad)} of "
+                             f"{len(vecs)} inputs in a batch; nothing was cached. Check the weights, the dtype "
+                             f"(fp16 overflow?) and the inputs")
+
+
 @dataclass
 class EmbedConfig:
     """How the engine batches and treats long sequences.
@@ -240,20 +268,33 @@ class CachedEmbeddings:
             bar.update(len(done))
 
     def _embed_protein_batch(self, batch: list[str]) -> dict[str, np.ndarray]:
-        vecs = np.asarray(self.model.embed_proteins(batch), dtype=np.float32)
+        name = self.meta.name
+        vecs = as_float32(self.model.embed_proteins(batch), name, "embed_proteins")
         if vecs.shape != (len(batch), self.meta.dim):
-            raise ValueError(f"model {self.meta.name!r}: embed_proteins returned shape {vecs.shape}, "
-                             f"expected ({len(batch)}, {self.meta.dim})")
+            raise EmbeddingError(f"model {name!r}: embed_proteins returned shape {vecs.shape}, "
+                                 f"expected ({len(batch)}, {self.meta.dim})")
+        check_finite(vecs, name, "embed_proteins")
         return dict(zip(batch, vecs))
 
     def _embed_text_batch(self, batch: list[str]) -> dict[str, np.ndarray]:
-        vecs = np.asarray(self.model.embed_texts(batch), dtype=np.float32)
+        name = self.meta.name
+        vecs = as_float32(self.model.embed_texts(batch), name, "embed_texts")
+        dim = self.meta.text_dim or self.meta.dim
+        if vecs.ndim != 2 or vecs.shape[0] != len(batch):
+            raise EmbeddingError(f"model {name!r}: embed_texts returned shape {vecs.shape} for {len(batch)} "
+                                 f"texts; expected one row per text ({len(batch)}, {dim})")
+        check_finite(vecs, name, "embed_texts")
         self.stats.forward_batches += 1
         return {content_hash(t): v for t, v in zip(batch, vecs)}
 
     def _embed_residue_batch(self, batch: list[str]) -> dict[str, np.ndarray]:
-        outs = self.model.embed_residues(batch)
+        name = self.meta.name
+        outs = [as_float32(o, name, "embed_residues") for o in self.model.embed_residues(batch)]
+        if len(outs) != len(batch):
+            raise EmbeddingError(f"model {name!r}: embed_residues returned {len(outs)} arrays for "
+                                 f"{len(batch)} sequences")
         for s, o in zip(batch, outs):
-            if o.shape[0] != len(s):
-                raise ValueError(f"model {self.meta.name!r}: embed_residues gave {o.shape[0]} rows for {len(s)} residues")
-        return dict(zip(batch, (np.asarray(o, dtype=np.float32) for o in outs)))
+            if o.ndim != 2 or o.shape[0] != len(s):
+                raise EmbeddingError(f"model {name!r}: embed_residues gave shape {o.shape} for {len(s)} residues")
+        check_finite(outs, name, "embed_residues")
+        return dict(zip(batch, outs))
