@@ -26,7 +26,7 @@ from . import results as R
 from .fetch import Fetcher, Files, file_hash
 from .protocols.context import Artefacts, ProtocolContext
 from .protocols.params import config_dict
-from .spec import TaskData, TaskSpec
+from .spec import TaskData, TaskSpec, subset_extra
 from .store import ResultStore
 
 PROFILES = ("real", "smoke")
@@ -95,12 +95,14 @@ def limit_splits(data: TaskData, limit: int, seed: int = 0) -> TaskData:
     """At most ``limit`` records per split (a seeded random subset, original order kept)."""
     rng = np.random.default_rng(seed)
     splits = {}
+    extra = data.extra
     for name, recs in data.splits.items():
         if len(recs) > limit:
             keep = np.sort(rng.choice(len(recs), size=limit, replace=False))
+            extra = subset_extra(extra, name, keep, len(recs))   # ground truth indexed by record (similarity)
             recs = [recs[i] for i in keep]
         splits[name] = recs
-    return type(data)(splits=splits, extra=data.extra, stats={**data.stats, "limit": limit})
+    return type(data)(splits=splits, extra=extra, stats={**data.stats, "limit": limit})
 
 
 def check_split_sizes(spec: TaskSpec, data: TaskData) -> None:
