@@ -241,11 +241,20 @@ def cmd_cache(args: argparse.Namespace) -> int:
     cache = EmbeddingCache(root)
     if args.action == "ls":
         rows = [(r["namespace"][:12], r["model_fingerprint"], r["kind"], r["layer"], r["pooling"], r["max_length"],
-                 r["policy"], r["vectors"], f"{r['bytes'] / 1e6:.1f} MB") for r in cache.entries()]
+                 r["policy"], r["vectors"], f"{r['bytes'] / 1e6:.1f} MB", r["problem"]) for r in cache.entries()]
         print(f"embedding cache: {root}")
         print(tabulate(rows, headers=["id", "model", "kind", "layer", "pooling", "max len", "policy", "vectors",
-                                      "size"]))
+                                      "size", "problem"]))
+        if any(r[-1] for r in rows):
+            print("damaged entries found: `protbench cache verify --fix` removes them", file=sys.stderr)
         return EXIT_OK
+    if args.action == "verify":
+        problems = cache.verify(fix=args.fix)
+        for p in problems:
+            print(f"{'removed' if p['fixed'] else 'corrupt'}  {p['path']}: {p['problem']}")
+        print(f"embedding cache {root}: {len(problems)} problem(s)"
+              + (" fixed" if args.fix and problems else " (rerun with --fix to remove them)" if problems else ""))
+        return EXIT_FAILED if problems and not args.fix else EXIT_OK
     if not (args.model or args.older_than is not None or args.all):
         print("cache prune: say what to remove: --model FINGERPRINT, --older-than DAYS or --all", file=sys.stderr)
         return EXIT_USAGE
@@ -328,8 +337,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_data_options(p)
     p.set_defaults(func=cmd_prefetch)
 
-    p = sub.add_parser("cache", help="inspect or prune the embedding cache")
-    p.add_argument("action", choices=("ls", "prune"))
+    p = sub.add_parser("cache", help="inspect, verify or prune the embedding cache")
+    p.add_argument("action", choices=("ls", "prune", "verify"))
+    p.add_argument("--fix", action="store_true", help="verify: delete corrupt shards and namespaces")
     p.add_argument("--cache-dir", type=Path)
     p.add_argument("--model", help="prune: namespaces whose model fingerprint starts with this")
     p.add_argument("--older-than", type=float, metavar="DAYS", help="prune: namespaces not written for DAYS")

@@ -20,7 +20,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .cache import CacheKey, EmbeddingCache, content_hash
+from .cache import CacheKey, CorruptShardError, EmbeddingCache, content_hash
 from .spec import ModelMeta
 
 POLICIES = ("truncate", "chunk")
@@ -167,21 +167,33 @@ class CachedEmbeddings:
 
     # -- public view -------------------------------------------------------------------------
     def proteins(self, seqs: Sequence[str]) -> np.ndarray:
-        ns = self._ensure("protein", seqs, self._embed_protein_batch)
-        return ns.get_matrix([content_hash(s) for s in seqs]) if len(seqs) else np.zeros((0, self.meta.dim), np.float32)
+        if not len(seqs):
+            return np.zeros((0, self.meta.dim), np.float32)
+        return self._read("protein", seqs, self._embed_protein_batch, lambda ns, hs: ns.get_matrix(hs))
 
     def texts(self, texts: Sequence[str]) -> np.ndarray:
         if not hasattr(self.model, "embed_texts"):
             raise TypeError(f"model {self.meta.name!r} cannot embed texts (no embed_texts)")
-        ns = self._ensure("text", texts, self._embed_text_batch)
-        dim = self.meta.text_dim or self.meta.dim
-        return ns.get_matrix([content_hash(t) for t in texts]) if len(texts) else np.zeros((0, dim), np.float32)
+        if not len(texts):
+            return np.zeros((0, self.meta.text_dim or self.meta.dim), np.float32)
+        return self._read("text", texts, self._embed_text_batch, lambda ns, hs: ns.get_matrix(hs))
 
     def residues(self, seqs: Sequence[str]) -> list[np.ndarray]:
         if not hasattr(self.model, "embed_residues"):
             raise TypeError(f"model {self.meta.name!r} has no residue-level output (no embed_residues)")
-        ns = self._ensure("residue", seqs, self._embed_residue_batch)
-        return ns.get([content_hash(s) for s in seqs])
+        return self._read("residue", seqs, self._embed_residue_batch, lambda ns, hs: ns.get(hs))
+
+    def _read(self, kind: str, items: Sequence[str], run_batch, read, tries: int = 3):
+        """Ensure ``items`` are cached, then read them; a shard found corrupt while reading has been evicted
+        (with a warning naming it), so its vectors are recomputed and the read is retried."""
+        hashes = [content_hash(s) for s in items]
+        for attempt in range(tries):
+            ns = self._ensure(kind, items, run_batch)
+            try:
+                return read(ns, hashes)
+            except CorruptShardError:
+                if attempt == tries - 1:
+                    raise
 
     def warm(self, seqs: Sequence[str], kind: str = "protein") -> None:
         """Embed and cache ``seqs`` without returning them (the runner's embed stage)."""
