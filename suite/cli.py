@@ -42,7 +42,7 @@ def _kv(items: Sequence[str] | None) -> dict[str, Any]:
 def add_data_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cache-dir", type=Path, default=None,
                    help="cache folder (default: $PROTBENCH_CACHE or the user cache dir)")
-    p.add_argument("--mirror", action="append", type=Path, default=None, metavar="DIR",
+    p.add_argument("--mirror", action="append", type=existing_dir, default=None, metavar="DIR",
                    help="folder searched by upstream file name before downloading (repeatable; "
                         "default: $PROTBENCH_MIRROR)")
     p.add_argument("--offline", action="store_true", help="never touch the network; report missing files")
@@ -161,22 +161,44 @@ def cmd_embed(args: argparse.Namespace) -> int:
 
 
 # -- list / show ----------------------------------------------------------------------------------
+_CONTROL = dict.fromkeys([*range(0x00, 0x20), *range(0x7F, 0xA0)])
+
+
+def terminal_text(value: Any) -> str:
+    """``value`` as text without C0/C1 control characters (ESC, BEL, ...), so a plugin's name or description
+    cannot move the cursor, recolour or retitle the terminal; tabs and newlines become spaces."""
+    text = str(value if value is not None else "")
+    return text.replace("\t", " ").replace("\n", " ").replace("\r", " ").translate(_CONTROL)
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     from tabulate import tabulate
 
+    from .spec import Family
+
+    families = [f.value for f in Family]
+    if args.family and args.family not in families:
+        import difflib
+
+        close = difflib.get_close_matches(args.family, families, n=2, cutoff=0.5)
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        print(f"protbench list: error: unknown family {args.family!r}{hint} (families: {', '.join(families)})",
+              file=sys.stderr)
+        return EXIT_USAGE
     reg = registries(args)
+    t = terminal_text
     if args.what == "tasks":
         rows = []
         for tid in reg.tasks:
             s = reg.tasks.get(tid).spec
             if args.family and s.family.value != args.family:
                 continue
-            rows.append((s.id, s.family.value, s.main_metric, s.protocol, s.variant,
-                         textwrap.shorten(s.description, 60)))
+            rows.append((t(s.id), s.family.value, t(s.main_metric), t(s.protocol), t(s.variant),
+                         textwrap.shorten(t(s.description), 60)))
         print(tabulate(rows, headers=["task", "family", "main metric", "protocol", "variant", "description"]))
     else:
-        rows = [(e.name, ",".join(sorted(c.value for c in e.capabilities)), "yes" if e.needs_weights else "",
-                 textwrap.shorten(e.description, 70), reg.models.origins[e.name].replace("built-in ", ""))
+        rows = [(t(e.name), ",".join(sorted(c.value for c in e.capabilities)), "yes" if e.needs_weights else "",
+                 textwrap.shorten(t(e.description), 70), t(reg.models.origins[e.name].replace("built-in ", "")))
                 for e in reg.models.values()]
         print(tabulate(rows, headers=["model", "capabilities", "weights", "description", "from"]))
     return EXIT_OK
@@ -189,8 +211,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(json.dumps(spec.to_dict(), indent=1, default=str))
         return EXIT_OK
     d = spec.to_dict()
-    print(f"{spec.id}  ({spec.family.value}; variant: {spec.variant})\n")
-    print(textwrap.fill(spec.description, 88) + "\n")
+    print(f"{terminal_text(spec.id)}  ({spec.family.value}; variant: {terminal_text(spec.variant)})\n")
+    print(textwrap.fill(terminal_text(spec.description), 88) + "\n")
     for key in ("main_metric", "metrics", "protocol", "protocols", "label_space", "splits", "requires",
                 "parameters", "citation", "license"):
         print(f"  {key:12s} {d[key]}")
@@ -285,7 +307,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--weights", type=Path, help="local weights for the model (file or folder)")
     p.add_argument("--model-opt", action="append", metavar="KEY=VALUE", help="model option (repeatable), "
                    "e.g. dtype=bfloat16, layer=6")
-    p.add_argument("--seeds", nargs="+", type=int, default=[0], help="seeds of the evaluation protocol")
+    p.add_argument("--seeds", nargs="+", type=non_negative_int, default=[0],
+                   help="seeds of the evaluation protocol")
     p.add_argument("--output-dir", type=Path, default=Path("results"), help="results folder (default: results/)")
     p.add_argument("--overwrite", choices=("never", "always", "only-missing"), default="only-missing",
                    help="existing results: keep all (never), redo all (always), or redo failed/missing")
@@ -297,7 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="protocol setting, e.g. probe.heads=mlp (repeatable; `protbench show TASK` lists them)")
     p.add_argument("--preset", help="a named set of protocol settings (quick)")
     p.add_argument("--quick", action="store_true", help="cheap protocol settings (implied by --profile smoke)")
-    p.add_argument("--token-budget", type=int, default=16384, help="padded tokens per embedding batch")
+    p.add_argument("--token-budget", type=positive_int, default=16384, help="padded tokens per embedding batch")
     p.add_argument("--policy", choices=("truncate", "chunk"), default="truncate",
                    help="sequences longer than the model's max length: truncate, or chunk and average")
     p.add_argument("--device", default="cpu", help="torch device (cpu, cuda, cuda:1)")
@@ -313,7 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model-opt", action="append", metavar="KEY=VALUE")
     p.add_argument("--profile", choices=("real", "smoke"), default="real")
     p.add_argument("--limit", type=positive_int)
-    p.add_argument("--token-budget", type=int, default=16384)
+    p.add_argument("--token-budget", type=positive_int, default=16384)
     p.add_argument("--policy", choices=("truncate", "chunk"), default="truncate")
     p.add_argument("--device", default="cpu")
     p.add_argument("--backend", choices=("gloo", "nccl"), help="torch.distributed backend (default: by device)")
@@ -351,6 +374,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def existing_dir(text: str) -> Path:
+    path = Path(text).expanduser()
+    if not path.exists():
+        raise argparse.ArgumentTypeError(f"{text}: no such folder")
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a file, not a folder")
+    return path
+
+
+def check_device(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """A CUDA device on a machine (or torch build) without CUDA is a usage error before any work."""
+    device = getattr(args, "device", None)
+    if isinstance(device, str) and device.startswith("cuda"):
+        import torch
+
+        if not torch.cuda.is_available():
+            parser.exit(EXIT_USAGE, f"protbench {args.command}: error: --device {device}: CUDA is not available "
+                                    f"(torch {torch.__version__}, no usable GPU); use --device cpu\n")
+
+
 def positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -373,6 +426,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
+    check_device(parser, args)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
         return int(args.func(args) or 0)
