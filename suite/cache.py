@@ -218,16 +218,7 @@ class Namespace:
         else:
             arrays = {"keys": keys, "vectors": np.stack(vals)}
         name = f"shard-{time.time_ns():020d}-{os.getpid()}-{uuid.uuid4().hex[:8]}.npz"
-        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".tmp-", suffix=".npz")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, **arrays)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.dir / name)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        write_shard(self.dir / name, arrays)
         for row, h in enumerate(items):
             self._index.setdefault(h, (name, row))
         self._seen_shards.add(name)
@@ -374,6 +365,20 @@ class EmbeddingCache:
                         sh.unlink(missing_ok=True)
                     problems.append({"path": str(sh), "problem": str(exc).split(": ", 1)[-1], "fixed": fix})
         return problems
+
+
+def write_shard(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
+    """Write one shard: temporary file in the same folder, fsync, rename (readers never see half a shard)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, **arrays)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def _atomic_write_bytes(path: Path, data: bytes) -> None:

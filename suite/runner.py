@@ -190,6 +190,7 @@ class Runner:
                 if not diff and old_id.get("seeds") != list(cfg.seeds):
                     diff = f"seeds differ ({old_id.get('seeds')} stored, {list(cfg.seeds)} now)"
                 if old["status"] == "ok" and not diff:
+                    store.clear_partials(tid)   # left by a kill between writing the result and clearing them
                     return TaskOutcome(tid, "kept", path, "result of the same identity exists (--overwrite always "
                                                           "to rerun)", _main(old, spec))
                 if old["status"] == "ok":
