@@ -7,7 +7,6 @@ import logging
 
 import numpy as np
 import pytest
-
 from protbench.cache import CacheKey, EmbeddingCache
 from protbench.cli import main
 from protbench.embed import CachedEmbeddings

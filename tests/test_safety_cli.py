@@ -8,7 +8,6 @@ import json
 import textwrap
 
 import pytest
-
 from protbench.cli import main
 from protbench.fetch import ChecksumError, Fetcher
 from protbench.registry import ModelEntry, Registry, RegistryError
@@ -160,8 +159,9 @@ def test_plugin_with_invalid_id_is_usage_error(tmp_path, capsys):
 
 def test_control_characters_stripped_from_list_tables(tmp_path, capsys):
     plugin = tmp_path / "p.py"
+    desc = "nice\\x1b]0;pwned\\x07 \\x1b[31mred\\x9b model"
     plugin.write_text("from protbench.registry import register_model\n"
-                      "register_model('ok-model', description='nice\\x1b]0;pwned\\x07 \\x1b[31mred\\x9b model')(dict)\n")
+                      f"register_model('ok-model', description='{desc}')(dict)\n")
     assert main(["list", "models", "--include", str(plugin)]) == 0
     out = capsys.readouterr().out
     line = next(ln for ln in out.splitlines() if ln.startswith("ok-model"))

@@ -7,7 +7,6 @@ import pickle
 
 import numpy as np
 import pytest
-
 from protbench.fetch import Files
 from protbench.formats import flip, peer_csv, peer_lmdb
 from protbench.metrics.classification import accuracy
@@ -17,7 +16,8 @@ from protbench.sequences import DropLog, SequenceError, read_fasta
 
 # -- W3: inf regression targets are counted drops ----------------------------------------------------
 def _archive(tmp_path, targets):
-    splits = {s: [{"primary": "MKV" * (i + 2), "y": t} for i, t in enumerate(targets)] for s in ("train", "valid", "test")}
+    splits = {s: [{"primary": "MKV" * (i + 2), "y": t} for i, t in enumerate(targets)]
+              for s in ("train", "valid", "test")}
     return peer_lmdb.write_archive(tmp_path / "reg.tar.gz", "reg", splits)
 
 
@@ -35,14 +35,16 @@ def test_string_or_vector_lmdb_target_names_record(tmp_path, bad):
     from protbench.tasks.mutation.readers import peer_regression_reader
 
     arc = _archive(tmp_path, [1.0, bad])
-    with pytest.raises(peer_lmdb.LMDBFormatError, match=r"reg_(train|valid|test)\.lmdb record 1: target .* not a number"):
+    msg = r"reg_(train|valid|test)\.lmdb record 1: target .* not a number"
+    with pytest.raises(peer_lmdb.LMDBFormatError, match=msg):
         peer_regression_reader(arc.name, "reg", "y")(Files({arc.name: arc}, tmp_path / "cache"))
 
 
 def test_inf_flip_target_dropped_as_non_finite(tmp_path):
     from protbench.tasks.mutation.readers import flip_reader
 
-    rows = [{"sequence": "MKVL" * 3, "target": t, "set": s} for s in ("train", "test") for t in (1.0, "inf", "-inf", 2.0)]
+    rows = [{"sequence": "MKVL" * 3, "target": t, "set": s}
+            for s in ("train", "test") for t in (1.0, "inf", "-inf", 2.0)]
     z = flip.write_splits_zip(tmp_path / "splits.zip", {"one": rows})
     data = flip_reader(z.name, "one")(Files({z.name: z}, tmp_path))
     assert [r.label for r in data.splits["test"]] == [1.0, 2.0]
@@ -66,7 +68,9 @@ def test_identical_duplicate_fasta_record_counted_once(tmp_path):
 
 
 def test_ec_partial_reader_refuses_conflicting_duplicate(tmp_path):
-    from protbench.tasks.function.readers import ec_partial_reader
+    from unittest import mock
+
+    import protbench.tasks.function.readers as fr
 
     files = {}
     for suffix, text in (("annot.tsv", ""), ("test.csv", ""), ("test.txt", "1abc-A\n"),
@@ -74,14 +78,12 @@ def test_ec_partial_reader_refuses_conflicting_duplicate(tmp_path):
         p = tmp_path / f"x_{suffix}"
         p.write_text(text)
         files[p.name] = p
-    import protbench.tasks.function.readers as fr
-    from unittest import mock
-
     with mock.patch.object(fr.deepfri, "read_annotations", return_value=None), \
             mock.patch.object(fr.deepfri, "read_split_list", return_value=["1abc-A"]), \
             mock.patch.object(fr.deepfri, "read_test_cutoffs", return_value={}):
-        with pytest.raises(SequenceError, match=r"x_test_sequences\.fasta: duplicate record id '1abc-A' at lines 1 and 3"):
-            ec_partial_reader(str(tmp_path / "x").rsplit("/", 1)[1], 0)(Files(files, tmp_path))
+        msg = r"x_test_sequences\.fasta: duplicate record id '1abc-A' at lines 1 and 3"
+        with pytest.raises(SequenceError, match=msg):
+            fr.ec_partial_reader("x", 0)(Files(files, tmp_path))
 
 
 # -- metrics: NaN scores ------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ import textwrap
 import numpy as np
 import pytest
 import torch
-
 from protbench.cache import EmbeddingCache
 from protbench.cli import main
 from protbench.embed import CachedEmbeddings, EmbeddingError

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from protbench import cache as C
 from protbench import store as S
 from protbench.cli import main

@@ -5,7 +5,6 @@ import json
 
 import numpy as np
 import pytest
-
 from protbench.cli import main
 from protbench.spec import Record, TaskData
 from protbench.stages import limit_splits

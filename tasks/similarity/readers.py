@@ -54,7 +54,8 @@ def probe_reader(aspect: str):
                 remap[kept] = np.arange(len(kept))
                 p = remap[raw]
                 pairs["sparse"] = p[(p >= 0).all(axis=1)]
-        return TaskData(splits=splits, extra={"go_similarity": sims, "pairs": pairs, "record_indexed": RECORD_INDEXED}, stats=log.to_dict())
+        return TaskData(splits=splits, stats=log.to_dict(),
+                        extra={"go_similarity": sims, "pairs": pairs, "record_indexed": RECORD_INDEXED})
 
     return read
 
@@ -77,6 +78,7 @@ def computed_reader(aspect: str, p: Mapping[str, Any]):
             splits[split] = recs
             sims[split] = O.bma_matrix(human.onto, [ann[r.id] for r in recs], ic, p["term_similarity"])
         stats = {**log.to_dict(), "go": human.stats, "ic_terms": len(ic), "annotated_proteins": len(ann)}
-        return TaskData(splits=splits, extra={"go_similarity": sims, "pairs": {}, "record_indexed": RECORD_INDEXED}, stats=stats)
+        return TaskData(splits=splits, stats=stats,
+                        extra={"go_similarity": sims, "pairs": {}, "record_indexed": RECORD_INDEXED})
 
     return read
