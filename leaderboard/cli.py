@@ -9,6 +9,9 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
+    if missing := [str(p) for p in args.results if not Path(p).is_dir()]:   # a typo is a usage error
+        print(f"protbench leaderboard: error: no such results folder: {', '.join(missing)}", file=sys.stderr)
+        return EXIT_USAGE
     from . import render
     from .report import FORMATS, build_report
 

@@ -44,7 +44,7 @@ def _kv(items: Sequence[str] | None) -> dict[str, Any]:
 def add_data_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cache-dir", type=Path, default=None,
                    help="cache folder (default: $PROTBENCH_CACHE or the user cache dir)")
-    p.add_argument("--mirror", action="append", type=Path, default=None, metavar="DIR",
+    p.add_argument("--mirror", action="append", type=existing_dir, default=None, metavar="DIR",
                    help="folder searched by upstream file name before downloading (repeatable; "
                         "default: $PROTBENCH_MIRROR)")
     p.add_argument("--offline", action="store_true", help="never touch the network; report missing files")
@@ -235,10 +235,32 @@ def export_embeddings(path: Path, emb: Any, named: dict[str, str], residues: boo
 
 
 # -- list / show ----------------------------------------------------------------------------------
+_CONTROL = dict.fromkeys([*range(0x00, 0x20), *range(0x7F, 0xA0)])
+
+
+def terminal_text(value: Any) -> str:
+    """``value`` as text without C0/C1 control characters (ESC, BEL, ...), so a plugin's name or description
+    cannot move the cursor, recolour or retitle the terminal; tabs and newlines become spaces."""
+    text = str(value if value is not None else "")
+    return text.replace("\t", " ").replace("\n", " ").replace("\r", " ").translate(_CONTROL)
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     from tabulate import tabulate
 
+    from .spec import Family
+
+    families = [f.value for f in Family]
+    if args.family and args.family not in families:
+        import difflib
+
+        close = difflib.get_close_matches(args.family, families, n=2, cutoff=0.5)
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        print(f"protbench list: error: unknown family {args.family!r}{hint} (families: {', '.join(families)})",
+              file=sys.stderr)
+        return EXIT_USAGE
     reg = registries(args)
+    t = terminal_text
     if args.what == "tasks":
         from .stages import availability
 
@@ -248,7 +270,8 @@ def cmd_list(args: argparse.Namespace) -> int:
             s = reg.tasks.get(tid).spec
             if args.family and s.family.value != args.family:
                 continue
-            row = [s.id, s.family.value, s.main_metric, s.protocol, s.variant, textwrap.shorten(s.description, 60)]
+            row = [t(s.id), s.family.value, t(s.main_metric), t(s.protocol), t(s.variant),
+                   textwrap.shorten(t(s.description), 60)]
             if fetcher is not None:
                 ok, missing = availability(reg.tasks.get(tid), fetcher)
                 row.insert(1, "real" if ok else f"smoke only (missing {', '.join(missing)})")
@@ -258,8 +281,8 @@ def cmd_list(args: argparse.Namespace) -> int:
             headers.insert(1, "data here")
         print(tabulate(rows, headers=headers))
     else:
-        rows = [(e.name, ",".join(sorted(c.value for c in e.capabilities)), "yes" if e.needs_weights else "",
-                 textwrap.shorten(e.description, 70), reg.models.origins[e.name].replace("built-in ", ""))
+        rows = [(t(e.name), ",".join(sorted(c.value for c in e.capabilities)), "yes" if e.needs_weights else "",
+                 textwrap.shorten(t(e.description), 70), t(reg.models.origins[e.name].replace("built-in ", "")))
                 for e in reg.models.values()]
         print(tabulate(rows, headers=["model", "capabilities", "weights", "description", "from"]))
     return EXIT_OK
@@ -272,8 +295,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(json.dumps(spec.to_dict(), indent=1, default=str))
         return EXIT_OK
     d = spec.to_dict()
-    print(f"{spec.id}  ({spec.family.value}; variant: {spec.variant})\n")
-    print(textwrap.fill(spec.description, 88) + "\n")
+    print(f"{terminal_text(spec.id)}  ({spec.family.value}; variant: {terminal_text(spec.variant)})\n")
+    print(textwrap.fill(terminal_text(spec.description), 88) + "\n")
     for key in ("main_metric", "metrics", "protocol", "protocols", "label_space", "splits", "requires",
                 "parameters", "citation", "license"):
         print(f"  {key:12s} {d[key]}")
@@ -381,11 +404,20 @@ def cmd_cache(args: argparse.Namespace) -> int:
     cache = EmbeddingCache(root)
     if args.action == "ls":
         rows = [(r["namespace"][:12], r["model_fingerprint"], r["kind"], r["layer"], r["pooling"], r["max_length"],
-                 r["policy"], r["vectors"], f"{r['bytes'] / 1e6:.1f} MB") for r in cache.entries()]
+                 r["policy"], r["vectors"], f"{r['bytes'] / 1e6:.1f} MB", r["problem"]) for r in cache.entries()]
         print(f"embedding cache: {root}")
         print(tabulate(rows, headers=["id", "model", "kind", "layer", "pooling", "max len", "policy", "vectors",
-                                      "size"]))
+                                      "size", "problem"]))
+        if any(r[-1] for r in rows):
+            print("damaged entries found: `protbench cache verify --fix` removes them", file=sys.stderr)
         return EXIT_OK
+    if args.action == "verify":
+        problems = cache.verify(fix=args.fix)
+        for p in problems:
+            print(f"{'removed' if p['fixed'] else 'corrupt'}  {p['path']}: {p['problem']}")
+        print(f"embedding cache {root}: {len(problems)} problem(s)"
+              + (" fixed" if args.fix and problems else " (rerun with --fix to remove them)" if problems else ""))
+        return EXIT_FAILED if problems and not args.fix else EXIT_OK
     if not (args.model or args.older_than is not None or args.all):
         print("cache prune: say what to remove: --model FINGERPRINT, --older-than DAYS or --all", file=sys.stderr)
         return EXIT_USAGE
@@ -419,7 +451,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "weights on purpose (recorded as MODEL@random-init)")
     p.add_argument("--model-opt", action="append", metavar="KEY=VALUE", help="model option (repeatable), "
                    "e.g. dtype=bfloat16, layer=6")
-    p.add_argument("--seeds", nargs="+", type=int, default=[0], help="seeds of the evaluation protocol")
+    p.add_argument("--seeds", nargs="+", type=non_negative_int, default=[0],
+                   help="seeds of the evaluation protocol")
     p.add_argument("--output-dir", type=Path, default=Path("results"), help="results folder (default: results/)")
     p.add_argument("--overwrite", choices=("never", "always", "only-missing"), default="only-missing",
                    help="existing results: keep all (never), redo all (always), or redo failed/missing")
@@ -437,7 +470,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--shard", type=shard_spec, metavar="I/N",
                    help="compute only shard I of N of the (task, seed) pairs (0-based), e.g. one per Slurm array "
                         "task into one shared --output-dir; the shard that completes a task writes its result")
-    p.add_argument("--token-budget", type=int, default=16384, help="padded tokens per embedding batch")
+    p.add_argument("--token-budget", type=positive_int, default=16384, help="padded tokens per embedding batch")
     p.add_argument("--policy", choices=("truncate", "chunk"), default="truncate",
                    help="sequences longer than the model's max length: truncate, or chunk and average")
     p.add_argument("--device", default="cpu", help="torch device (cpu, cuda, cuda:1)")
@@ -454,7 +487,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model-opt", action="append", metavar="KEY=VALUE")
     p.add_argument("--profile", choices=("real", "smoke"), default="real")
     p.add_argument("--limit", type=positive_int)
-    p.add_argument("--token-budget", type=int, default=16384)
+    p.add_argument("--token-budget", type=positive_int, default=16384)
     p.add_argument("--policy", choices=("truncate", "chunk"), default="truncate")
     p.add_argument("--device", default="cpu")
     p.add_argument("--backend", choices=("gloo", "nccl"), help="torch.distributed backend (default: by device)")
@@ -497,8 +530,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_data_options(p)
     p.set_defaults(func=cmd_leakage)
 
-    p = sub.add_parser("cache", help="inspect or prune the embedding cache")
-    p.add_argument("action", choices=("ls", "prune"))
+    p = sub.add_parser("cache", help="inspect, verify or prune the embedding cache")
+    p.add_argument("action", choices=("ls", "prune", "verify"))
+    p.add_argument("--fix", action="store_true", help="verify: delete corrupt shards and namespaces")
     p.add_argument("--cache-dir", type=Path)
     p.add_argument("--model", help="prune: namespaces whose model fingerprint starts with this")
     p.add_argument("--older-than", type=float, metavar="DAYS", help="prune: namespaces not written for DAYS")
@@ -518,6 +552,36 @@ def shard_spec(text: str) -> tuple[int, int]:
     if not 0 <= i < n:
         raise argparse.ArgumentTypeError(f"need 0 <= I < N, got {text}")
     return i, n
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def existing_dir(text: str) -> Path:
+    path = Path(text).expanduser()
+    if not path.exists():
+        raise argparse.ArgumentTypeError(f"{text}: no such folder")
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a file, not a folder")
+    return path
+
+
+def check_device(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """A CUDA device on a machine (or torch build) without CUDA is a usage error before any work."""
+    device = getattr(args, "device", None)
+    if isinstance(device, str) and device.startswith("cuda"):
+        import torch
+
+        if not torch.cuda.is_available():
+            parser.exit(EXIT_USAGE, f"protbench {args.command}: error: --device {device}: CUDA is not available "
+                                    f"(torch {torch.__version__}, no usable GPU); use --device cpu\n")
 
 
 def positive_int(text: str) -> int:
@@ -546,6 +610,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
+    check_device(parser, args)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
         return int(args.func(args) or 0)

@@ -19,10 +19,38 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .cache import CacheKey, EmbeddingCache, content_hash
+from .cache import CacheKey, CorruptShardError, EmbeddingCache, content_hash
 from .spec import ModelMeta
 
 POLICIES = ("truncate", "chunk")
+
+
+class EmbeddingError(ValueError):
+    """A model returned unusable vectors (wrong shape or row count, non-finite values, unknown dtype)."""
+
+
+def as_float32(x: Any, model: str, what: str) -> np.ndarray:
+    """``x`` (numpy array, list or torch tensor of any float dtype, bf16 included) as a float32 numpy array."""
+    if hasattr(x, "detach") and hasattr(x, "float"):       # a torch tensor (bf16/fp16 cannot go to numpy as is)
+        try:
+            x = x.detach().float().cpu().numpy()
+        except Exception as exc:
+            raise EmbeddingError(f"model {model!r}: {what} returned a tensor that cannot be converted to "
+                                 f"float32 ({type(exc).__name__}: {exc})") from exc
+    try:
+        return np.asarray(x, dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        raise EmbeddingError(f"model {model!r}: {what} returned {type(x).__name__} that is not a float array "
+                             f"({exc}); return numpy float32 arrays or torch tensors") from exc
+
+
+def check_finite(vecs: Sequence[np.ndarray], model: str, what: str) -> None:
+    """Refuse NaN/inf vectors, naming the model and how many of the batch's sequences are affected."""
+    bad = [i for i, v in enumerate(vecs) if not np.all(np.isfinite(v))]
+    if bad:
+        raise EmbeddingError(f"model {model!r}: {what} returned NaN or infinite values for {len(bad)} of "
+                             f"{len(vecs)} inputs in a batch; nothing was cached. Check the weights, the dtype "
+                             f"(fp16 overflow?) and the inputs")
 
 
 @dataclass
@@ -136,21 +164,33 @@ class CachedEmbeddings:
 
     # -- public view -------------------------------------------------------------------------
     def proteins(self, seqs: Sequence[str]) -> np.ndarray:
-        ns = self._ensure("protein", seqs, self._embed_protein_batch)
-        return ns.get_matrix([content_hash(s) for s in seqs]) if len(seqs) else np.zeros((0, self.meta.dim), np.float32)
+        if not len(seqs):
+            return np.zeros((0, self.meta.dim), np.float32)
+        return self._read("protein", seqs, self._embed_protein_batch, lambda ns, hs: ns.get_matrix(hs))
 
     def texts(self, texts: Sequence[str]) -> np.ndarray:
         if not hasattr(self.model, "embed_texts"):
             raise TypeError(f"model {self.meta.name!r} cannot embed texts (no embed_texts)")
-        ns = self._ensure("text", texts, self._embed_text_batch)
-        dim = self.meta.text_dim or self.meta.dim
-        return ns.get_matrix([content_hash(t) for t in texts]) if len(texts) else np.zeros((0, dim), np.float32)
+        if not len(texts):
+            return np.zeros((0, self.meta.text_dim or self.meta.dim), np.float32)
+        return self._read("text", texts, self._embed_text_batch, lambda ns, hs: ns.get_matrix(hs))
 
     def residues(self, seqs: Sequence[str]) -> list[np.ndarray]:
         if not hasattr(self.model, "embed_residues"):
             raise TypeError(f"model {self.meta.name!r} has no residue-level output (no embed_residues)")
-        ns = self._ensure("residue", seqs, self._embed_residue_batch)
-        return ns.get([content_hash(s) for s in seqs])
+        return self._read("residue", seqs, self._embed_residue_batch, lambda ns, hs: ns.get(hs))
+
+    def _read(self, kind: str, items: Sequence[str], run_batch, read, tries: int = 3):
+        """Ensure ``items`` are cached, then read them; a shard found corrupt while reading has been evicted
+        (with a warning naming it), so its vectors are recomputed and the read is retried."""
+        hashes = [content_hash(s) for s in items]
+        for attempt in range(tries):
+            ns = self._ensure(kind, items, run_batch)
+            try:
+                return read(ns, hashes)
+            except CorruptShardError:
+                if attempt == tries - 1:
+                    raise
 
     def warm(self, seqs: Sequence[str], kind: str = "protein") -> None:
         """Embed and cache ``seqs`` without returning them (the runner's embed stage)."""
@@ -237,20 +277,33 @@ class CachedEmbeddings:
             bar.update(len(done))
 
     def _embed_protein_batch(self, batch: list[str]) -> dict[str, np.ndarray]:
-        vecs = np.asarray(self.model.embed_proteins(batch), dtype=np.float32)
+        name = self.meta.name
+        vecs = as_float32(self.model.embed_proteins(batch), name, "embed_proteins")
         if vecs.shape != (len(batch), self.meta.dim):
-            raise ValueError(f"model {self.meta.name!r}: embed_proteins returned shape {vecs.shape}, "
-                             f"expected ({len(batch)}, {self.meta.dim})")
+            raise EmbeddingError(f"model {name!r}: embed_proteins returned shape {vecs.shape}, "
+                                 f"expected ({len(batch)}, {self.meta.dim})")
+        check_finite(vecs, name, "embed_proteins")
         return dict(zip(batch, vecs))
 
     def _embed_text_batch(self, batch: list[str]) -> dict[str, np.ndarray]:
-        vecs = np.asarray(self.model.embed_texts(batch), dtype=np.float32)
+        name = self.meta.name
+        vecs = as_float32(self.model.embed_texts(batch), name, "embed_texts")
+        dim = self.meta.text_dim or self.meta.dim
+        if vecs.ndim != 2 or vecs.shape[0] != len(batch):
+            raise EmbeddingError(f"model {name!r}: embed_texts returned shape {vecs.shape} for {len(batch)} "
+                                 f"texts; expected one row per text ({len(batch)}, {dim})")
+        check_finite(vecs, name, "embed_texts")
         self.stats.forward_batches += 1
         return {content_hash(t): v for t, v in zip(batch, vecs)}
 
     def _embed_residue_batch(self, batch: list[str]) -> dict[str, np.ndarray]:
-        outs = self.model.embed_residues(batch)
+        name = self.meta.name
+        outs = [as_float32(o, name, "embed_residues") for o in self.model.embed_residues(batch)]
+        if len(outs) != len(batch):
+            raise EmbeddingError(f"model {name!r}: embed_residues returned {len(outs)} arrays for "
+                                 f"{len(batch)} sequences")
         for s, o in zip(batch, outs):
-            if o.shape[0] != len(s):
-                raise ValueError(f"model {self.meta.name!r}: embed_residues gave {o.shape[0]} rows for {len(s)} residues")
-        return dict(zip(batch, (np.asarray(o, dtype=np.float32) for o in outs)))
+            if o.ndim != 2 or o.shape[0] != len(s):
+                raise EmbeddingError(f"model {name!r}: embed_residues gave shape {o.shape} for {len(s)} residues")
+        check_finite(outs, name, "embed_residues")
+        return dict(zip(batch, outs))

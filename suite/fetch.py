@@ -11,6 +11,7 @@ every missing file with its URL and where to put it.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
 import tempfile
@@ -22,6 +23,8 @@ from typing import Iterable, Mapping
 from filelock import FileLock
 
 from .spec import DataSource
+
+log = logging.getLogger("protbench")
 
 CACHE_ENV = "PROTBENCH_CACHE"
 MIRROR_ENV = "PROTBENCH_MIRROR"
@@ -118,12 +121,22 @@ class Fetcher:
     def locate(self, source: DataSource) -> Path | None:
         """A verified local copy (cache first, then mirrors), or None; a corrupt copy raises."""
         cached = self.download_dir / source.filename
-        if cached.is_file():
-            verify(cached, source)
-            return cached
-        for candidate in self._mirror_index().get(source.filename, []):
-            verify(candidate, source)
+        candidates = ([cached] if cached.is_file() else []) + self._mirror_index().get(source.filename, [])
+        bad: list[ChecksumError] = []
+        for candidate in candidates:
+            try:
+                verify(candidate, source)
+            except ChecksumError as exc:   # a corrupt copy does not end the search: a later mirror may be good
+                bad.append(exc)
+                continue
+            for exc in bad:
+                log.warning("skipped a corrupt copy: %s", str(exc).split("\n", 1)[0])
             return candidate
+        if len(bad) == 1:
+            raise bad[0]
+        if bad:
+            raise ChecksumError(f"every copy of {source.filename} found is corrupt:\n"
+                                + "\n".join(str(e) for e in bad))
         return None
 
     def fetch(self, source: DataSource) -> Path:

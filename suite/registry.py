@@ -22,6 +22,7 @@ import difflib
 import importlib
 import importlib.util
 import inspect
+import re
 import sys
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -47,7 +48,20 @@ MODEL_GROUP = "protbench.models"
 
 
 class RegistryError(LookupError):
-    """Unknown or duplicate id; the message says what to do."""
+    """Unknown, invalid or duplicate id; the message says what to do."""
+
+
+ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@:+-]*")
+
+
+def check_id(kind: str, key: Any, origin: str) -> None:
+    """Task and model ids name files and table cells: a letter or digit, then letters, digits and ``._@:+-``
+    (no ``/``, spaces or control characters), so each id maps to its own path component unchanged."""
+    if not isinstance(key, str) or not ID_PATTERN.fullmatch(key):
+        raise RegistryError(
+            f"invalid {kind} id {key!r} from {origin}: an id starts with a letter or digit and holds only letters, "
+            f"digits and the characters ._@:+- (no '/', spaces or control characters); rename it"
+        )
 
 
 def load_name(name: str) -> Any:
@@ -92,6 +106,7 @@ class Registry(Generic[T]):
     origins: dict[str, str] = field(default_factory=dict)
 
     def add(self, key: str, item: T, origin: str) -> None:
+        check_id(self.kind, key, origin)
         if key in self.items:
             raise RegistryError(
                 f"duplicate {self.kind} id {key!r}: defined by {self.origins[key]} and again by {origin}; "

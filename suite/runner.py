@@ -263,6 +263,7 @@ class Runner:
                 if not diff and old_id.get("seeds") != list(cfg.seeds):
                     diff = f"seeds differ ({old_id.get('seeds')} stored, {list(cfg.seeds)} now)"
                 if old["status"] == "ok" and not diff:
+                    store.clear_partials(tid)   # left by a kill between writing the result and clearing them
                     return TaskOutcome(tid, "kept", path, "result of the same identity exists (--overwrite always "
                                                           "to rerun)", _main(old, spec))
                 if old["status"] == "ok":
@@ -286,8 +287,9 @@ class Runner:
             result = self._stages(ev, base, timings)
         except KeyboardInterrupt:
             raise
-        except Exception as exc:  # recorded, the run goes on
-            err = f"{type(exc).__name__}: {exc}"
+        except (Exception, SystemExit) as exc:  # recorded, the run goes on (a plugin's sys.exit included)
+            err = f"{type(exc).__name__}: {exc}" if not isinstance(exc, SystemExit) else \
+                f"SystemExit: plugin code called sys.exit({exc.code!r}) inside the model or protocol"
             store.write_result(tid, {**base, "status": "failed", "error": err, "timings_s": timings,
                                      "traceback": traceback.format_exc(limit=20)})
             return TaskOutcome(tid, "failed", path, err)

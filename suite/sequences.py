@@ -84,27 +84,44 @@ class FastaRecord:
         return self.header.split(None, 1)[0] if self.header.strip() else ""
 
 
-def read_fasta(path: Path, validate: bool = True) -> Iterator[FastaRecord]:
-    """Yield records of a FASTA file; malformed input raises :class:`SequenceError` naming file and line."""
+def read_fasta(path: Path, validate: bool = True, log: DropLog | None = None,
+               split: str = "fasta") -> Iterator[FastaRecord]:
+    """Yield records of a FASTA file; malformed input raises :class:`SequenceError` naming file and line.
+
+    A record id (first word of the header) seen twice is an error naming the file, the id and both
+    header lines — unless both records hold the same sequence: then the repeat is skipped and counted
+    in ``log`` (reason ``"duplicate FASTA record"`` under ``split``) when one is given.
+    """
     path = Path(path)
     header: str | None = None
     start = 0
     chunks: list[str] = []
+    seen: dict[str, tuple[int, str]] = {}
 
-    def finish() -> FastaRecord:
+    def finish() -> FastaRecord | None:
         seq = "".join(chunks)
         where = f"{path} line {start} (>{header})"
         if validate:
             seq = check_sequence(seq, where)
-        return FastaRecord(header or "", seq, start)
+        rec = FastaRecord(header or "", seq, start)
+        first = seen.get(rec.id)
+        if first is None:
+            seen[rec.id] = (start, seq)
+            return rec
+        if first[1].upper() == seq.upper():
+            if log is not None:
+                log.drop(split, "duplicate FASTA record", f"{path} line {start} ({rec.id})")
+            return None
+        raise SequenceError(f"{path}: duplicate record id {rec.id!r} at lines {first[0]} and {start} with "
+                            f"different sequences; ids must be unique (rename or remove one)")
 
     opener = _open_text(path)
     with opener as fh:
         for lineno, line in enumerate(fh, 1):
             line = line.rstrip("\r\n")
             if line.startswith(">"):
-                if header is not None:
-                    yield finish()
+                if header is not None and (rec := finish()) is not None:
+                    yield rec
                 header, start, chunks = line[1:].strip(), lineno, []
                 if not header:
                     raise SequenceError(f"{path} line {lineno}: empty FASTA header; every record needs an id after '>'")
@@ -114,8 +131,8 @@ def read_fasta(path: Path, validate: bool = True) -> Iterator[FastaRecord]:
                         f"{path} line {lineno}: sequence data before the first '>' header; is this a FASTA file?"
                     )
                 chunks.append(line.strip())
-        if header is not None:
-            yield finish()
+        if header is not None and (rec := finish()) is not None:
+            yield rec
 
 
 def write_fasta(path: Path, records: Iterable[tuple[str, str]], width: int = 60) -> None:

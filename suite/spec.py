@@ -195,6 +195,49 @@ class TaskData:
         return h.hexdigest()
 
 
+def subset_extra(extra: dict[str, Any], split: str, keep: Any, n: int) -> dict[str, Any]:
+    """``extra`` after keeping only records ``keep`` (sorted indices) of ``split`` (of ``n`` records).
+
+    A task whose extras are indexed by record position declares how under ``extra["record_indexed"]``,
+    ``{extra_key: layout}``:
+
+    * ``"square"`` — ``extra[extra_key][split]`` is an ``(n, n)`` matrix over the split's records
+      (rows and columns are subset);
+    * ``"pairs:<split>"`` — ``extra[extra_key]`` maps names to ``(m, 2)`` record-index pairs into
+      ``<split>`` (indices remapped; pairs touching a removed record are dropped).
+    Extras not declared are passed through unchanged.
+    """
+    import numpy as np
+
+    layouts = extra.get("record_indexed") or {}
+    if not layouts:
+        return extra
+    keep = np.asarray(keep, dtype=np.int64)
+    out = dict(extra)
+    for key, layout in layouts.items():
+        if key not in extra:
+            continue
+        if layout == "square":
+            mats = dict(extra[key])
+            if split in mats:
+                m = np.asarray(mats[split])
+                if m.shape != (n, n):
+                    raise ValueError(f"extra[{key!r}][{split!r}] has shape {m.shape}, expected ({n}, {n})")
+                mats[split] = m[np.ix_(keep, keep)]
+            out[key] = mats
+        elif layout == f"pairs:{split}":
+            remap = np.full(n, -1, dtype=np.int64)
+            remap[keep] = np.arange(len(keep))
+            sub = {}
+            for name, pairs in extra[key].items():
+                p = remap[np.asarray(pairs, dtype=np.int64).reshape(-1, 2)]
+                sub[name] = p[(p >= 0).all(axis=1)]
+            out[key] = sub
+        elif not str(layout).startswith("pairs:"):
+            raise ValueError(f"unknown record_indexed layout {layout!r} for extra {key!r}")
+    return out
+
+
 def _canonical(x: Any) -> Any:
     if hasattr(x, "tolist"):
         x = x.tolist()

@@ -28,8 +28,8 @@ from .fetch import Fetcher, Files, file_hash
 from .protocols.context import Artefacts, ProtocolContext
 from .progress import say
 from .protocols.params import config_dict
-from .spec import TaskData, TaskSpec
 from .overlap import split_overlap
+from .spec import TaskData, TaskSpec, subset_extra
 from .store import ResultStore
 
 PROFILES = ("real", "smoke")
@@ -109,12 +109,14 @@ def limit_splits(data: TaskData, limit: int, seed: int = 0) -> TaskData:
     """At most ``limit`` records per split (a seeded random subset, original order kept)."""
     rng = np.random.default_rng(seed)
     splits = {}
+    extra = data.extra
     for name, recs in data.splits.items():
         if len(recs) > limit:
             keep = np.sort(rng.choice(len(recs), size=limit, replace=False))
+            extra = subset_extra(extra, name, keep, len(recs))   # ground truth indexed by record (similarity)
             recs = [recs[i] for i in keep]
         splits[name] = recs
-    return type(data)(splits=splits, extra=data.extra, stats={**data.stats, "limit": limit})
+    return type(data)(splits=splits, extra=extra, stats={**data.stats, "limit": limit})
 
 
 def check_split_sizes(spec: TaskSpec, data: TaskData) -> None:

@@ -63,6 +63,7 @@ def test_cli_cache_ls_prune_and_prefetch(tmp_path, capsys, mirror):
 
 
 def test_cli_offline_missing_file_message(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()   # a --mirror that does not exist is a usage error
     rc = main(["run", "--model", "aac", "--tasks", "beta-lactamase", "--offline", "--cache-dir", str(tmp_path),
                "--mirror", str(tmp_path / "empty"), "--output-dir", str(tmp_path / "r")])
     assert rc == 1

@@ -37,7 +37,7 @@ def read_csv(path: Path, target: str = "localization") -> list[dict]:
             raw = (row.get(target) or "").strip()
             try:
                 label = int(float(raw)) if raw else None
-            except ValueError:
+            except (ValueError, OverflowError):   # "abc", "nan", "inf"
                 raise PeerCSVFormatError(f"{path} line {line}: label {raw!r} is not an integer class id") from None
             if label is not None and float(raw) != label:
                 raise PeerCSVFormatError(f"{path} line {line}: label {raw!r} is not an integer class id")

@@ -83,7 +83,13 @@ def read_lmdb(path: Path) -> list[dict[str, Any]]:
             raw_n = txn.get(b"num_examples")
             if raw_n is None:
                 raise LMDBFormatError(f"{path}: key 'num_examples' missing; not a PEER/TAPE LMDB")
-            n = int(scalar(safe_loads(raw_n)))
+            try:
+                n = scalar(safe_loads(raw_n))
+            except Exception as exc:
+                raise LMDBFormatError(f"{path}: 'num_examples' cannot be decoded ({type(exc).__name__}: {exc}); "
+                                      f"the LMDB is corrupt") from exc
+            if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+                raise LMDBFormatError(f"{path}: 'num_examples' is {n!r}; expected a non-negative whole number")
             for i in range(n):
                 raw = txn.get(str(i).encode())
                 if raw is None:
@@ -94,6 +100,9 @@ def read_lmdb(path: Path) -> list[dict[str, Any]]:
                     raise LMDBFormatError(f"{path}: record {i} cannot be decoded ({exc})") from exc
                 if not isinstance(rec, dict) or "primary" not in rec:
                     raise LMDBFormatError(f"{path}: record {i} has no 'primary' sequence field")
+                if not isinstance(rec["primary"], str):
+                    raise LMDBFormatError(f"{path}: record {i}: 'primary' is a {type(rec['primary']).__name__} "
+                                          f"({rec['primary']!r:.40}), expected the sequence as a string")
                 records.append({k: scalar(v) for k, v in rec.items()})
     except lmdb.Error as exc:
         raise LMDBFormatError(f"{path}: reading failed ({exc}); the LMDB is truncated or corrupt") from exc

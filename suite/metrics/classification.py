@@ -43,6 +43,8 @@ def accuracy(y_true, y_score) -> float:
     pred = s.argmax(axis=1) if s.ndim == 2 else s.ravel()
     if pred.shape != t.shape:
         raise ValueError(f"y_true has {t.size} items, predictions {pred.size}")
+    if s.dtype.kind in "fc" and not np.all(np.isfinite(s)):
+        raise ValueError("y_score holds NaN or infinite values")
     if t.size == 0:
         return float("nan")
     if s.ndim == 2 and (t.min() < 0 or t.max() >= s.shape[1]):

@@ -15,6 +15,8 @@ def _counts(y_true, y_score, threshold: float) -> tuple[np.ndarray, np.ndarray, 
     s = np.asarray(y_score, dtype=np.float64)
     if t.shape != s.shape or t.ndim != 2:
         raise ValueError(f"expected y_true and y_score of the same shape (n, C), got {t.shape} and {s.shape}")
+    if not np.all(np.isfinite(s)):
+        raise ValueError("y_score holds NaN or infinite values")
     t = t.astype(bool)
     p = s > threshold
     tp = (t & p).sum(axis=0)

@@ -34,6 +34,8 @@ def run(ctx: ProtocolContext) -> SeedResult:
         scores[split] = semsim_scores(data.extra["go_similarity"][split], x)
         if split == "test":
             for name, pairs in data.extra.get("pairs", {}).items():
+                if len(pairs) < 2 and data.stats.get("limit") is not None:
+                    continue   # --limit left too few listed pairs to rank; info records the count
                 scores[name] = semsim_scores(data.extra["go_similarity"][split], x, pairs)
     info = {"pairs": {s: len(r) * (len(r) - 1) // 2 for s, r in data.splits.items()}}
     info.update({name: len(p) for name, p in data.extra.get("pairs", {}).items()})

@@ -134,8 +134,8 @@ def ec_partial_reader(prefix: str, seed: int, fractions=(0.6, 0.2, 0.2), cutoff:
         ann = deepfri.read_annotations(files[annot])
         ids = deepfri.read_split_list(files[test_txt])
         passes = deepfri.read_test_cutoffs(Path(files[test_csv]), cutoff)
-        seqs = {r.id: r.sequence for r in read_fasta(files[fasta], validate=False)}
         log = DropLog()
+        seqs = {r.id: r.sequence for r in read_fasta(files[fasta], validate=False, log=log, split="pool")}
         keep: dict[str, str] = {}
         for cid in ids:
             if not passes.get(cid, True):

@@ -1,14 +1,26 @@
 """Mutation family: readers of the upstream files into records (every dropped record counted)."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
 from protbench.formats import flip, peer_lmdb
 from protbench.sequences import DropLog, clean_sequence
 from protbench.spec import Record, TaskData
 
 from ..cleaning import dedup_within_split
+
+
+def _target(y: Any, where: str) -> float | None:
+    """A regression target as float; None when missing (None/NaN); a string or vector raises naming the record."""
+    if y is None:
+        return None
+    if isinstance(y, bool) or not isinstance(y, (int, float)):
+        raise peer_lmdb.LMDBFormatError(f"{where}: target {y!r} is not a number "
+                                        f"(a {type(y).__name__}); expected one float per record")
+    y = float(y)
+    return None if y != y else y
 
 
 def peer_regression_reader(filename: str, name: str, target: str, dedup: bool = True):
@@ -27,9 +39,12 @@ def peer_regression_reader(filename: str, name: str, target: str, dedup: bool = 
                     continue
                 if target not in r:
                     raise peer_lmdb.LMDBFormatError(f"{where}: no target field {target!r} (fields: {sorted(r)})")
-                y = r[target]
-                if y is None or y != y:
+                y = _target(r[target], where)
+                if y is None:
                     log.drop(split, "missing target", where)
+                    continue
+                if not math.isfinite(y):
+                    log.drop(split, "non-finite target", where)
                     continue
                 out.append(Record(id=f"{split}/{i}", sequence=seq, label=float(y)))
             splits[split] = dedup_within_split(out, split, log) if dedup else out
@@ -58,10 +73,14 @@ def flip_reader(filename: str, split_name: str, region: slice | None = None):
                 seq = clean_sequence(seq, split, where, log)
                 if seq is None:
                     continue
-                if r["target"] is None or r["target"] != r["target"]:
+                y = _target(r["target"], where)
+                if y is None:
                     log.drop(split, "missing target", where)
                     continue
-                out.append(Record(id=f"{split}/{r['line']}", sequence=seq, label=float(r["target"])))
+                if not math.isfinite(y):
+                    log.drop(split, "non-finite target", where)
+                    continue
+                out.append(Record(id=f"{split}/{r['line']}", sequence=seq, label=y))
             splits[split] = out
         return TaskData(splits=splits, stats={**log.to_dict(), "input_format": "flip-zip"})
 

@@ -14,6 +14,8 @@ from protbench.spec import Record, TaskData
 from ..go_data import SWISSPROT_HUMAN, load_human_go
 
 SETS = {"test": 500, "200": 200}
+# how --limit subsets the ground truth with the records (protbench.spec.subset_extra)
+RECORD_INDEXED = {"go_similarity": "square", "pairs": "pairs:test"}
 
 
 def _records(accs: list[str], sequences: Mapping[str, str], split: str, log: DropLog,
@@ -52,7 +54,8 @@ def probe_reader(aspect: str):
                 remap[kept] = np.arange(len(kept))
                 p = remap[raw]
                 pairs["sparse"] = p[(p >= 0).all(axis=1)]
-        return TaskData(splits=splits, extra={"go_similarity": sims, "pairs": pairs}, stats=log.to_dict())
+        return TaskData(splits=splits, stats=log.to_dict(),
+                        extra={"go_similarity": sims, "pairs": pairs, "record_indexed": RECORD_INDEXED})
 
     return read
 
@@ -75,6 +78,7 @@ def computed_reader(aspect: str, p: Mapping[str, Any]):
             splits[split] = recs
             sims[split] = O.bma_matrix(human.onto, [ann[r.id] for r in recs], ic, p["term_similarity"])
         stats = {**log.to_dict(), "go": human.stats, "ic_terms": len(ic), "annotated_proteins": len(ann)}
-        return TaskData(splits=splits, extra={"go_similarity": sims, "pairs": {}}, stats=stats)
+        return TaskData(splits=splits, stats=stats,
+                        extra={"go_similarity": sims, "pairs": {}, "record_indexed": RECORD_INDEXED})
 
     return read
