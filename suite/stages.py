@@ -40,26 +40,30 @@ class SplitSizeError(ValueError):
 
 
 # -- fetch ----------------------------------------------------------------------------------------
+def _smoke_manifest(folder: Path) -> dict[str, Path] | None:
+    """The files a complete smoke folder lists, or None (absent, truncated or pointing at missing files)."""
+    try:
+        names = json.loads((folder / "manifest.json").read_text())
+        paths = {str(k): folder / str(v) for k, v in names.items()}
+    except (OSError, ValueError, AttributeError):
+        return None
+    return paths if paths and all(p.exists() for p in paths.values()) else None
+
+
 def smoke_files(task: Any, cache_dir: Path) -> dict[str, Path]:
     """Generate (once) and return a task's smoke files under ``<cache>/smoke/<task>/``."""
     folder = Path(cache_dir) / "smoke" / task.spec.id
-    manifest = folder / "manifest.json"
-    if manifest.is_file():
-        try:
-            names = json.loads(manifest.read_text())
-            paths = {k: folder / v for k, v in names.items()}
-            if all(p.exists() for p in paths.values()):
-                return paths
-        except (ValueError, AttributeError):
-            pass   # a truncated manifest: regenerate the folder
+    paths = _smoke_manifest(folder)
+    if paths is not None:
+        return paths
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{task.spec.id}."))
     try:
         written = task.write_smoke(tmp)
         rel = {k: str(Path(v).relative_to(tmp)) for k, v in written.items()}
         (tmp / "manifest.json").write_text(json.dumps(rel, indent=1))
-        if folder.exists() and not manifest.is_file():
-            shutil.rmtree(folder, ignore_errors=True)        # an incomplete folder from a killed run
+        if folder.exists() and _smoke_manifest(folder) is None:
+            shutil.rmtree(folder, ignore_errors=True)        # incomplete (a killed run) or corrupt
         try:
             tmp.rename(folder)
         except OSError:                                      # another process (a shard) finished first:
@@ -67,7 +71,10 @@ def smoke_files(task: Any, cache_dir: Path) -> dict[str, Path]:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
-    return {k: folder / v for k, v in rel.items()}
+    paths = _smoke_manifest(folder)
+    if paths is None:
+        raise RuntimeError(f"{folder}: smoke files could not be written (remove the folder and retry)")
+    return paths
 
 
 def fetch(task: Any, profile: str, fetcher: Fetcher) -> tuple[Files, tuple]:
