@@ -1,0 +1,113 @@
+"""What every command shares: data options (cache, mirrors, offline, plugins), model options, typed
+argument checks (exit 2 at parse time), exit codes."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _kv(items: Sequence[str] | None) -> dict[str, Any]:
+    """``["a=1", "b=x"]`` -> ``{"a": 1, "b": "x"}`` (values parsed as JSON when they parse)."""
+    out: dict[str, Any] = {}
+    for item in items or ():
+        if "=" not in item:
+            raise SystemExit(f"expected KEY=VALUE, got {item!r}")
+        k, v = item.split("=", 1)
+        try:
+            out[k] = json.loads(v)
+        except json.JSONDecodeError:
+            out[k] = v
+    return out
+
+
+def add_data_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--cache-dir", type=Path, default=None,
+                   help="cache folder (default: $PROTBENCH_CACHE or the user cache dir)")
+    p.add_argument("--mirror", action="append", type=existing_dir, default=None, metavar="DIR",
+                   help="folder searched by upstream file name before downloading (repeatable; "
+                        "default: $PROTBENCH_MIRROR)")
+    p.add_argument("--offline", action="store_true", help="never touch the network; report missing files")
+    p.add_argument("--include", action="append", default=[], metavar="PATH",
+                   help="a .py file or folder of plugins registering tasks/models (repeatable)")
+
+
+def make_fetcher(args: argparse.Namespace):
+    from ..fetch import Fetcher, default_cache_dir, mirrors_from_env
+
+    return Fetcher(cache_dir=args.cache_dir or default_cache_dir(),
+                   mirrors=list(args.mirror) if args.mirror else mirrors_from_env(),
+                   offline=args.offline, progress=sys.stderr.isatty())
+
+
+def registries(args: argparse.Namespace):
+    from ..registry import load_registries
+
+    return load_registries(include=getattr(args, "include", []) or [])
+
+
+def model_options(args: argparse.Namespace) -> dict[str, Any]:
+    options = _kv(args.model_opt)
+    if args.weights:
+        options["weights"] = str(args.weights)
+    return options
+
+
+def parse_params(items: Sequence[str] | None) -> dict[str, dict[str, Any]]:
+    from ..protocols.params import parse_items
+
+    return parse_items(items)
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def existing_dir(text: str) -> Path:
+    path = Path(text).expanduser()
+    if not path.exists():
+        raise argparse.ArgumentTypeError(f"{text}: no such folder")
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a file, not a folder")
+    return path
+
+
+def shard_spec(text: str) -> tuple[int, int]:
+    try:
+        i, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected I/N (e.g. 0/4), got {text!r}") from None
+    if not 0 <= i < n:
+        raise argparse.ArgumentTypeError(f"need 0 <= I < N, got {text}")
+    return i, n
+
+
+def check_device(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """A CUDA device on a machine (or torch build) without CUDA is a usage error before any work."""
+    device = getattr(args, "device", None)
+    if isinstance(device, str) and device.startswith("cuda"):
+        import torch
+
+        if not torch.cuda.is_available():
+            parser.exit(EXIT_USAGE, f"protbench {args.command}: error: --device {device}: CUDA is not available "
+                                    f"(torch {torch.__version__}, no usable GPU); use --device cpu\n")

@@ -1,0 +1,165 @@
+"""``protbench run`` (the whole pipeline for one model, or a --dry-run of it) and ``protbench embed``
+(stages fetch → load → embed alone, torchrun-able, with an optional export)."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from .options import (EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, make_fetcher, model_options, parse_params,
+                      registries)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from ..embed import EmbedConfig
+    from ..runner import RunConfig, Runner, check_weights, select_tasks
+
+    reg = registries(args)
+    model_name, options = reg.resolve_model(args.model, model_options(args))
+    check_weights(reg.models.get(model_name), options, args.random_init)
+    ids = select_tasks(reg, args.tasks or [], args.families or [], args.all)
+    if not ids:
+        print("no tasks selected: give --tasks IDS, --families NAMES or --all", file=sys.stderr)
+        return EXIT_USAGE
+    config = RunConfig(
+        model=model_name, tasks=ids, model_options=options, seeds=args.seeds,
+        output_dir=args.output_dir, overwrite=args.overwrite, limit=args.limit, profile=args.profile,
+        protocol=args.protocol, preset=args.preset, fetcher=make_fetcher(args),
+        quick=args.quick or args.profile == "smoke", device=args.device,
+        embed=EmbedConfig(token_budget=args.token_budget, policy=args.policy), params=parse_params(args.param),
+        shard=args.shard,
+        random_init=args.random_init,
+    )
+    if args.dry_run:
+        return dry_run(reg, config)
+    runner = Runner(config, reg)
+    outcomes = []
+    label = args.model + ("@random-init" if args.random_init else "")
+
+    def report(o) -> None:
+        score = f" test {reg.tasks.get(o.task).spec.main_metric}={o.main:.4f}" if o.main is not None else ""
+        print(f"[{label}] {o.task}: {o.status}{score}{(' - ' + o.message) if o.message else ''}",
+              file=sys.stderr, flush=True)
+
+    try:
+        for tid in ids:
+            print(f"[{label}] {tid} ...", file=sys.stderr, flush=True)
+            outcomes += runner.run([tid], on_outcome=report)
+    except KeyboardInterrupt:
+        print("\ninterrupted: finished tasks, finished seeds and cached embeddings are on disk; "
+              "rerun the same command to resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    from tabulate import tabulate
+
+    rows = [(o.task, o.status, "" if o.main is None else f"{o.main:.4f}", str(o.path or "")) for o in outcomes]
+    print(tabulate(rows, headers=["task", "status", "test main metric (mean)", "result"]))
+    return EXIT_FAILED if any(o.status == "failed" for o in outcomes) else EXIT_OK
+
+
+def dry_run(reg: Any, config: Any) -> int:
+    """What ``run`` would do, without building the model: each task's protocol, data and existing result."""
+    from tabulate import tabulate
+
+    from ..stages import availability
+    from ..store import ResultStore
+
+    rows = []
+    for tid in config.tasks:
+        task = reg.tasks.get(tid)
+        protocol = config.protocol or reg.models.get(config.model).protocol or task.spec.protocol
+        if config.profile == "smoke":
+            data = "smoke data (generated)"
+        else:
+            ok, missing = availability(task, config.fetcher)
+            data = "real, local" if ok else ("missing: " + ", ".join(missing) +
+                                             ("" if config.fetcher.offline else " (would download)"))
+        existing = ResultStore(config.output_dir, config.model, config.profile).result_path(tid)
+        note = "skipped: protocol not allowed" if protocol not in task.spec.protocols else ""
+        rows.append((tid, protocol, data, "exists (kept if same identity)" if existing.exists() else "", note))
+    print(tabulate(rows, headers=["task", "protocol", "data", "result", "note"]))
+    return EXIT_OK
+
+
+def cmd_embed(args: argparse.Namespace) -> int:
+    """Fill the embedding cache for tasks' sequences and/or FASTA files; shard over ranks under torchrun."""
+    from .. import stages
+    from ..cache import EmbeddingCache
+    from ..embed import CachedEmbeddings, EmbedConfig
+    from ..runner import RANDOM_INIT, check_weights, rename, select_tasks
+    from ..sequences import read_fasta
+
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1:
+        import torch.distributed as dist
+
+        dist.init_process_group(backend=args.backend or ("nccl" if args.device.startswith("cuda") else "gloo"))
+        if args.device.startswith("cuda"):
+            args.device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
+    reg = registries(args)
+    model_name, options = reg.resolve_model(args.model, model_options(args))
+    options.setdefault("device", args.device)
+    entry = reg.models.get(model_name)
+    check_weights(entry, options, args.random_init)
+    model = entry.create(**options)
+    if args.random_init:
+        rename(model, f"{args.model}@{RANDOM_INIT}")
+    fetcher = make_fetcher(args)
+    named: dict[str, str] = {}           # sequence -> first id it was seen under (FASTA id, or task:split:record)
+    for fasta in args.fasta or []:
+        for r in read_fasta(fasta):
+            named.setdefault(r.sequence, r.id)
+    for tid in select_tasks(reg, args.tasks or [], args.families or [], args.all):
+        task = reg.tasks.get(tid)
+        files, _ = stages.fetch(task, args.profile, fetcher)
+        data = stages.load(task, files, args.profile, args.limit)
+        for split, recs in data.splits.items():
+            for r in recs:
+                if r.sequence:
+                    named.setdefault(r.sequence, f"{tid}:{split}:{r.id}")
+        for i, extra in enumerate(data.extra.get("sequences", ())):
+            named.setdefault(extra, f"{tid}:candidate:{i}")
+    seqs = list(named)
+    emb = CachedEmbeddings(model, EmbeddingCache(Path(fetcher.cache_dir) / "embeddings"),
+                           EmbedConfig(token_budget=args.token_budget, policy=args.policy))
+    emb.warm(seqs)
+    if args.out and int(os.environ.get("RANK", "0")) == 0:
+        if world > 1:
+            import torch.distributed as dist
+
+            dist.barrier()
+        export_embeddings(args.out, emb, named, residues=args.residues)
+        print(f"wrote {len(named)} embeddings to {args.out}", flush=True)
+    rank = int(os.environ.get("RANK", "0"))
+    print(f"rank {rank}/{world}: {len(set(seqs))} distinct sequences, embedded {emb.stats.embedded} here, "
+          f"{emb.stats.cache_hits} from cache, {emb.stats.forward_batches} batches, {emb.stats.seconds:.1f} s",
+          flush=True)
+    if world > 1:
+        import torch.distributed as dist
+
+        dist.destroy_process_group()
+    return EXIT_OK
+
+
+def export_embeddings(path: Path, emb: Any, named: dict[str, str], residues: bool = False) -> Path:
+    """``.npz``: ``ids`` (n,), ``sequences`` (n,), ``embeddings`` (n, dim) float32 pooled; with ``residues``
+    also ``residue_embeddings`` (total residues, dim) and ``residue_offsets`` (n + 1,): protein i's rows are
+    ``residue_embeddings[offsets[i]:offsets[i + 1]]``. Plus ``model`` and ``fingerprint`` (strings)."""
+    import io
+
+    import numpy as np
+
+    from ..store import atomic_write_bytes
+
+    seqs = list(named)
+    arrays = {"ids": np.array([named[s] for s in seqs]), "sequences": np.array(seqs),
+              "embeddings": emb.proteins(seqs), "model": np.array(emb.meta.name),
+              "fingerprint": np.array(emb.meta.fingerprint)}
+    if residues:
+        per = emb.residues(seqs)
+        arrays["residue_embeddings"] = np.concatenate(per) if per else np.zeros((0, emb.meta.dim), np.float32)
+        arrays["residue_offsets"] = np.concatenate([[0], np.cumsum([len(r) for r in per])]).astype(np.int64)
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    return atomic_write_bytes(Path(path), buf.getvalue())
