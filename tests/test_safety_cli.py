@@ -39,7 +39,7 @@ def test_cuda_device_without_cuda_is_one_line_usage_error(tmp_path, capsys, monk
 
 # -- E4 ------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("extra, text", [
-    (["--seeds", "-1"], "must be 0 or more"), (["--seeds", "0", "x"], "whole number"),
+    (["--seeds", "-1"], "must be at least 0"), (["--seeds", "0", "x"], "whole number"),
     (["--limit", "0"], "at least 1"), (["--limit", "-5"], "at least 1"),
     (["--token-budget", "0"], "at least 1"), (["--token-budget", "-3"], "at least 1"),
 ])

@@ -12,15 +12,19 @@ from protbench.spec import Record, TaskData
 from ..cleaning import dedup_within_split
 
 
-def _target(y: Any, where: str) -> float | None:
-    """A regression target as float; None when missing (None/NaN); a string or vector raises naming the record."""
-    if y is None:
-        return None
-    if isinstance(y, bool) or not isinstance(y, (int, float)):
+def usable_target(y: Any, split: str, where: str, log: DropLog) -> float | None:
+    """A regression target as float, or None after logging the drop ("missing target" for None/NaN,
+    "non-finite target" for ±inf); a string or vector raises naming the record."""
+    if y is not None and (isinstance(y, bool) or not isinstance(y, (int, float))):
         raise peer_lmdb.LMDBFormatError(f"{where}: target {y!r} is not a number "
                                         f"(a {type(y).__name__}); expected one float per record")
-    y = float(y)
-    return None if y != y else y
+    if y is None or y != y:
+        log.drop(split, "missing target", where)
+        return None
+    if not math.isfinite(y):
+        log.drop(split, "non-finite target", where)
+        return None
+    return float(y)
 
 
 def peer_regression_reader(filename: str, name: str, target: str, dedup: bool = True):
@@ -39,14 +43,9 @@ def peer_regression_reader(filename: str, name: str, target: str, dedup: bool = 
                     continue
                 if target not in r:
                     raise peer_lmdb.LMDBFormatError(f"{where}: no target field {target!r} (fields: {sorted(r)})")
-                y = _target(r[target], where)
-                if y is None:
-                    log.drop(split, "missing target", where)
-                    continue
-                if not math.isfinite(y):
-                    log.drop(split, "non-finite target", where)
-                    continue
-                out.append(Record(id=f"{split}/{i}", sequence=seq, label=float(y)))
+                y = usable_target(r[target], split, where, log)
+                if y is not None:
+                    out.append(Record(id=f"{split}/{i}", sequence=seq, label=y))
             splits[split] = dedup_within_split(out, split, log) if dedup else out
         return TaskData(splits=splits, stats={**log.to_dict(), "input_format": "peer-lmdb"})
 
@@ -73,14 +72,9 @@ def flip_reader(filename: str, split_name: str, region: slice | None = None):
                 seq = clean_sequence(seq, split, where, log)
                 if seq is None:
                     continue
-                y = _target(r["target"], where)
-                if y is None:
-                    log.drop(split, "missing target", where)
-                    continue
-                if not math.isfinite(y):
-                    log.drop(split, "non-finite target", where)
-                    continue
-                out.append(Record(id=f"{split}/{r['line']}", sequence=seq, label=y))
+                y = usable_target(r["target"], split, where, log)
+                if y is not None:
+                    out.append(Record(id=f"{split}/{r['line']}", sequence=seq, label=y))
             splits[split] = out
         return TaskData(splits=splits, stats={**log.to_dict(), "input_format": "flip-zip"})
 
