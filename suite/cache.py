@@ -268,10 +268,20 @@ class EmbeddingCache:
         self.root = Path(root)
         self._namespaces: dict[CacheKey, Namespace] = {}
 
-    def namespace(self, key: CacheKey) -> Namespace:
+    def namespace(self, key: CacheKey, model_name: str | None = None) -> Namespace:
+        """The namespace of ``key``; ``model_name`` (display only, not part of the key) is remembered in
+        ``<namespace>/model_name.txt`` so ``protbench cache ls`` can say whose vectors these are."""
         ns = self._namespaces.get(key)
         if ns is None:
             ns = self._namespaces[key] = Namespace(self.root, key)
+            if model_name:
+                label = ns.dir / "model_name.txt"
+                try:
+                    if not label.exists():
+                        label.parent.mkdir(parents=True, exist_ok=True)
+                        _atomic_write_bytes(label, model_name.encode())
+                except OSError:
+                    pass     # a label is a courtesy; the vectors do not depend on it
         return ns
 
     def _namespace_dirs(self) -> list[Path]:
@@ -296,6 +306,10 @@ class EmbeddingCache:
                 key = None
                 problem = "no key.json" if isinstance(exc, FileNotFoundError) else "unreadable key.json"
                 fields = {f: "?" for f in ("model_fingerprint", "layer", "pooling", "max_length", "policy", "kind")}
+            try:
+                fields["model_name"] = (d / "model_name.txt").read_text()[:80]
+            except (OSError, UnicodeDecodeError):
+                fields["model_name"] = ""
             shards = sorted(d.glob("shard-*.npz"))
             vectors, corrupt, size, mtimes = 0, 0, 0, []
             for sh in shards:

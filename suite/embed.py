@@ -200,7 +200,7 @@ class CachedEmbeddings:
 
     # -- engine ------------------------------------------------------------------------------
     def _ensure(self, kind: str, items: Sequence[str], run_batch: Callable[[list[str]], dict[str, np.ndarray]]):
-        ns = self.cache.namespace(self.key(kind))
+        ns = self.cache.namespace(self.key(kind), self.meta.name)
         rank, world, dist = _dist()
         if dist is not None and world > 1:
             dist.barrier()     # every rank reads the cache in the same state, so the shards partition the work

@@ -99,11 +99,12 @@ def cmd_cache(args: argparse.Namespace) -> int:
     root = Path(args.cache_dir or default_cache_dir()) / "embeddings"
     cache = EmbeddingCache(root)
     if args.action == "ls":
-        rows = [(r["namespace"][:12], r["model_fingerprint"], r["kind"], r["layer"], r["pooling"], r["max_length"],
-                 r["policy"], r["vectors"], f"{r['bytes'] / 1e6:.1f} MB", r["problem"]) for r in cache.entries()]
+        rows = [(r["namespace"][:12], r.get("model_name") or "?", r["model_fingerprint"], r["kind"], r["layer"],
+                 r["pooling"], r["max_length"], r["policy"], r["vectors"], f"{r['bytes'] / 1e6:.1f} MB", r["problem"])
+                for r in cache.entries()]
         print(f"embedding cache: {root}")
-        print(tabulate(rows, headers=["id", "model", "kind", "layer", "pooling", "max len", "policy", "vectors",
-                                      "size", "problem"]))
+        print(tabulate(rows, headers=["id", "model", "fingerprint", "kind", "layer", "pooling", "max len", "policy",
+                                      "vectors", "size", "problem"], disable_numparse=True))
         if any(r[-1] for r in rows):
             print("damaged entries found: `protbench cache verify --fix` removes them", file=sys.stderr)
         return EXIT_OK

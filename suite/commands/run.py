@@ -8,8 +8,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .options import (EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, make_fetcher, model_options, parse_params,
-                      registries)
+from ..progress import say
+from .options import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    make_fetcher,
+    model_options,
+    parse_params,
+    registries,
+)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -39,13 +48,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     label = args.model + ("@random-init" if args.random_init else "")
 
     def report(o) -> None:
-        score = f" test {reg.tasks.get(o.task).spec.main_metric}={o.main:.4f}" if o.main is not None else ""
-        print(f"[{label}] {o.task}: {o.status}{score}{(' - ' + o.message) if o.message else ''}",
-              file=sys.stderr, flush=True)
+        score = f" test {reg.tasks.get(o.task).spec.main_metric}={o.main:.3f}" if o.main is not None else ""
+        say(f"[{label}] {o.task}: {o.status}{score}{(' - ' + o.message) if o.message else ''}")
 
     try:
         for tid in ids:
-            print(f"[{label}] {tid} ...", file=sys.stderr, flush=True)
+            say(f"[{label}] {tid} ...")
             outcomes += runner.run([tid], on_outcome=report)
     except KeyboardInterrupt:
         print("\ninterrupted: finished tasks, finished seeds and cached embeddings are on disk; "
@@ -53,8 +61,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
     from tabulate import tabulate
 
-    rows = [(o.task, o.status, "" if o.main is None else f"{o.main:.4f}", str(o.path or "")) for o in outcomes]
-    print(tabulate(rows, headers=["task", "status", "test main metric (mean)", "result"]))
+    rows = [(o.task, o.status, "" if o.main is None else f"{o.main:.3f}", str(o.path or "")) for o in outcomes]
+    print(tabulate(rows, headers=["task", "status", "test main metric (mean)", "result"], disable_numparse=True))
     return EXIT_FAILED if any(o.status == "failed" for o in outcomes) else EXIT_OK
 
 
