@@ -30,6 +30,8 @@ Tables are plain data (:class:`Table`); :mod:`.render` turns them into text.
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -100,6 +102,31 @@ class Table:
         rows = [Row(label=h.label, group=h.group, entries=[r.entries[j] for r in self.rows])
                 for j, h in enumerate(self.columns)]
         return replace(self, corner=corner, columns=cols, rows=rows, row_groups=not self.row_groups)
+
+
+def split_by_group(table: Table) -> list[Table]:
+    """One table per row group (per family for the per-task table), keeping only the columns (models) with a
+    result in that group and the rows (tasks) with any result; tasks without results are named in a note.
+    The table's own notes go under the last part. Tables without row groups come back unchanged."""
+    if not table.row_groups:
+        return [table]
+    has = lambda e: e.status != "missing"  # noqa: E731
+    parts = []
+    for group in dict.fromkeys(r.group for r in table.rows):
+        rows = [r for r in table.rows if r.group == group]
+        filled = [r for r in rows if any(has(e) for e in r.entries)]
+        empty = [r.label for r in rows if not any(has(e) for e in r.entries)]
+        if not filled:
+            continue
+        cols = [j for j in range(len(table.columns)) if any(has(r.entries[j]) for r in filled)]
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", group).strip("-").lower() or "tasks"
+        parts.append(replace(table, key=f"{table.key}-{slug}", title=f"{table.title}: {group}",
+                             columns=[table.columns[j] for j in cols],
+                             rows=[replace(r, entries=[r.entries[j] for j in cols]) for r in filled],
+                             notes=[f"no results yet: {', '.join(empty)}"] if empty else [], row_groups=False))
+    if parts:
+        parts[-1].notes = parts[-1].notes + list(table.notes)
+    return parts or [table]
 
 
 def profile_caption(profile: str) -> str:

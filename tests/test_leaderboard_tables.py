@@ -231,3 +231,24 @@ def test_derived_tasks_are_told_apart_from_the_benchmarks():
     assert not is_derived("shs27k") and not is_derived("my-plugin-task")
     assert is_derived("shs27k-dfs") and is_derived("simsem-mf-human") and is_derived("prot2bp-goa")
     assert is_derived("ec", variant="partial: test chains only")
+
+
+def test_latex_tables_are_well_formed_booktabs_and_per_family(tmp_path):
+    """Every tabular: booktabs rules, each row with as many cells as its column spec; the per-task table comes as
+    one table per family holding only the models with a result there."""
+    import re
+
+    rep = build_report(FIXTURE, out_dir=tmp_path, formats=["latex"], n_boot=50, reference="aac")
+    tex = rep.files["latex"].read_text()
+    assert tex.count(r"\begin{table}") == tex.count(r"\end{table}") > 0
+    for block in re.findall(r"\\begin\{tabular\}\{(l c*)\}(.*?)\\end\{tabular\}", tex, flags=re.S):
+        spec, body = block
+        assert r"\toprule" in body and r"\midrule" in body and r"\bottomrule" in body
+        for line in body.splitlines():
+            if line.endswith(r"\\") and r"\multicolumn" not in line:
+                assert line.count(" & ") == len(spec) - 1, line
+    labels = re.findall(r"\\label\{tab:(tasks-real-[a-z-]+)\}", tex)
+    assert "tasks-real-function" in labels and "tasks-real-mutation" in labels
+    mutation = tex[tex.index("tab:tasks-real-mutation"):]
+    mutation = mutation[:mutation.index(r"\end{table}")]
+    assert "protclip" not in mutation          # no column of a model without results in that family
