@@ -95,7 +95,7 @@ def summarize(seeds: dict[str, dict[str, Any]]) -> dict[str, dict[str, dict[str,
         for metric, vs in metrics.items():
             finite = [float(v) for v in vs if v is not None and math.isfinite(v)]
             mean = float(np.mean(finite)) if finite else None
-            std = float(np.std(finite, ddof=1)) if len(finite) > 1 else (0.0 if finite else None)
+            std = float(np.std(finite, ddof=1)) if len(finite) > 1 else None   # one seed: no spread measured
             out.setdefault(split, {})[metric] = {"mean": mean, "std": std, "n": len(finite)}
     return out
 

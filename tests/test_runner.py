@@ -187,7 +187,7 @@ def test_result_schema_roundtrip_and_rejection(tmp_path):
     store = ResultStore(tmp_path, "m")
     path = store.write_result("t", good)
     back = R.read_result(path)
-    assert back["summary"]["test"]["spearman"] == {"mean": 0.5, "std": 0.0, "n": 1}
+    assert back["summary"]["test"]["spearman"] == {"mean": 0.5, "std": None, "n": 1}   # one seed: no spread
     assert back["timings_s"]["embed"] == 1.5
     bad = dict(good, status="ok")
     del bad["summary"]
