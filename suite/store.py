@@ -167,6 +167,10 @@ class ResultStore:
 
     def clear_partials(self, task: str) -> None:
         shutil.rmtree(self.partial_dir(task), ignore_errors=True)
+        try:
+            self.partial_dir(task).parent.rmdir()      # .partial/ itself once no task has partials left
+        except OSError:
+            pass
 
     def check_writable(self) -> None:
         """Fail before any work when the results folder cannot be written (a file, read-only, ...)."""
