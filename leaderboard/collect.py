@@ -232,6 +232,8 @@ def _cell_from_result(path: Path, res: dict[str, Any], split: str) -> Cell:
     cell.identity = dict(ident)
     cell.limit = (res.get("dataset") or {}).get("limit", ident.get("limit"))
     cell.weights = ident.get("weights")
+    if cell.weights is None and str((res.get("model") or {}).get("revision", "")).startswith(RANDOM_INIT):
+        cell.weights = RANDOM_INIT     # a model built without weights (e.g. esm2-tiny): its numbers are random-init
     cell.preset = proto.get("preset") or (ident.get("protocol") or {}).get("preset")
     cell.params = dict(proto.get("params") or {})
     if res["status"] == "ok":

@@ -126,3 +126,19 @@ def test_results_of_different_settings_are_not_merged(tmp_path):
     board = collect([a, b])
     assert board.get("m", "subloc", "real").stat().n == 3
     assert any("different preset" in n for n in board.notes)
+
+
+def test_model_built_without_weights_is_marked_random_init(tmp_path):
+    """esm2-tiny and other architectures run without weights record revision 'random-init seed N': their cells are
+    marked and kept out of the aggregates even though the name carries no @random-init."""
+    from protbench.leaderboard.collect import _cell_from_result
+
+    res = {"schema_version": 1, "kind": "measured", "status": "ok", "profile": "real", "created": "",
+           "task": {"id": "binloc", "family": "function", "main_metric": "accuracy"},
+           "model": {"name": "esm2-tiny", "revision": "random-init seed 0"},
+           "seeds": {s: {"scores": {"test": {"accuracy": 0.7}}} for s in "012"},
+           "summary": {"test": {"accuracy": {"mean": 0.7, "std": 0.0, "n": 3}}}}
+    cell = _cell_from_result(tmp_path / "r.json", res, "test")
+    assert cell.random_init and "random-init weights" in cell.caveats()
+    res["model"]["revision"] = "/weights/esm2_t6"
+    assert not _cell_from_result(tmp_path / "r.json", res, "test").caveats()
