@@ -334,12 +334,12 @@ class Runner:
 
         t = time.perf_counter()
         say(f"{tag} evaluate: {ev.protocol.name}, seeds {', '.join(map(str, ev.seeds))} ...")
-        seeds, predictions, missing = S.evaluate(ev, data, self.model, emb)
+        fingerprint = data.fingerprint()          # hashes every record once: the identity and the result share it
+        seeds, predictions, missing = S.evaluate(ev, data, self.model, emb, fingerprint)
         timings["evaluate"] = time.perf_counter() - t
         if missing:
             return {"missing_seeds": missing}
 
-        fingerprint = data.fingerprint()
         base["identity"] = {**base["identity"], "dataset": fingerprint}
         base["identity"]["hash"] = S.identity_hash({k: v for k, v in base["identity"].items()
                                                     if k not in ("request_hash", "hash")})

@@ -196,12 +196,12 @@ class Evaluation:
         return rec
 
 
-def evaluate(ev: Evaluation, data: TaskData, model: Any, emb: Any
+def evaluate(ev: Evaluation, data: TaskData, model: Any, emb: Any, fingerprint: str | None = None
              ) -> tuple[dict[str, Any], dict[str, Any], list[int]]:
     """Run every seed (reusing finished seeds of the same identity); return ``(seeds, predictions, missing)``,
     ``missing`` being the seeds left to other shards (``ev.compute_seeds``) that are not finished yet."""
     tid = ev.task.spec.id
-    ident = identity_hash({**ev.identity, "dataset": data.fingerprint()})
+    ident = identity_hash({**ev.identity, "dataset": fingerprint or data.fingerprint()})
     folder, rel = ev.store.artefact_dir(tid)
     seeds: dict[str, Any] = {}
     predictions: dict[str, dict[str, Any]] = {}
