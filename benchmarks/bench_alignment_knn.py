@@ -29,7 +29,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     mirror = Path(os.environ.get("PROTBENCH_MIRROR", "../shared/data")) / "peer"
-    cfg = KnnConfig(candidates=args.candidates, threads=args.threads)
+    cfg = KnnConfig(candidates=args.candidates)
     with tempfile.TemporaryDirectory() as tmp:
         for task, name in TASKS.items():
             raw = peer_lmdb.read_archive(mirror / f"{name}.tar.gz", Path(tmp), name)
@@ -40,7 +40,7 @@ def main() -> None:
             t_pre = time.perf_counter() - t
             rng = np.random.default_rng(0)
             sample = [queries[i] for i in rng.choice(len(queries), size=min(args.sample, len(queries)), replace=False)]
-            nb = search(sample, refs, cfg)
+            nb = search(sample, refs, cfg, args.threads)
             per_query = nb.seconds["align"] / len(sample)
             print(f"{task:15s} train {len(refs):6d} queries {len(queries):6d} | prefilter all {t_pre:6.1f} s | "
                   f"align {per_query * 1e3:6.2f} ms/query -> all queries ~{per_query * len(queries):6.0f} s "

@@ -18,6 +18,7 @@ import sys
 import time
 
 import numpy as np
+import torch
 
 
 def rss_mb() -> float:
@@ -33,7 +34,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--task", default="shs27k")
     p.add_argument("--model", default="aac")
-    p.add_argument("--protocol", default="gnn", choices=("gnn", "pair-mlp"))
+    p.add_argument("--protocol", default="ppi-gnn", choices=("ppi-gnn", "pair-mlp"))
     p.add_argument("--split", default="bfs", choices=("bfs", "dfs", "random"))
     p.add_argument("--epochs", type=int, default=20)
     p.add_argument("--hidden", type=int, default=256)
@@ -63,10 +64,11 @@ def main(argv=None) -> int:
     embed_s = time.perf_counter() - t
     pairs, labels = data.extra["pairs"], data.extra["labels"]
     split = ppi_splits.make_split(pairs, len(x), args.split, seed=args.seed)
-    cfg = PpiConfig(hidden=args.hidden, max_epochs=args.epochs, patience=args.epochs + 1, threads=args.threads)
+    torch.set_num_threads(args.threads)
+    cfg = PpiConfig(hidden=args.hidden, max_epochs=args.epochs, patience=args.epochs + 1)
     before = rss_mb()
     fit = fit_pairs(x, pairs, labels, np.asarray(split.train), np.asarray(split.valid), METRICS["micro_f1"],
-                    seed=args.seed, graph=args.protocol == "gnn", config=cfg)
+                    seed=args.seed, graph=args.protocol == "ppi-gnn", config=cfg)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3   # kB -> MB on Linux
     print(json.dumps({
         "task": args.task, "model": args.model, "protocol": args.protocol, "split": args.split,

@@ -34,7 +34,7 @@ def main() -> None:
     y = x @ w + 0.5 * np.tanh(x[:, 0] * x[:, 1]) + rng.normal(scale=0.5, size=n)
     tr, va = slice(0, args.train), slice(args.train, args.train + args.valid)
     te = slice(args.train + args.valid, n)
-    cfg = ProbeConfig(heads=tuple(args.heads.split(",")), threads=args.threads)
+    cfg = ProbeConfig(heads=tuple(args.heads.split(",")))
     t0, c0 = time.perf_counter(), time.process_time()
     fit = fit_probe("regression", x[tr], y[tr], x[va], y[va], spearman, seed=0, config=cfg)
     t_fit = time.perf_counter() - t0

@@ -33,11 +33,11 @@ def _moran_torchdrug(nlag: int = 30):
 
 def _esm2(size: str):
     def factory(weights: str | None = None, dtype: str = "float32", layer: str = "last", seed: int = 0,
-                device: str = "cpu", name: str | None = None):
+                device: str = "cpu", name: str | None = None, engine: str = "lean"):
         from .esm import ESM2
 
         return ESM2(size=size, weights=weights, dtype=dtype, layer=layer, seed=seed, device=device,
-                    name=name or (f"esm2-{size}" if weights is None else None))
+                    name=name or (f"esm2-{size}" if weights is None else None), engine=engine)
 
     return factory
 
@@ -57,12 +57,13 @@ def _esm1b(weights: str | None = None, dtype: str = "float32", layer: str = "las
     return ESM2(size="650m", weights=w, dtype=dtype, layer=layer, device=device, arch="esm1b", name=name or "esm1b")
 
 
-def _protst_esm2(weights: str | None = None, dtype: str = "float32", layer: str = "last", device: str = "cpu"):
+def _protst_esm2(weights: str | None = None, dtype: str = "float32", layer: str = "last", device: str = "cpu",
+                 engine: str = "lean"):
     from .esm import ESM2
 
     w = _need(weights, "protst-esm2", "a transformers EsmModel folder holding the ProtST-ESM-2 protein encoder "
               "(ProtST release, github.com/DeepGraphLearning/ProtST), or a fair-esm style .pt file")
-    return ESM2(size="650m", weights=w, dtype=dtype, layer=layer, device=device, name="protst-esm2",
+    return ESM2(size="650m", weights=w, dtype=dtype, layer=layer, device=device, name="protst-esm2", engine=engine,
                 training_data=("UniRef50 2021_04", "ProtDescribe (Swiss-Prot text)"))
 
 

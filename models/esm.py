@@ -15,7 +15,10 @@ fair-esm and transformers): ``<cls> residues <eos> <pad>…``. Pooled vectors ar
 the masked mean over residue positions of the chosen layer (BOS/EOS/padding
 excluded). Attention runs through PyTorch SDPA; ``dtype="bfloat16"`` halves
 memory traffic on CPUs with bf16 units (the benchmark checks cosine ≥ 0.999
-against fp32).
+against fp32). ``engine="lean"`` (default for ESM-2's last layer) runs
+:mod:`protbench.models.esm_fast`, the same function with less work per layer;
+``engine="transformers"`` runs ``EsmModel.forward``. The engine is part of the
+model fingerprint (the two differ by float rounding).
 """
 from __future__ import annotations
 
@@ -48,6 +51,7 @@ ESM2_SIZES: dict[str, tuple[int, int, int]] = {
     "3b": (36, 2560, 40),
 }
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+ENGINES = ("lean", "transformers")
 
 
 def _esm_config(sizes: dict[str, tuple[int, int, int]], size: str, arch: str, position: str, emb_layer_norm: bool):
@@ -156,11 +160,14 @@ class ESM2:
 
     def __init__(self, size: str = "tiny", weights: str | Path | None = None, dtype: str = "float32",
                  layer: str | int = "last", seed: int = 0, device: str = "cpu", attn: str = "sdpa",
-                 name: str | None = None, arch: str = "esm2", training_data: tuple[str, ...] | None = None):
+                 name: str | None = None, arch: str = "esm2", training_data: tuple[str, ...] | None = None,
+                 engine: str = "lean"):
         if dtype not in DTYPES:
             raise ValueError(f"unknown dtype {dtype!r}; choose one of {sorted(DTYPES)}")
         if arch not in ARCH_NAMES:
             raise ValueError(f"unknown ESM architecture {arch!r}; choose one of {sorted(ARCH_NAMES)}")
+        if engine not in ENGINES:
+            raise ValueError(f"unknown ESM engine {engine!r}; choose one of {ENGINES}")
         self.size, self.weights, self.device, self.seed, self.attn = size, weights, device, seed, attn
         self.arch = arch
         self.module = load_esm_module(size, weights, seed, attn, arch).eval()
@@ -168,7 +175,11 @@ class ESM2:
         self.module.to(device=device, dtype=self.dtype)
         self.layer = layer
         cfg = self.module.config
-        fp = state_fingerprint(self.module, {"dtype": dtype, "arch": arch})
+        # the lean engine covers ESM-2's last layer; everything else runs transformers' forward
+        self.engine = engine if (arch == "esm2" and layer == "last") else "transformers"
+        self._lean = None
+        fp = state_fingerprint(self.module, {"dtype": dtype, "arch": arch,
+                                             **({"engine": self.engine} if self.engine != "transformers" else {})})
         label = name or (f"{arch}-{size}" if weights is None else f"{arch}:{Path(weights).name}")
         data = training_data if training_data is not None else TRAINING_DATA[arch]
         self.meta = ModelMeta(
@@ -178,7 +189,8 @@ class ESM2:
             training_data=tuple(data) if weights else (),
             description=f"{ARCH_NAMES[arch]} ({cfg.num_hidden_layers} layers, {cfg.hidden_size}-d)"
                         + ("" if weights else ", randomly initialised"),
-            parameters={"size": size, "dtype": dtype, "attn": attn, "weights": str(weights) if weights else None,
+            parameters={"size": size, "dtype": dtype, "attn": attn, "engine": self.engine,
+                        "weights": str(weights) if weights else None,
                         "seed": seed if weights is None else None, "layers": cfg.num_hidden_layers, "arch": arch},
         )
 
@@ -186,6 +198,12 @@ class ESM2:
     def hidden(self, seqs: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
         """``(states (B, L, D), residue mask (B, L))`` of the chosen layer for a batch."""
         ids = tokenize(seqs).to(self.device)
+        if self.engine == "lean":
+            if self._lean is None:
+                from protbench.models.esm_fast import EsmInference
+
+                self._lean = EsmInference(self.module)
+            return self._lean.forward(ids), residue_positions(ids)
         want_all = self.layer != "last"
         out = self.module(input_ids=ids, attention_mask=(ids != PAD).long(), output_hidden_states=want_all)
         states = out.last_hidden_state if not want_all else out.hidden_states[int(self.layer)]

@@ -2,12 +2,12 @@
 
 1. ``protbench protanno build-go --max-terms 4`` on the mirror's non-human 60k and human Swiss-Prot+GO tables
    (GO term names as the property texts; mapping in :mod:`protbench.protclip.data`);
-2. train: 1,000 non-human records, valid: 96 more (``numpy.random.default_rng(1)`` permutation, records
-   1,500–1,595); retrieval: 500 human proteins (``default_rng(0)`` permutation) whose sequence is not in
+2. train: the first 1,000 (``--train-size``) non-human records of a ``numpy.random.default_rng(1)``
+   permutation, skipping its records 1,500–1,595, which are the 96 validation records; retrieval: 500 human proteins (``default_rng(0)`` permutation) whose sequence is not in
    the non-human table.
 
 ``python -m protbench.protclip.swissprot_corpus --out DIR [--mirror ../shared/data]`` writes
-``train1000.jsonl``, ``valid96.jsonl`` and ``human_heldout500_t4.jsonl`` into ``DIR``.
+``train{N}.jsonl``, ``valid96.jsonl`` and ``human_heldout500_t4.jsonl`` into ``DIR``.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ TABLES = (("nonhuman_t4", "swissprot_go_201401_nonhuman_sample60k.tsv.gz"),
           ("human_t4", "swissprot_go_201401_human.tsv.gz"))
 
 
-def build(mirror: Path, out: Path) -> dict[str, Path]:
+def build(mirror: Path, out: Path, train_size: int = 1000) -> dict[str, Path]:
     """Build the three corpus files from the data mirror; returns their paths."""
     out.mkdir(parents=True, exist_ok=True)
     for name, table in TABLES:
@@ -37,11 +37,15 @@ def build(mirror: Path, out: Path) -> dict[str, Path]:
     human = read_protanno(out / "human_t4.jsonl")
     seen = {r.seq for r in nonhuman}
     perm = np.random.default_rng(0).permutation(len(human))
-    files = {"retrieval": out / "human_heldout500_t4.jsonl", "train": out / "train1000.jsonl",
+    files = {"retrieval": out / "human_heldout500_t4.jsonl", "train": out / f"train{train_size}.jsonl",
              "valid": out / "valid96.jsonl"}
     write_protanno([human[i] for i in perm if human[i].seq not in seen][:500], files["retrieval"])
     p = np.random.default_rng(1).permutation(len(nonhuman))
-    write_protanno([nonhuman[i] for i in p[:1000]], files["train"])
+    train = np.concatenate([p[:1500], p[1596:]])[:train_size]
+    if len(train) < train_size:
+        raise ValueError(f"--train-size {train_size}: the non-human table has only {len(train)} records besides "
+                         "the 96 validation records")
+    write_protanno([nonhuman[i] for i in train], files["train"])
     write_protanno([nonhuman[i] for i in p[1500:1596]], files["valid"])
     return files
 
@@ -50,8 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", type=Path, required=True, help="output folder")
     ap.add_argument("--mirror", type=Path, default=Path(os.environ.get("PROTBENCH_MIRROR", "../shared/data")))
+    ap.add_argument("--train-size", type=int, default=1000, help="training records (default 1000)")
     args = ap.parse_args(argv)
-    for name, path in build(args.mirror, args.out).items():
+    for name, path in build(args.mirror, args.out, args.train_size).items():
         print(f"{name}: {path}")
     return 0
 

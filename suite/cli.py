@@ -73,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--policy", choices=("truncate", "chunk"), default="truncate",
                    help="sequences longer than the model's max length: truncate, or chunk and average")
     p.add_argument("--device", default="cpu", help="torch device (cpu, cuda, cuda:1)")
+    p.add_argument("--threads", type=positive_int, help="torch threads for embedding, probes, bridges and GNNs "
+                   "(default: all cores; recorded in each result's environment)")
     add_data_options(p)
     p.set_defaults(func=cmd_run)
 
@@ -89,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--token-budget", type=positive_int, default=16384)
     p.add_argument("--policy", choices=("truncate", "chunk"), default="truncate")
     p.add_argument("--device", default="cpu")
+    p.add_argument("--threads", type=positive_int, help="torch threads (default: all cores)")
     p.add_argument("--backend", choices=("gloo", "nccl"), help="torch.distributed backend (default: by device)")
     p.add_argument("--out", type=Path, metavar="FILE.npz",
                    help="also export the embeddings: ids, sequences, embeddings (n, dim) float32 (numpy .npz)")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ class RunConfig:
     save_predictions: bool = True
     shard: tuple[int, int] | None = None   # (I, N): compute only this shard's (task, seed) pairs
     random_init: bool = False      # run a weights-needing model with random weights, recorded as NAME@random-init
+    threads: int | None = None     # torch threads for every stage (None: all cores); recorded in the environment
 
     def __post_init__(self) -> None:
         if self.shard is not None and not (0 <= self.shard[0] < self.shard[1]):
@@ -67,6 +69,8 @@ class RunConfig:
         if self.profile not in S.PROFILES:
             raise ValueError(f"--profile must be one of {S.PROFILES}, not {self.profile!r}")
         self.output_dir = Path(self.output_dir)
+        if self.threads is not None and self.threads < 1:
+            raise ValueError(f"--threads must be at least 1, not {self.threads}")
         if self.random_init and self.model_options.get("weights"):
             raise ValueError("--random-init and --weights exclude each other")
         nested = all(isinstance(v, dict) for v in self.params.values())
@@ -195,14 +199,26 @@ class Runner:
     def store(self) -> ResultStore:
         return ResultStore(self.config.output_dir, self.model.meta.name, self.config.profile)
 
+    @property
+    def threads(self) -> int:
+        """Torch threads of this run: ``--threads`` or every core (measured: benchmarks/README.md)."""
+        return self.config.threads or os.cpu_count() or 1
+
     def run(self, task_ids: list[str], on_outcome: Callable[[TaskOutcome], None] | None = None) -> list[TaskOutcome]:
+        import torch
+
         outcomes = []
-        for tid in task_ids:
-            outcome = self.run_task(tid)
-            outcomes.append(outcome)
-            log.info("%s: %s %s", tid, outcome.status, outcome.message)
-            if on_outcome:
-                on_outcome(outcome)
+        before = torch.get_num_threads()
+        torch.set_num_threads(self.threads)
+        try:
+            for tid in task_ids:
+                outcome = self.run_task(tid)
+                outcomes.append(outcome)
+                log.info("%s: %s %s", tid, outcome.status, outcome.message)
+                if on_outcome:
+                    on_outcome(outcome)
+        finally:
+            torch.set_num_threads(before)
         return outcomes
 
     # -- one task ----------------------------------------------------------------------------------
@@ -278,7 +294,8 @@ class Runner:
             return TaskOutcome(tid, "skipped", path, reason)
         ev = S.Evaluation(task=task, protocol=protocol, config=config, preset=cfg.preset,
                           overrides=cfg.params.get(protocol_name, {}), store=store, identity=identity,
-                          seeds=list(cfg.seeds), device=cfg.device, recompute=cfg.overwrite == "always",
+                          seeds=list(cfg.seeds), device=cfg.device, threads=self.threads,
+                          recompute=cfg.overwrite == "always",
                           save_predictions=cfg.save_predictions,
                           compute_seeds=S.shard_seeds(list(cfg.tasks) or [tid], list(cfg.seeds), tid, cfg.shard)
                           if cfg.shard else None)

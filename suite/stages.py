@@ -185,6 +185,7 @@ class Evaluation:
     identity: dict[str, Any]          # request identity (dataset fingerprint added after loading)
     seeds: list[int]
     device: str = "cpu"
+    threads: int = 1                  # torch threads the run set (protocols with their own pools use it too)
     recompute: bool = False           # ignore finished seeds (--overwrite always)
     save_predictions: bool = True
     compute_seeds: list[int] | None = None   # seeds this process may compute (--shard); None: all
@@ -217,7 +218,7 @@ def evaluate(ev: Evaluation, data: TaskData, model: Any, emb: Any, fingerprint: 
             continue
         ctx = ProtocolContext(task=ev.task, data=data, seed=seed, config=ev.config, model=model,
                               emb=emb if ev.protocol.needs_embeddings else None, device=ev.device,
-                              artefacts=Artefacts(folder, rel))
+                              threads=ev.threads, artefacts=Artefacts(folder, rel))
         res = ev.protocol.run(ctx)
         entry = {"scores": res.scores, "ci": {s: {m: list(v) for m, v in d.items()} for s, d in res.ci.items()},
                  "info": res.info}
@@ -348,7 +349,7 @@ def mean_ci(predictions: dict[str, dict[str, Any]], metric: str, split: str = "t
 
 def evaluate_seed(task: Any, data: TaskData, emb: Any, seed: int = 0, protocol: str | None = None, *,
                   quick: bool = False, preset: str | None = None, params: dict[str, Any] | None = None,
-                  model: Any = None, artefacts: Path | None = None, device: str = "cpu") -> Any:
+                  model: Any = None, artefacts: Path | None = None, device: str = "cpu", threads: int = 1) -> Any:
     """One seed of ``task`` on already loaded ``data`` with a protocol (default: the task's), outside any
     result store — for notebooks and tests. ``params`` are the protocol's fields (``{"hidden": 64}``)."""
     from .protocols.params import resolve
@@ -361,5 +362,6 @@ def evaluate_seed(task: Any, data: TaskData, emb: Any, seed: int = 0, protocol: 
     art = Artefacts(Path(artefacts), str(artefacts)) if artefacts is not None else None
     ctx = ProtocolContext(task=task, data=data, seed=seed, config=config,
                           model=model if model is not None else getattr(emb, "model", None),
-                          emb=emb if spec.needs_embeddings else None, device=device, artefacts=art)
+                          emb=emb if spec.needs_embeddings else None, device=device, threads=threads,
+                          artefacts=art)
     return spec.run(ctx)

@@ -79,7 +79,7 @@ def test_protocol_separates_two_families():
                     metrics=("accuracy",), protocol="alignment-knn", protocols=("alignment-knn",))
     task = SupervisedTask(spec, read=None, smoke=None, task_type="classification", n_outputs=2)
     acc = lambda y, p: float(np.mean(np.argmax(p, 1) == y))  # noqa: E731
-    res = evaluate_seed(task, data, None, 0, params={"candidates": 8, "threads": 1})
+    res = evaluate_seed(task, data, None, 0, params={"candidates": 8})
     preds, info = res.predictions, res.info
     assert preds["test"]["y_score"].shape == (12, 2)
     assert acc(ys["test"], preds["test"]["y_score"]) == 1.0 == res.scores["test"]["accuracy"]

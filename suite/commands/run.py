@@ -38,8 +38,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         protocol=args.protocol, preset=args.preset, fetcher=make_fetcher(args),
         quick=args.quick or args.profile == "smoke", device=args.device,
         embed=EmbedConfig(token_budget=args.token_budget, policy=args.policy), params=parse_params(args.param),
-        shard=args.shard,
-        random_init=args.random_init,
+        shard=args.shard, random_init=args.random_init, threads=args.threads,
     )
     if args.dry_run:
         return dry_run(reg, config)
@@ -99,6 +98,9 @@ def cmd_embed(args: argparse.Namespace) -> int:
     from ..sequences import read_fasta
 
     world = int(os.environ.get("WORLD_SIZE", "1"))
+    import torch
+
+    torch.set_num_threads(args.threads or max(1, (os.cpu_count() or 1) // world))
     if world > 1:
         import torch.distributed as dist
 

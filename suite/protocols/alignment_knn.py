@@ -28,14 +28,12 @@ class KnnConfig(ScoringConfig):
     weightings: tuple[str, ...] = ("uniform", "identity")
     gap_open: int = 11
     gap_extend: int = 1
-    threads: int = 2
     block: int = 512
 
     def __post_init__(self) -> None:
         for w in self.weightings:
             if w not in ("uniform", "identity"):
                 raise ValueError(f"unknown kNN weighting {w!r}; use 'uniform' or 'identity'")
-        object.__setattr__(self, "threads", max(1, int(self.threads)))
         object.__setattr__(self, "ks", tuple(sorted({int(k) for k in self.ks})))
 
     @classmethod
@@ -59,7 +57,7 @@ def run(ctx: ProtocolContext) -> SeedResult:
     if not refs:
         raise ValueError("alignment-knn: the train split is empty; nothing to transfer labels from")
     split_seqs = {s: lab.sequences(ctx.data, s) for s in ("valid", "test")}
-    nb = cached_search(split_seqs["valid"] + split_seqs["test"], refs, cfg)
+    nb = cached_search(split_seqs["valid"] + split_seqs["test"], refs, cfg, ctx.threads)
     n_valid = len(split_seqs["valid"])
     part = {"valid": Neighbours(nb.index[:n_valid], nb.identity[:n_valid], nb.score[:n_valid]),
             "test": Neighbours(nb.index[n_valid:], nb.identity[n_valid:], nb.score[n_valid:])}

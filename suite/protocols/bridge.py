@@ -41,7 +41,6 @@ class BridgeConfig:
     round_steps: int = 50
     patience: int = 3
     max_valid_queries: int = 2000
-    threads: int = 1
     negatives: str = "batch"
     candidates: str = "annotated"
 

@@ -33,7 +33,8 @@ class ProtocolContext:
 
     ``task`` is the task object (its ``spec`` plus family fields such as ``task_type``); ``emb`` serves
     cached vectors (None for protocols that read no embeddings); ``model`` is the model object, for
-    protocols that train it (finetune) or ask what it can do (bridge: has it a text tower?).
+    protocols that train it (finetune) or ask what it can do (bridge: has it a text tower?). ``threads`` is
+    the run's thread count (torch is already set to it; protocols with their own thread pools read it).
     """
 
     task: Any
@@ -43,6 +44,7 @@ class ProtocolContext:
     model: Any = None
     emb: Embeddings | None = None
     device: str = "cpu"
+    threads: int = 1
     artefacts: Artefacts | None = None
 
     @property

@@ -31,7 +31,7 @@ class PpiGnnConfig:
     or ``test`` (GNN-PPI: its only held-out set — not a clean estimate, marked in tables);
     ``aggregation``: ``mean`` (default) or ``sum`` (GIN / GNN-PPI); ``hide_batch_edges``: a step's own
     training pairs pass no messages; ``lr_plateau_patience``: halve the lr after that many epochs without a
-    lower mean training loss (0: off; GNN-PPI: 20); ``threads``: torch threads.
+    lower mean training loss (0: off; GNN-PPI: 20). Training uses the run's torch threads (``--threads``).
     """
 
     split_seed: int | None = 0
@@ -53,7 +53,6 @@ class PpiGnnConfig:
     graph: str = "train"
     select_on: str = "valid"
     lr_plateau_patience: int = 0
-    threads: int = 1
 
     def __post_init__(self) -> None:
         if self.aggregation not in ("sum", "mean"):

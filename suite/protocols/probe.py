@@ -21,8 +21,8 @@ from .supervised import ScoringConfig, finish, labels
 class ProbeConfig(ScoringConfig):
     """Grid and training schedule of the probe.
 
-    ``ridge_alphas`` are multiplied by the number of training items (penalty per item); ``threads``:
-    torch threads while fitting (0 = one thread). ``peer-mlp`` is PEER's network for feature encoders
+    ``ridge_alphas`` are multiplied by the number of training items (penalty per item). Fits use the run's
+    torch threads (``protbench run --threads``; an execution setting, not part of the config). ``peer-mlp`` is PEER's network for feature encoders
     (Linear(d, hidden) → ReLU → Linear(hidden, hidden) → ReLU → Linear(hidden, out)). ``eval_every``: validate
     after every that many epochs (and the last); ``patience`` counts validations; ``shuffle_seed``: the data
     order's seed (None: the run's seed).
@@ -37,7 +37,6 @@ class ProbeConfig(ScoringConfig):
     max_epochs: int = 40
     patience: int = 5
     ridge_alphas: tuple[float, ...] = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
-    threads: int = 0
     standardize_inputs: bool = True
     standardize_targets: bool = True
     eval_every: int = 1

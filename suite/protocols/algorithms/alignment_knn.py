@@ -99,8 +99,9 @@ class Neighbours:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def search(queries: Sequence[str], refs: Sequence[str], cfg: KnnConfig) -> Neighbours:
-    """Prefilter then align every (query, candidate); neighbours ranked by identity, score, train order."""
+def search(queries: Sequence[str], refs: Sequence[str], cfg: KnnConfig, threads: int = 1) -> Neighbours:
+    """Prefilter then align every (query, candidate) on ``threads`` threads; neighbours ranked by identity,
+    score, train order (the same for any thread count)."""
     t0 = time.perf_counter()
     cand = prefilter(queries, refs, cfg.candidates, cfg.block)
     t1 = time.perf_counter()
@@ -111,8 +112,8 @@ def search(queries: Sequence[str], refs: Sequence[str], cfg: KnnConfig) -> Neigh
     def one(i: int) -> None:
         ident[i], score[i] = aligner.identities(queries[i], [refs[j] for j in cand[i]])
 
-    if cfg.threads > 1 and len(queries) > 1:
-        with ThreadPoolExecutor(cfg.threads) as pool:
+    if threads > 1 and len(queries) > 1:
+        with ThreadPoolExecutor(threads) as pool:
             list(pool.map(one, range(len(queries)), chunksize=64))
     else:
         for i in range(len(queries)):
@@ -156,10 +157,10 @@ def _key(queries: Sequence[str], refs: Sequence[str], cfg: KnnConfig) -> str:
     return h.hexdigest()
 
 
-def cached_search(queries: Sequence[str], refs: Sequence[str], cfg: KnnConfig) -> Neighbours:
+def cached_search(queries: Sequence[str], refs: Sequence[str], cfg: KnnConfig, threads: int = 1) -> Neighbours:
     """:func:`search`, remembered for the last query/reference set (seeds of one run share it)."""
     key = _key(queries, refs, cfg)
     if key not in _MEMO:
         _MEMO.clear()
-        _MEMO[key] = search(queries, refs, cfg)
+        _MEMO[key] = search(queries, refs, cfg, threads)
     return _MEMO[key]

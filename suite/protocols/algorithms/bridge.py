@@ -133,16 +133,9 @@ def fit_bridge(train_heads: np.ndarray, train_pairs: np.ndarray, tails: np.ndarr
     ``tails`` ``(n_c, d_tail)`` are the frozen candidate vectors (L2-normalised here);
     validation ranks all of them for ``valid_heads`` with ``valid_positives``.
     """
-    import torch
-
     cfg = cfg or BridgeConfig()
-    before = torch.get_num_threads()
-    torch.set_num_threads(max(1, cfg.threads))
-    try:
-        return _fit(train_heads, train_pairs, tails, valid_heads, valid_positives, seed, cfg, triple_type, n_types,
-                    n_relations)
-    finally:
-        torch.set_num_threads(before)
+    return _fit(train_heads, train_pairs, tails, valid_heads, valid_positives, seed, cfg, triple_type, n_types,
+                n_relations)
 
 
 def _fit(train_heads, train_pairs, tails, valid_heads, valid_positives, seed, cfg, triple_type, n_types,

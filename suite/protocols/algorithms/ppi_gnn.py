@@ -142,12 +142,7 @@ def fit_pairs(x: np.ndarray, pairs: np.ndarray, labels: np.ndarray, train: np.nd
     cfg = config or PpiConfig()
     if cfg.aggregation not in ("sum", "mean"):
         raise ValueError(f"aggregation must be 'sum' or 'mean', not {cfg.aggregation!r}")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(max(1, int(cfg.threads)))
-    try:
-        return _fit(x, pairs, labels, train, valid, select, seed, graph, cfg, log, graph_edges)
-    finally:
-        torch.set_num_threads(threads)
+    return _fit(x, pairs, labels, train, valid, select, seed, graph, cfg, log, graph_edges)
 
 
 def _fit(x, pairs, labels, train, valid, select, seed, graph, cfg: PpiConfig, log, graph_edges=None) -> PpiFit:

@@ -107,26 +107,6 @@ def ridge_candidates(xt: torch.Tensor, yt: torch.Tensor, alphas: tuple[float, ..
     return out
 
 
-class _Threads:
-    """Temporarily set torch's intra-op thread count (restored on exit)."""
-
-    def __init__(self, n: int):
-        self.n, self.before = n, torch.get_num_threads()
-
-    def __enter__(self):
-        torch.set_num_threads(self.n)
-
-    def __exit__(self, *exc):
-        torch.set_num_threads(self.before)
-
-
-def probe_threads(config: "ProbeConfig", n: int, d: int) -> int:
-    """Threads for a fit: ``config.threads`` when set, else 1. Measured on the 2-core machine
-    (benchmarks/bench_probe.py, stability-sized, load ~3): 12 s with one thread, 69 s with two; on a busy
-    machine two threads made a 200-item fit 70x slower than one."""
-    return config.threads if config.threads > 0 else 1
-
-
 def fit_probe(task_type: str, x_train: np.ndarray, y_train: np.ndarray, x_valid: np.ndarray, y_valid: np.ndarray,
               select: Callable[[np.ndarray, np.ndarray], float], seed: int = 0, n_outputs: int | None = None,
               config: ProbeConfig | None = None, higher_is_better: bool = True) -> ProbeFit:
@@ -140,9 +120,8 @@ def fit_probe(task_type: str, x_train: np.ndarray, y_train: np.ndarray, x_valid:
     if len(x_train) == 0 or len(x_valid) == 0:
         raise ValueError(f"probe needs non-empty train and valid splits (got {len(x_train)} and {len(x_valid)})")
     config = config or ProbeConfig()
-    with _Threads(probe_threads(config, len(x_train), x_train.shape[1])):
-        return _fit_probe(task_type, x_train, y_train, x_valid, y_valid, select, seed, n_outputs, config,
-                          higher_is_better)
+    return _fit_probe(task_type, x_train, y_train, x_valid, y_valid, select, seed, n_outputs, config,
+                      higher_is_better)
 
 
 def _fit_probe(task_type, x_train, y_train, x_valid, y_valid, select, seed, n_outputs, config,

@@ -1,0 +1,111 @@
+"""Whole-suite stage profile: where the time of a full run goes (issue 17, item 3).
+
+Runs one model (default: the ESM-2 8M architecture, random init) over every task whose real data is
+available locally (cache or data mirror; nothing is downloaded), with seeds 0 1 2, into a fresh result
+folder, and reports the seconds of each stage (fetch, load, embed, evaluate) per task and in total, read
+from the ``timings_s`` block every result records.
+
+    python benchmarks/bench_suite.py [--model esm2-8m] [--seeds 0 1 2] [--threads N]
+        [--cache-dir DIR] [--out benchmarks/results/suite/NAME]
+
+``--cache-dir`` keeps the data and embedding cache between invocations; a second run over the same cache
+then measures the non-embedding stages with the embeddings read from the cache (the ``embed`` column says
+so). ``NAME.json`` / ``NAME.md`` hold the profile and ``NAME.results/`` the result files, so two profiles
+(before / after a change) can be compared score by score with ``protbench compare``. Run on an otherwise
+idle machine: the numbers are wall-clock seconds.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import time
+from pathlib import Path
+
+STAGES = ("fetch", "load", "embed", "evaluate")
+
+
+def available_tasks(reg, fetcher) -> list[str]:
+    """Every registered task whose real data is in the cache or a mirror."""
+    from protbench.stages import availability
+
+    return [tid for tid in reg.tasks if availability(reg.tasks.get(tid), fetcher)[0]]
+
+
+def profile(model: str, seeds: list[int], threads: int | None, cache_dir: Path, results: Path,
+            random_init: bool) -> dict:
+    from protbench.fetch import Fetcher, mirrors_from_env
+    from protbench.registry import load_registries
+    from protbench.runner import RunConfig, Runner
+
+    reg = load_registries()
+    fetcher = Fetcher(cache_dir=cache_dir, mirrors=mirrors_from_env(), offline=True, progress=False)
+    tasks = available_tasks(reg, fetcher)
+    config = RunConfig(model=model, tasks=tasks, seeds=seeds, output_dir=results, overwrite="always",
+                       fetcher=fetcher, random_init=random_init, threads=threads)
+    t0 = time.perf_counter()
+    outcomes = Runner(config, reg).run(tasks)
+    wall = time.perf_counter() - t0
+    rows = []
+    for o in outcomes:
+        doc = json.loads(Path(o.path).read_text()) if o.path and Path(o.path).is_file() else {}
+        t = doc.get("timings_s", {})
+        rows.append({"task": o.task, "status": o.status, **{s: round(t.get(s, 0.0), 2) for s in STAGES},
+                     "protocol": (doc.get("protocol") or {}).get("name")})
+    totals = {s: round(sum(r[s] for r in rows), 2) for s in STAGES}
+    return {"model": model, "random_init": random_init, "seeds": seeds, "threads": threads,
+            "tasks": rows, "total_s": totals, "wall_s": round(wall, 1),
+            "host": platform.node(), "cpu_count": os.cpu_count(), "load_average_before": os.getloadavg()}
+
+
+def markdown(report: dict) -> str:
+    head = "| task | protocol | status | " + " | ".join(STAGES) + " |\n|---|---|---|" + "---:|" * len(STAGES)
+    lines = [head]
+    for r in report["tasks"]:
+        lines.append(f"| {r['task']} | {r['protocol']} | {r['status']} | "
+                     + " | ".join(f"{r[s]:.1f}" for s in STAGES) + " |")
+    lines.append("| **total** | | | " + " | ".join(f"**{report['total_s'][s]:.1f}**" for s in STAGES) + " |")
+    return (f"model {report['model']}{' (random init)' if report['random_init'] else ''}, seeds "
+            f"{report['seeds']}, threads {report['threads'] or 'default'}; wall {report['wall_s']} s; "
+            f"load average before {tuple(round(x, 2) for x in report['load_average_before'])}\n\n"
+            + "\n".join(lines) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--model", default="esm2-8m")
+    ap.add_argument("--weights-free", action="store_true",
+                    help="the model needs no --weights (default: esm2-* run with --random-init)")
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
+    ap.add_argument("--cache-dir", type=Path, default=None,
+                    help="data + embedding cache kept between runs (default: a fresh temporary folder)")
+    ap.add_argument("--out", type=Path, default=Path("benchmarks/results/suite/profile"),
+                    help="writes OUT.json, OUT.md and the result files under OUT.results/")
+    args = ap.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    cache = args.cache_dir
+    scratch = None
+    if cache is None:
+        import tempfile
+        scratch = Path(tempfile.mkdtemp(prefix="protbench-suite-"))
+        cache = scratch
+    results = args.out.parent / (args.out.name + ".results")
+    shutil.rmtree(results, ignore_errors=True)
+    try:
+        report = profile(args.model, args.seeds, args.threads, cache, results, not args.weights_free)
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.with_suffix(".json").write_text(json.dumps(report, indent=1) + "\n")
+    text = markdown(report)
+    args.out.with_suffix(".md").write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
