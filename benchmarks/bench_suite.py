@@ -35,14 +35,14 @@ def available_tasks(reg, fetcher) -> list[str]:
 
 
 def profile(model: str, seeds: list[int], threads: int | None, cache_dir: Path, results: Path,
-            random_init: bool) -> dict:
+            random_init: bool, only: list[str] | None = None) -> dict:
     from protbench.fetch import Fetcher, mirrors_from_env
     from protbench.registry import load_registries
     from protbench.runner import RunConfig, Runner
 
     reg = load_registries()
     fetcher = Fetcher(cache_dir=cache_dir, mirrors=mirrors_from_env(), offline=True, progress=False)
-    tasks = available_tasks(reg, fetcher)
+    tasks = [t for t in available_tasks(reg, fetcher) if not only or t in only]
     config = RunConfig(model=model, tasks=tasks, seeds=seeds, output_dir=results, overwrite="always",
                        fetcher=fetcher, random_init=random_init, threads=threads)
     t0 = time.perf_counter()
@@ -79,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--weights-free", action="store_true",
                     help="the model needs no --weights (default: esm2-* run with --random-init)")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument("--tasks", nargs="+", help="only these tasks (default: every task with real data here)")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
     ap.add_argument("--cache-dir", type=Path, default=None,
                     help="data + embedding cache kept between runs (default: a fresh temporary folder)")
@@ -95,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     results = args.out.parent / (args.out.name + ".results")
     shutil.rmtree(results, ignore_errors=True)
     try:
-        report = profile(args.model, args.seeds, args.threads, cache, results, not args.weights_free)
+        report = profile(args.model, args.seeds, args.threads, cache, results, not args.weights_free, args.tasks)
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)

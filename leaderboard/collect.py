@@ -132,6 +132,7 @@ class Board:
     split: str = "test"
     overlap: dict[str, dict[str, Any]] = field(default_factory=dict)       # task -> dataset.stats.overlap
     overlap_limited: dict[str, int] = field(default_factory=dict)          # task -> --limit of that result
+    leakage: dict[str, dict[str, Any]] = field(default_factory=dict)       # task -> dataset.stats.leakage
 
     def caveats(self, cell: Cell) -> list[str]:
         info = self.tasks.get(cell.task)
@@ -313,7 +314,10 @@ def collect(roots: Iterable[Path] | Path, split: str = "test", registry: Any = N
                     metrics=tuple(t.get("metrics") or ()), variant=cell.variant,
                     higher_is_better=cell.higher_is_better,
                     builtin=cell.task in TASK_ORDER or is_derived(cell.task, cell.variant))
-            overlap = ((res.get("dataset") or {}).get("stats") or {}).get("overlap")
+            stats = (res.get("dataset") or {}).get("stats") or {}
+            if stats.get("leakage") and cell.kind == "measured" and cell.limit is None:
+                board.leakage.setdefault(cell.task, stats["leakage"])
+            overlap = stats.get("overlap")
             if overlap and cell.kind == "measured" and (cell.task not in board.overlap or (
                     cell.limit is None and cell.task in board.overlap_limited)):
                 board.overlap[cell.task] = overlap

@@ -159,24 +159,59 @@ def overlap_rows(board: Board) -> list[list[str]]:
 OVERLAP_HEADERS = ["task", "splits", "shared sequences", "of which a different label", "examples"]
 
 
-def overlap_markdown(board: Board) -> str:
-    rows = overlap_rows(board)
+# -- appendix: homology leakage -------------------------------------------------------------------
+LEAKAGE_TITLE = "Appendix: homology leakage"
+LEAKAGE_CAPTION = ("Per task with a train split, the evaluation sequences with an exact copy in train and those whose "
+                   "best MMseqs2 hit in train reaches each identity (identical aligned columns / alignment length, "
+                   "alignment covering ≥ 80 % of the query, e-value ≤ 1e-3), as recorded in the results "
+                   "(dataset.stats.leakage; `protbench leakage TASK` prints the same report).")
+LEAKAGE_HEADERS = ["task", "split", "sequences", "exact copy in train", "≥ 30 %", "≥ 50 %", "≥ 90 %"]
+
+
+def _share(d: dict[str, Any] | None) -> str:
+    return "–" if not d else f"{d.get('count', 0)} ({100 * d.get('fraction', 0.0):.1f} %)"
+
+
+def leakage_rows(board: Board) -> list[list[str]]:
+    rows = []
+    order = {t: i for i, t in enumerate(board.task_ids())}
+    for task in sorted(board.leakage, key=lambda t: (order.get(t, len(order)), t)):
+        for split, d in (board.leakage[task].get("splits") or {}).items():
+            ident = d.get("identity") or {}
+            rows.append([task, split, str(d.get("n", "")), _share(d.get("exact"))]
+                        + [_share(ident.get(t)) for t in ("0.3", "0.5", "0.9")])
+    return rows
+
+
+def _appendix_markdown(title: str, caption: str, headers: list[str], rows: list[list[str]], align: str) -> str:
     if not rows:
         return ""
-    out = [f"## {OVERLAP_TITLE}", "", md_escape(OVERLAP_CAPTION), "",
-           "| " + " | ".join(OVERLAP_HEADERS) + " |", "|---|---|---:|---:|---|"]
+    out = [f"## {title}", "", md_escape(caption), "", "| " + " | ".join(headers) + " |", align]
     out += ["| " + " | ".join(md_escape(c) for c in r) + " |" for r in rows]
     return "\n".join(out + [""])
 
 
-def overlap_html(board: Board) -> str:
-    rows = overlap_rows(board)
+def _appendix_html(anchor: str, title: str, caption: str, headers: list[str], rows: list[list[str]]) -> str:
     if not rows:
         return ""
-    out = [f'<h2 id="overlap">{html.escape(OVERLAP_TITLE)}</h2>', f"<p>{html.escape(OVERLAP_CAPTION)}</p>",
-           "<table>", "<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in OVERLAP_HEADERS) + "</tr>"]
+    out = [f'<h2 id="{anchor}">{html.escape(title)}</h2>', f"<p>{html.escape(caption)}</p>",
+           "<table>", "<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in headers) + "</tr>"]
     out += ["<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows]
     return "\n".join(out + ["</table>"])
+
+
+def appendix_markdown(board: Board) -> str:
+    overlap = _appendix_markdown(OVERLAP_TITLE, OVERLAP_CAPTION, OVERLAP_HEADERS, overlap_rows(board),
+                                 "|---|---|---:|---:|---|")
+    leakage = _appendix_markdown(LEAKAGE_TITLE, LEAKAGE_CAPTION, LEAKAGE_HEADERS, leakage_rows(board),
+                                 "|---|---|---:|---:|---:|---:|---:|")
+    return "\n".join(a for a in (overlap, leakage) if a)
+
+
+def appendix_html(board: Board) -> str:
+    overlap = _appendix_html("overlap", OVERLAP_TITLE, OVERLAP_CAPTION, OVERLAP_HEADERS, overlap_rows(board))
+    leakage = _appendix_html("leakage", LEAKAGE_TITLE, LEAKAGE_CAPTION, LEAKAGE_HEADERS, leakage_rows(board))
+    return "\n".join(a for a in (overlap, leakage) if a)
 
 
 # -- Markdown -------------------------------------------------------------------------------------
@@ -209,7 +244,7 @@ def markdown_document(tables: Iterable[Table], board: Board, title: str = "protb
                       ci: bool = False, extra_notes: Iterable[str] = ()) -> str:
     out = [f"# {md_escape(title)}", "", md_escape(LEGEND), ""]
     out += [markdown(t, ci=ci, level=2) for t in tables]
-    appendix = overlap_markdown(board)
+    appendix = appendix_markdown(board)
     if appendix:
         out.append(appendix)
     general = list(board.problems) + list(board.notes) + list(extra_notes)
@@ -393,7 +428,7 @@ def html_document(sections: list[tuple[str, list[Table], list[tuple[str, bytes]]
                        f"<figcaption>{html.escape(caption)}</figcaption></figure>")
         out += [html_table(part) for t in tables for part in split_by_group(t)]
         out.append("</section>")
-    appendix = overlap_html(board)
+    appendix = appendix_html(board)
     if appendix:
         out.append(appendix)
     general = list(board.problems) + list(board.notes) + list(extra_notes)

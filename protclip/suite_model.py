@@ -17,6 +17,11 @@ Options (``--model-opt KEY=VALUE``):
   (``protclip:ckpt@shared``), so results of the two spaces land in separate folders.
 * ``text_tokenizer`` — a local folder with the text encoder's vocabulary; the
   released weights need it for ``embed_texts`` (PubMedBERT's vocab).
+* ``dtype`` — ``float32`` (default) or ``bfloat16``: the protein encoder's compute
+  dtype for pooled vectors (run through the lean ESM-2 engine,
+  :mod:`protbench.models.esm_fast`; pooling and projection stay fp32).
+* ``max_length`` — residues kept per protein (default 1022, ESM-2's limit; longer
+  sequences are truncated by the embedding engine). Both are in the fingerprint.
 """
 from __future__ import annotations
 
@@ -27,7 +32,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from protbench.models.esm import PAD, residue_positions, state_fingerprint, tokenize
+from protbench.models.esm import DTYPES, PAD, residue_positions, state_fingerprint, tokenize
 from protbench.pooling import masked_mean
 from protbench.spec import Capability, ModelMeta
 
@@ -51,13 +56,17 @@ class ProtCLIPSuiteModel:
     """Wraps a :class:`~protbench.protclip.model.ProtCLIP` for the harness (see module docstring)."""
 
     def __init__(self, name: str, weights: str | Path | None = None, space: str = "encoder", device: str = "cpu",
-                 seed: int = 0, text_tokenizer: str | None = None):
+                 seed: int = 0, text_tokenizer: str | None = None, dtype: str = "float32", max_length: int = 1022):
         from .checkpoint import load_model
         from .config import named_config
         from .model import ProtCLIP
 
         if space not in SPACES:
             raise ValueError(f"unknown space {space!r}; choose one of {SPACES}")
+        if dtype not in DTYPES:
+            raise ValueError(f"unknown dtype {dtype!r}; choose one of {sorted(DTYPES)}")
+        if not 1 <= int(max_length) <= 1022:
+            raise ValueError(f"max_length must be within 1..1022, not {max_length}")
         if weights is None:
             if name != "protclip-tiny":
                 raise FileNotFoundError(
@@ -76,29 +85,48 @@ class ProtCLIPSuiteModel:
             self.model = load_model(path, device=device, text_tokenizer=text_tokenizer)
             revision = str(path)
         self.space, self.device = space, device
+        self.dtype, self._lean = dtype, None
         cfg = self.model.cfg
         enc_dim = self.model.protein_model.config.hidden_size
         caps = {Capability.PROTEIN, Capability.TEXT, Capability.RESIDUE, Capability.FINETUNE}
         if space == "shared":
             caps.add(Capability.SHARED_SPACE)
-        fp = state_fingerprint(self.model, {"arch": "protclip", "space": space})
+        extra = {"dtype": dtype} if dtype != "float32" else {}
+        if int(max_length) != 1022:
+            extra["max_length"] = int(max_length)
+        fp = state_fingerprint(self.model, {"arch": "protclip", "space": space, **extra})
         label = name if weights is None else f"{name}:{Path(weights).name}"
         if space == "shared":      # result folders are keyed on the name: never mix the two spaces
             label += "@shared"
         self.meta = ModelMeta(
             name=label,
             fingerprint=f"protclip-{fp}", dim=enc_dim if space == "encoder" else cfg.projection_dim,
-            max_length=1022, capabilities=frozenset(caps),
+            max_length=int(max_length), capabilities=frozenset(caps),
             layer="encoder-last" if space == "encoder" else "shared", pooling="mean",
             text_dim=cfg.projection_dim, revision=revision,
             description=f"ProtCLIP (ESM-2 {self.model.protein_model.config.num_hidden_layers} layers, "
                         f"{enc_dim}-d; shared space {cfg.projection_dim}-d)",
-            parameters={"space": space, "weights": str(weights) if weights else None,
+            parameters={"space": space, "weights": str(weights) if weights else None, "dtype": dtype,
+                        "max_length": int(max_length),
                         "seed": seed if weights is None else None, "projection_dim": cfg.projection_dim},
         )
 
+    @torch.no_grad()
     def embed_proteins(self, seqs: Sequence[str]) -> np.ndarray:
-        return self.model.embed_proteins(list(seqs), space=self.space).cpu().numpy().astype(np.float32)
+        """``(B, D)`` pooled vectors: the lean engine for rotary ESM-2 encoders, else the model's own forward."""
+        if self.dtype == "float32" and self._lean is None and not _rotary(self.model.protein_model):
+            return self.model.embed_proteins(list(seqs), space=self.space).cpu().numpy().astype(np.float32)
+        if self._lean is None:
+            from protbench.models.esm_fast import EsmInference
+
+            pm = self.model.protein_model
+            if self.dtype != "float32":
+                pm = copy.deepcopy(pm).to(DTYPES[self.dtype])
+            self._lean = EsmInference(pm)
+        ids = tokenize(list(seqs)).to(self.device)
+        states, res = self._lean.forward(ids).float(), residue_positions(ids)
+        vecs = masked_mean(states, res) if self.space == "encoder" else self.model.shared_protein(states, res)
+        return vecs.float().cpu().numpy()
 
     def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
         if not len(texts):
@@ -120,13 +148,19 @@ class ProtCLIPSuiteModel:
         return _TrainableEncoder(module, module.config.hidden_size, self.device)
 
 
+def _rotary(module: torch.nn.Module) -> bool:
+    cfg = module.config
+    return getattr(cfg, "position_embedding_type", "") == "rotary" and not getattr(cfg, "emb_layer_norm_before", False)
+
+
 def protclip_tiny(weights: str | None = None, space: str = "encoder", device: str = "cpu", seed: int = 0,
-                  text_tokenizer: str | None = None) -> ProtCLIPSuiteModel:
+                  text_tokenizer: str | None = None, dtype: str = "float32",
+                  max_length: int = 1022) -> ProtCLIPSuiteModel:
     return ProtCLIPSuiteModel("protclip-tiny", weights=weights, space=space, device=device, seed=seed,
-                              text_tokenizer=text_tokenizer)
+                              text_tokenizer=text_tokenizer, dtype=dtype, max_length=max_length)
 
 
 def protclip(weights: str | None = None, space: str = "encoder", device: str = "cpu", seed: int = 0,
-             text_tokenizer: str | None = None) -> ProtCLIPSuiteModel:
+             text_tokenizer: str | None = None, dtype: str = "float32", max_length: int = 1022) -> ProtCLIPSuiteModel:
     return ProtCLIPSuiteModel("protclip", weights=weights, space=space, device=device, seed=seed,
-                              text_tokenizer=text_tokenizer)
+                              text_tokenizer=text_tokenizer, dtype=dtype, max_length=max_length)

@@ -75,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="cpu", help="torch device (cpu, cuda, cuda:1)")
     p.add_argument("--threads", type=positive_int, help="torch threads for embedding, probes, bridges and GNNs "
                    "(default: all cores; recorded in each result's environment)")
+    p.add_argument("--no-leakage", dest="leakage", action="store_false",
+                   help="do not record the train/test homology-leakage report (MMseqs2) in the results")
     add_data_options(p)
     p.set_defaults(func=cmd_run)
 

@@ -60,6 +60,7 @@ class RunConfig:
     shard: tuple[int, int] | None = None   # (I, N): compute only this shard's (task, seed) pairs
     random_init: bool = False      # run a weights-needing model with random weights, recorded as NAME@random-init
     threads: int | None = None     # torch threads for every stage (None: all cores); recorded in the environment
+    leakage: bool = True           # record the homology-leakage report of real data (MMseqs2; cached)
 
     def __post_init__(self) -> None:
         if self.shard is not None and not (0 <= self.shard[0] < self.shard[1]):
@@ -333,6 +334,12 @@ class Runner:
         t = time.perf_counter()
         data = S.load(task, files, cfg.profile, cfg.limit)
         timings["load"] = time.perf_counter() - t
+        if cfg.profile == "real" and cfg.leakage:
+            t = time.perf_counter()
+            leak = S.split_leakage(data, Path(cfg.fetcher.cache_dir) / "leakage", self.threads)
+            if leak is not None:
+                data.stats = {**data.stats, "leakage": leak}
+                timings["leakage"] = time.perf_counter() - t
         dropped = sum(sum(r.values()) for r in data.stats.get("dropped", {}).values()
                       if isinstance(r, dict))
         say(f"{tag} load: " + ", ".join(f"{k} {v:,}" for k, v in data.split_sizes().items())

@@ -54,3 +54,23 @@ def test_loads_a_pretrained_checkpoint_folder(tmp_path):
     got = model.embed_proteins(["MKTAYIAK"])
     assert np.allclose(got, m.eval().embed_proteins(["MKTAYIAK"]).numpy(), atol=1e-6)
     assert model.meta.name == "protclip:ck@shared"
+
+
+def test_lean_engine_dtype_and_max_length_options():
+    """fp32 through the lean engine equals the model's own forward; bf16 stays within cosine 0.999; both
+    options change the fingerprint, and max_length is what the embedding engine truncates to."""
+    from protbench.protclip.suite_model import protclip_tiny
+
+    seqs = ["MKTAYIAKQR" * 5, "ACDEFGHIKL" * 12, "MW"]
+    for space in ("encoder", "shared"):
+        fp32, bf16 = protclip_tiny(space=space), protclip_tiny(space=space, dtype="bfloat16")
+        ref = fp32.model.embed_proteins(seqs, space=space).numpy()
+        np.testing.assert_allclose(fp32.embed_proteins(seqs), ref, atol=1e-5)
+        got = bf16.embed_proteins(seqs)
+        cos = (got * ref).sum(1) / np.linalg.norm(got, axis=1) / np.linalg.norm(ref, axis=1)
+        assert cos.min() > 0.999
+        assert fp32.meta.fingerprint != bf16.meta.fingerprint
+    short = protclip_tiny(max_length=256)
+    assert short.meta.max_length == 256 and short.meta.fingerprint != protclip_tiny().meta.fingerprint
+    with pytest.raises(ValueError, match="max_length"):
+        protclip_tiny(max_length=5000)

@@ -38,7 +38,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         protocol=args.protocol, preset=args.preset, fetcher=make_fetcher(args),
         quick=args.quick or args.profile == "smoke", device=args.device,
         embed=EmbedConfig(token_budget=args.token_budget, policy=args.policy), params=parse_params(args.param),
-        shard=args.shard, random_init=args.random_init, threads=args.threads,
+        shard=args.shard, random_init=args.random_init, threads=args.threads, leakage=args.leakage,
     )
     if args.dry_run:
         return dry_run(reg, config)

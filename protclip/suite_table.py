@@ -1,0 +1,82 @@
+"""The downstream table of the bounded pretraining runs (``results/pretraining/README.md``).
+
+Reads the result files that ``results/pretraining/evaluate.sh`` writes (one folder per model, as
+``protbench run`` lays them out) and prints, per task and protocol, the test main metric as mean ± sample
+std over seeds for each run, plus paired bootstrap tests on the same test items (1,000 resamples of the
+items, the seed-mean metric per resample; :mod:`protbench.leaderboard.stats`) of the ProtCLIP run against
+each control.
+
+    python -m protbench.protclip.suite_table RESULTS --runs full=NAME mlm=NAME init=NAME [--baseline aac]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from protbench.leaderboard.collect import Board, Cell, collect
+from protbench.leaderboard.stats import bootstrap_distribution, paired_test
+
+ROWS = (("binloc", "probe", ""), ("beta-lactamase", "probe", ""),
+        ("prot2bp-goa", "bridge", ""), ("prot2mf-goa", "bridge", ""), ("prot2cc-goa", "bridge", ""),
+        ("prot2bp-goa", "zero-shot", "@shared"), ("prot2mf-goa", "zero-shot", "@shared"),
+        ("prot2cc-goa", "zero-shot", "@shared"),
+        ("simsem-bp-human", "semsim", ""), ("simsem-mf-human", "semsim", ""), ("simsem-cc-human", "semsim", ""))
+
+
+def _cell(board: Board, model: str, task: str, protocol: str) -> Cell | None:
+    cell = board.get(model, task, "real")
+    return cell if cell is not None and cell.status == "ok" and cell.protocol == protocol else None
+
+
+def _fmt(cell: Cell | None) -> str:
+    stat = cell.stat() if cell is not None else None
+    if stat is None:
+        return "–"
+    return f"{stat.mean:.3f} ± {stat.std:.3f}" if stat.n > 1 and stat.std is not None else f"{stat.mean:.3f}"
+
+
+def _paired(a: Cell | None, b: Cell | None) -> str:
+    """Δ = a − b with the paired bootstrap p-value (items resampled jointly), or the plain Δ without predictions."""
+    if a is None or b is None or a.stat() is None or b.stat() is None:
+        return "–"
+    delta = a.stat().mean - b.stat().mean
+    da, db = bootstrap_distribution(a, a.main_metric), bootstrap_distribution(b, b.main_metric)
+    test = paired_test(da, db, a.higher_is_better) if da is not None and db is not None else None
+    if test is None:
+        return f"{delta:+.3f} (no per-item predictions)"
+    return f"{delta:+.3f} (p = {test.p:.3g})"
+
+
+def table(board: Board, runs: dict[str, str], baseline: str | None) -> str:
+    """Markdown table; ``runs`` maps ``full``/``mlm``/``init`` to the model names of the result folders."""
+    labels = {"full": "ProtCLIP (4 objectives)", "mlm": "MLM only", "init": "random init"}
+    head = ["task", "protocol", "metric"] + [labels.get(k, k) for k in runs] + ([baseline] if baseline else [])
+    head += [f"Δ full − {k} (paired p)" for k in runs if k != "full"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for task, protocol, suffix in ROWS:
+        cells = {k: _cell(board, name + suffix, task, protocol) for k, name in runs.items()}
+        base = _cell(board, baseline, task, protocol) if baseline else None
+        metric = next((c.main_metric for c in cells.values() if c is not None), "")
+        row = [task, protocol, metric] + [_fmt(c) for c in cells.values()] + ([_fmt(base)] if baseline else [])
+        row += [_paired(cells.get("full"), cells[k]) for k in runs if k != "full"]
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("results", type=Path)
+    ap.add_argument("--runs", nargs="+", metavar="KEY=MODEL", required=True,
+                    help="full=MODEL (the ProtCLIP run) and the controls, e.g. mlm=MODEL init=MODEL")
+    ap.add_argument("--baseline", help="a weight-free baseline model shown beside the runs (e.g. aac)")
+    args = ap.parse_args(argv)
+    runs = dict(item.split("=", 1) for item in args.runs)
+    if "full" not in runs:
+        ap.error("--runs needs full=MODEL")
+    print(table(collect(args.results), runs, args.baseline), end="")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
