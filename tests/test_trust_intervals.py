@@ -136,3 +136,20 @@ def test_interval_of_the_mean_without_a_predictions_file(tmp_path):
     res = R.read_result(out.path)
     assert "predictions_file" not in res and not list(out.path.parent.glob("*.npz"))
     assert res["summary"]["test"]["spearman"]["ci_of"] == S.CI_OF_MEAN
+
+
+def test_bootstrap_cis_equals_one_call_per_metric():
+    """The shared-resample path gives each metric exactly what bootstrap_ci gives it alone (same seed)."""
+    from protbench.metrics import METRICS
+    from protbench.metrics.bootstrap import bootstrap_ci, bootstrap_cis
+
+    rng = np.random.default_rng(4)
+    t = (rng.random((60, 9)) < 0.2).astype(int)
+    s = np.round(rng.random((60, 9)), 1)                      # many ties
+    names = ("fmax", "micro_aupr", "macro_aupr")
+    many = bootstrap_cis({m: METRICS[m] for m in names}, t, s, n_resamples=50, seed=3)
+    for m in names:
+        assert np.array_equal(bootstrap_ci(METRICS[m], t, s, n_resamples=50, seed=3), many[m], equal_nan=True)
+    y, p = rng.normal(size=40), rng.normal(size=40)
+    reg = bootstrap_cis({"spearman": METRICS["spearman"], "mae": METRICS["mae"]}, y, p, n_resamples=40, seed=1)
+    assert reg["mae"] == bootstrap_ci(METRICS["mae"], y, p, n_resamples=40, seed=1)

@@ -7,7 +7,8 @@ Items (rows of ``y_true`` / ``y_score``) are resampled with replacement
 """
 from __future__ import annotations
 
-from typing import Callable
+import inspect
+from typing import Callable, Mapping
 
 import numpy as np
 
@@ -31,3 +32,41 @@ def bootstrap_ci(metric: Callable[[np.ndarray, np.ndarray], float], y_true: np.n
         return float("nan"), float("nan")
     lo, hi = np.quantile(values, [alpha / 2, 1 - alpha / 2])
     return float(lo), float(hi)
+
+
+def _takes_order(fn: Callable) -> bool:
+    try:
+        return "order" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def bootstrap_cis(metrics: Mapping[str, Callable[[np.ndarray, np.ndarray], float]], y_true: np.ndarray,
+                  y_score: np.ndarray, n_resamples: int = 1000, seed: int = 0,
+                  alpha: float = 0.05) -> dict[str, tuple[float, float]]:
+    """:func:`bootstrap_ci` of several metrics at once, equal to calling it per metric with the same ``seed``
+    (the same resamples, so the same numbers bit for bit), with the work of one resample shared: metrics that
+    accept ``order`` (the multi-label ones) get the score ranking computed once per resample."""
+    from .classification import descending_order
+
+    y_true, y_score = np.asarray(y_true), np.asarray(y_score)
+    n = len(y_true)
+    if len(y_score) != n:
+        raise ValueError(f"y_true has {n} items, y_score {len(y_score)}")
+    if n < 2 or n_resamples < 1:
+        return {m: (float("nan"), float("nan")) for m in metrics}
+    ordered = {m for m, fn in metrics.items() if _takes_order(fn)}
+    rng = np.random.default_rng(seed)
+    values = {m: np.empty(n_resamples) for m in metrics}
+    for b in range(n_resamples):
+        idx = rng.integers(0, n, size=n)
+        t, s = y_true[idx], y_score[idx]
+        order = descending_order(s) if ordered and s.ndim == 2 else None
+        for m, fn in metrics.items():
+            values[m][b] = fn(t, s, order=order) if m in ordered and order is not None else fn(t, s)
+    out = {}
+    for m, v in values.items():
+        v = v[np.isfinite(v)]
+        out[m] = (float("nan"), float("nan")) if v.size == 0 else tuple(
+            float(x) for x in np.quantile(v, [alpha / 2, 1 - alpha / 2]))
+    return out

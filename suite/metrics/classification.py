@@ -52,9 +52,18 @@ def accuracy(y_true, y_score) -> float:
     return float(np.mean(pred == t))
 
 
-def _within_group_cumsum(groups: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Running sum of ``values`` restricted to equal ``groups`` entries, in array order (inclusive)."""
-    order = np.argsort(groups, kind="stable")
+def _group_order(groups: np.ndarray) -> np.ndarray:
+    """``np.argsort(groups, kind="stable")`` for non-negative ints; the smallest integer dtype that holds them
+    lets numpy pick radix sort (≤ 16 bits), same permutation (a stable sort is unique)."""
+    top = int(groups.max()) if groups.size else 0
+    dtype = np.uint8 if top < 2 ** 8 else np.uint16 if top < 2 ** 16 else groups.dtype
+    return np.argsort(groups.astype(dtype, copy=False), kind="stable")
+
+
+def _within_group_cumsum(groups: np.ndarray, values: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
+    """Running sum of ``values`` restricted to equal ``groups`` entries, in array order (inclusive);
+    ``order``: :func:`_group_order` of ``groups`` when already known."""
+    order = _group_order(groups) if order is None else order
     v = values[order].astype(np.float64)
     g = groups[order]
     c = np.cumsum(v)
@@ -65,18 +74,26 @@ def _within_group_cumsum(groups: np.ndarray, values: np.ndarray) -> np.ndarray:
     return out
 
 
-def fmax_curve(y_true, y_score) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Thresholds (distinct scores, descending) with the protein-centric precision and recall at each."""
+def descending_order(y_score: np.ndarray) -> np.ndarray:
+    """``np.argsort(-y_score.ravel(), kind="stable")``: the ranking every multi-label metric starts from
+    (computed once per resample by :func:`protbench.metrics.bootstrap.bootstrap_cis` and shared)."""
+    return np.argsort(-np.asarray(y_score, dtype=np.float64).ravel(), kind="stable")
+
+
+def fmax_curve(y_true, y_score, order: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Thresholds (distinct scores, descending) with the protein-centric precision and recall at each;
+    ``order``: :func:`descending_order` of ``y_score`` when already known."""
     t, s = _matrix_pair(y_true, y_score)
     n, c = t.shape
     if n == 0 or c == 0:
         return np.zeros(0), np.zeros(0), np.zeros(0)
     flat = s.ravel()
-    order = np.argsort(-flat, kind="stable")
+    order = descending_order(s) if order is None else order
     rows = order // c
     truth = t.ravel()[order].astype(np.float64)
-    k = _within_group_cumsum(rows, np.ones_like(truth))        # predictions of this protein so far (incl.)
-    tp = _within_group_cumsum(rows, truth)                      # true positives so far (incl.)
+    by_row = _group_order(rows)
+    k = _within_group_cumsum(rows, np.ones_like(truth), by_row)  # predictions of this protein so far (incl.)
+    tp = _within_group_cumsum(rows, truth, by_row)               # true positives so far (incl.)
     prec_now = tp / k
     prec_before = np.where(k > 1, (tp - truth) / np.maximum(k - 1, 1), 0.0)
     started = np.cumsum(k == 1)
@@ -90,9 +107,9 @@ def fmax_curve(y_true, y_score) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return sorted_scores[ends], precision, recall[ends]
 
 
-def fmax(y_true, y_score) -> float:
+def fmax(y_true, y_score, order: np.ndarray | None = None) -> float:
     """Protein-centric maximum F-measure (CAFA / torchdrug ``f1_max``); see module docstring."""
-    _, p, r = fmax_curve(y_true, y_score)
+    _, p, r = fmax_curve(y_true, y_score, order)
     if p.size == 0:
         return float("nan")
     denom = p + r
@@ -100,8 +117,9 @@ def fmax(y_true, y_score) -> float:
     return float(f.max())
 
 
-def average_precision(y_true, y_score) -> float:
-    """Average precision of a binary ranking, ties handled as one threshold (``(m,)`` arrays)."""
+def average_precision(y_true, y_score, order: np.ndarray | None = None) -> float:
+    """Average precision of a binary ranking, ties handled as one threshold (``(m,)`` arrays); ``order``:
+    :func:`descending_order` of ``y_score`` when already known."""
     t = np.asarray(y_true).ravel().astype(bool)
     s = np.asarray(y_score, dtype=np.float64).ravel()
     if t.shape != s.shape:
@@ -109,7 +127,7 @@ def average_precision(y_true, y_score) -> float:
     npos = t.sum()
     if npos == 0:
         return float("nan")
-    order = np.argsort(-s, kind="stable")
+    order = descending_order(s) if order is None else order
     s, t = s[order], t[order]
     ends = np.flatnonzero(np.r_[s[1:] != s[:-1], True])
     tp = np.cumsum(t)[ends].astype(np.float64)
@@ -119,10 +137,10 @@ def average_precision(y_true, y_score) -> float:
     return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
 
 
-def micro_aupr(y_true, y_score) -> float:
+def micro_aupr(y_true, y_score, order: np.ndarray | None = None) -> float:
     """Average precision over all flattened (protein, term) pairs."""
     t, s = _matrix_pair(y_true, y_score)
-    return average_precision(t.ravel(), s.ravel())
+    return average_precision(t.ravel(), s.ravel(), order)
 
 
 def macro_aupr(y_true, y_score) -> float:

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 from protbench.metrics import LOWER_IS_BETTER, METRICS
-from protbench.metrics.bootstrap import bootstrap_ci
+from protbench.metrics.bootstrap import bootstrap_cis
 from protbench.spec import SeedResult, TaskData
 
 from .context import ProtocolContext
@@ -89,8 +89,8 @@ def finish(ctx: ProtocolContext, lab: Labels, preds: dict[str, np.ndarray], info
     scores = {s: score_all(metrics, lab.ys[s], preds[s]) for s in ("valid", "test")}
     n_boot = ctx.config.ci_resamples
     n_boot = CI_RESAMPLES[lab.task_type] if n_boot is None else int(n_boot)
-    ci = {"test": {m: bootstrap_ci(METRICS[m], lab.ys["test"], preds["test"], n_resamples=n_boot, seed=ctx.seed)
-                   for m in metrics}} if n_boot > 0 else {}
+    ci = {"test": bootstrap_cis({m: METRICS[m] for m in metrics}, lab.ys["test"], preds["test"],
+                                n_resamples=n_boot, seed=ctx.seed)} if n_boot > 0 else {}
     info = {**info, "ci": {"method": "percentile bootstrap over test items", "resamples": n_boot, "level": 0.95,
                            "seed": ctx.seed}}
     return SeedResult(scores=scores, ci=ci, info=info,
