@@ -164,6 +164,24 @@ def test_real_beta_lactamase_from_mirror(tmp_path, mirror):
     res = R.read_result(out.path)
     assert res["dataset"]["split_sizes"] == {"train": 4158, "valid": 520, "test": 520}
     assert res["profile"] == "real" and res["summary"]["test"]["spearman"]["mean"] > 0.2
+    leak = res["dataset"]["stats"]["leakage"]           # recorded with every real-data result
+    assert leak["reference"] == "train" and set(leak["splits"]) == {"valid", "test"}
+    assert leak["splits"]["test"]["n"] == 520
+
+
+def test_threads_are_set_for_the_run_recorded_and_restored(tmp_path):
+    import torch
+
+    reg = load_registries(entry_points=False)
+    before = torch.get_num_threads()
+    cfg = run_config(tmp_path, model="aac", seeds=[0])
+    cfg.threads = 1
+    out = Runner(cfg, reg).run(["beta-lactamase"])[0]
+    assert out.status == "ok", out.message
+    assert R.read_result(out.path)["environment"]["torch_threads"] == 1
+    assert torch.get_num_threads() == before
+    with pytest.raises(ValueError, match="--threads"):
+        RunConfig(model="aac", threads=0)
 
 
 def test_split_size_check_names_the_difference():

@@ -24,5 +24,8 @@ for name in protclip-8m-full protclip-8m-mlm protclip-8m-init; do
     --protocol zero-shot --tasks prot2bp-goa prot2mf-goa prot2cc-goa
 done
 protbench run --model aac --output-dir "$out" --offline --tasks "${tasks[@]}" --seeds 0 1 2
+# held-out proteins vs the pretraining corpus: exact copies and MMseqs2 identity bins
+protbench leakage --corpus "$runs/go/train6000.jsonl" --offline --json "$out/corpus_leakage.json" binloc beta-lactamase prot2bp-goa prot2mf-goa prot2cc-goa \
+  > "$out/corpus_leakage.txt"
 python -m protbench.protclip.suite_table "$out" --baseline aac \
   --runs full=protclip:protclip-8m-full mlm=protclip:protclip-8m-mlm init=protclip:protclip-8m-init
