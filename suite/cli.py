@@ -75,8 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="cpu", help="torch device (cpu, cuda, cuda:1)")
     p.add_argument("--threads", type=positive_int, help="torch threads for embedding, probes, bridges and GNNs "
                    "(default: all cores; recorded in each result's environment)")
-    p.add_argument("--no-leakage", dest="leakage", action="store_false",
-                   help="do not record the train/test homology-leakage report (MMseqs2) in the results")
+    p.add_argument("--leakage", choices=("off", "exact", "identity"), default="exact",
+                   help="homology-leakage report recorded in real-data results: exact copies of valid/test "
+                        "sequences in train (default), plus MMseqs2 identity bins (identity; slow on mutational "
+                        "scans, cached), or off")
     add_data_options(p)
     p.set_defaults(func=cmd_run)
 

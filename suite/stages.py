@@ -150,25 +150,29 @@ def load(task: Any, files: Files, profile: str, limit: int | None) -> TaskData:
     return data
 
 
-def split_leakage(data: TaskData, cache_dir: Path | None, threads: int = 1) -> dict[str, Any] | None:
+def split_leakage(data: TaskData, cache_dir: Path | None, threads: int = 1,
+                  identity: bool = True) -> dict[str, Any] | None:
     """Homology leakage of ``valid``/``test`` against ``train`` (:func:`protbench.leakage.leakage_report`),
     recorded as ``dataset.stats.leakage``; None for tasks without a train split of sequences (PPI tasks split
-    pairs, not proteins). Without MMseqs2 only exact copies are counted and ``note`` says how to install it.
-    Cached per sequence-set fingerprint under ``cache_dir``."""
+    pairs, not proteins). ``identity=False`` (or no MMseqs2, then ``note`` says how to install it) counts exact
+    copies only. Cached per sequence-set fingerprint under ``cache_dir``."""
     from .leakage import INSTALL_HINT, MmseqsNotFoundError, find_mmseqs, leakage_report
 
     seqs = {name: [r.sequence for r in recs if r.sequence] for name, recs in data.splits.items()}
     if not seqs.get("train") or not any(seqs.get(q) for q in ("valid", "test")):
         return None
-    try:
-        find_mmseqs()
-        exact_only = False
-    except MmseqsNotFoundError:
-        exact_only = True
-    report = leakage_report(seqs, cache_dir=cache_dir, threads=threads, exact_only=exact_only)
+    missing = False
+    if identity:
+        try:
+            find_mmseqs()
+        except MmseqsNotFoundError:
+            missing = True
+    report = leakage_report(seqs, cache_dir=cache_dir, threads=threads, exact_only=not identity or missing)
     report.pop("runtime_s", None)          # stats describe the data; timings live in timings_s
-    if exact_only:
+    if missing:
         report["note"] = f"identity bins not computed (MMseqs2 not found): {INSTALL_HINT}"
+    elif not identity:
+        report["note"] = "exact copies only; identity bins: `protbench run --leakage identity` or `protbench leakage`"
     return report
 
 

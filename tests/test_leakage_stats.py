@@ -32,6 +32,11 @@ def test_identity_bins_with_mmseqs(tmp_path):
     assert test["0.9"]["count"] == 1 and test["0.3"]["count"] == 1       # the one-mutation copy of A, not the repeat
 
 
+def test_exact_only_when_identity_not_asked(tmp_path):
+    rep = split_leakage(_data(), tmp_path, identity=False)
+    assert rep["splits"]["test"]["identity"] is None and "--leakage identity" in rep["note"]
+
+
 def test_no_train_split_gives_none(tmp_path):
     assert split_leakage(TaskData(splits={"proteins": _data().splits["train"]}), tmp_path) is None
 

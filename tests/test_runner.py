@@ -166,7 +166,9 @@ def test_real_beta_lactamase_from_mirror(tmp_path, mirror):
     assert res["profile"] == "real" and res["summary"]["test"]["spearman"]["mean"] > 0.2
     leak = res["dataset"]["stats"]["leakage"]           # recorded with every real-data result
     assert leak["reference"] == "train" and set(leak["splits"]) == {"valid", "test"}
-    assert leak["splits"]["test"]["n"] == 520
+    assert leak["splits"]["test"]["n"] == 520 and leak["splits"]["test"]["identity"] is None   # default: exact
+    with pytest.raises(ValueError, match="--leakage"):
+        RunConfig(model="aac", leakage="yes")
 
 
 def test_threads_are_set_for_the_run_recorded_and_restored(tmp_path):
