@@ -49,5 +49,7 @@ if [ "$FINAL" = results ]; then
 else
   mkdir -p "$FINAL" && cp -r "$WORK/results"/. "$FINAL"/
 fi
-protbench leaderboard "$FINAL" --out "${LEADERBOARD_OUT:-leaderboard/out}" --reference aac -q
+# the main leaderboard: every model folder except pretraining/ (small CPU pretraining runs, their own table)
+protbench leaderboard $(find "$FINAL" -mindepth 1 -maxdepth 1 -type d ! -name pretraining | sort) \
+  --out "${LEADERBOARD_OUT:-leaderboard/out}" --reference aac -q
 echo "reproduced into $FINAL (log: $LOG)"

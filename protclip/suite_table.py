@@ -1,12 +1,13 @@
 """The downstream table of the bounded pretraining runs (``results/pretraining/README.md``).
 
 Reads the result files that ``results/pretraining/evaluate.sh`` writes (one folder per model, as
-``protbench run`` lays them out) and prints, per task and protocol, the test main metric as mean ± sample
-std over seeds for each run, plus paired bootstrap tests on the same test items (1,000 resamples of the
-items, the seed-mean metric per resample; :mod:`protbench.leaderboard.stats`) of the ProtCLIP run against
-each control.
+``protbench run`` lays them out; zero-shot results in their own folder, since they share model and task with
+the bridge results) and prints, per task and protocol, the test main metric as mean ± sample std over seeds
+for each run, plus paired bootstrap tests on the same test items (1,000 resamples of the items, the seed-mean
+metric per resample; :mod:`protbench.leaderboard.stats`) of the ProtCLIP run against each control.
 
-    python -m protbench.protclip.suite_table RESULTS --runs full=NAME mlm=NAME init=NAME [--baseline aac]
+    python -m protbench.protclip.suite_table RESULTS [--zero-shot DIR] --runs full=NAME mlm=NAME init=NAME
+        [--baseline aac]
 """
 from __future__ import annotations
 
@@ -17,16 +18,21 @@ from pathlib import Path
 from protbench.leaderboard.collect import Board, Cell, collect
 from protbench.leaderboard.stats import bootstrap_distribution, paired_test
 
+# (task, protocol, suffix of the run's model name: "" encoder space, "@shared" the shared space)
 ROWS = (("binloc", "probe", ""), ("beta-lactamase", "probe", ""),
-        ("prot2bp-goa", "bridge", ""), ("prot2mf-goa", "bridge", ""), ("prot2cc-goa", "bridge", ""),
+        ("prot2bp-goa", "bridge", "@shared"), ("prot2mf-goa", "bridge", "@shared"),
+        ("prot2cc-goa", "bridge", "@shared"),
         ("prot2bp-goa", "zero-shot", "@shared"), ("prot2mf-goa", "zero-shot", "@shared"),
         ("prot2cc-goa", "zero-shot", "@shared"),
         ("simsem-bp-human", "semsim", ""), ("simsem-mf-human", "semsim", ""), ("simsem-cc-human", "semsim", ""))
 
 
-def _cell(board: Board, model: str, task: str, protocol: str) -> Cell | None:
-    cell = board.get(model, task, "real")
-    return cell if cell is not None and cell.status == "ok" and cell.protocol == protocol else None
+def _cell(boards: list[Board], model: str, task: str, protocol: str) -> Cell | None:
+    for board in boards:
+        cell = board.get(model, task, "real")
+        if cell is not None and cell.status == "ok" and cell.protocol == protocol:
+            return cell
+    return None
 
 
 def _fmt(cell: Cell | None) -> str:
@@ -48,15 +54,15 @@ def _paired(a: Cell | None, b: Cell | None) -> str:
     return f"{delta:+.3f} (p = {test.p:.3g})"
 
 
-def table(board: Board, runs: dict[str, str], baseline: str | None) -> str:
+def table(boards: list[Board], runs: dict[str, str], baseline: str | None) -> str:
     """Markdown table; ``runs`` maps ``full``/``mlm``/``init`` to the model names of the result folders."""
     labels = {"full": "ProtCLIP (4 objectives)", "mlm": "MLM only", "init": "random init"}
     head = ["task", "protocol", "metric"] + [labels.get(k, k) for k in runs] + ([baseline] if baseline else [])
     head += [f"Δ full − {k} (paired p)" for k in runs if k != "full"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for task, protocol, suffix in ROWS:
-        cells = {k: _cell(board, name + suffix, task, protocol) for k, name in runs.items()}
-        base = _cell(board, baseline, task, protocol) if baseline else None
+        cells = {k: _cell(boards, name + suffix, task, protocol) for k, name in runs.items()}
+        base = _cell(boards, baseline, task, protocol) if baseline else None
         metric = next((c.main_metric for c in cells.values() if c is not None), "")
         row = [task, protocol, metric] + [_fmt(c) for c in cells.values()] + ([_fmt(base)] if baseline else [])
         row += [_paired(cells.get("full"), cells[k]) for k in runs if k != "full"]
@@ -67,6 +73,7 @@ def table(board: Board, runs: dict[str, str], baseline: str | None) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("results", type=Path)
+    ap.add_argument("--zero-shot", type=Path, help="folder of the zero-shot results (same models and tasks)")
     ap.add_argument("--runs", nargs="+", metavar="KEY=MODEL", required=True,
                     help="full=MODEL (the ProtCLIP run) and the controls, e.g. mlm=MODEL init=MODEL")
     ap.add_argument("--baseline", help="a weight-free baseline model shown beside the runs (e.g. aac)")
@@ -74,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     runs = dict(item.split("=", 1) for item in args.runs)
     if "full" not in runs:
         ap.error("--runs needs full=MODEL")
-    print(table(collect(args.results), runs, args.baseline), end="")
+    boards = [collect(args.results)] + ([collect(args.zero_shot)] if args.zero_shot else [])
+    print(table(boards, runs, args.baseline), end="")
     return 0
 
 
