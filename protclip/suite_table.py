@@ -15,6 +15,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from protbench.leaderboard.collect import Board, Cell, collect
 from protbench.leaderboard.stats import bootstrap_distribution, paired_test
 
@@ -42,6 +44,30 @@ def _fmt(cell: Cell | None) -> str:
     return f"{stat.mean:.3f} ± {stat.std:.3f}" if stat.n > 1 and stat.std is not None else f"{stat.mean:.3f}"
 
 
+def _reciprocal_ranks(cell: Cell) -> np.ndarray | None:
+    """Per test pair ``1 / rank``, mean over the cell's seeds (retrieval results keep ``<seed>/test.ranks``;
+    their MRR is the mean of this vector), or None."""
+    from protbench.store import load_arrays
+
+    per_seed = [1.0 / seed["test.ranks"] for path in cell.predictions for seed in load_arrays(path).values()
+                if "test.ranks" in seed]
+    if not per_seed or len({len(r) for r in per_seed}) != 1:
+        return None
+    return np.mean(per_seed, axis=0)
+
+
+def _paired_ranks(a: Cell, b: Cell, n_boot: int = 1000) -> tuple[float, float] | None:
+    """Paired bootstrap over test pairs of the MRR difference ``a − b`` (same resamples for both): (Δ, p)."""
+    ra, rb = _reciprocal_ranks(a), _reciprocal_ranks(b)
+    if ra is None or rb is None or ra.shape != rb.shape:
+        return None
+    d = ra - rb
+    idx = np.random.default_rng(0).integers(0, len(d), size=(n_boot, len(d)))
+    boot = d[idx].mean(axis=1)
+    p = min(1.0, (1 + 2 * min(int(np.sum(boot <= 0)), int(np.sum(boot >= 0)))) / (n_boot + 1))
+    return float(d.mean()), p
+
+
 def _paired(a: Cell | None, b: Cell | None) -> str:
     """Δ = a − b with the paired bootstrap p-value (items resampled jointly), or the plain Δ without predictions."""
     if a is None or b is None or a.stat() is None or b.stat() is None:
@@ -49,6 +75,10 @@ def _paired(a: Cell | None, b: Cell | None) -> str:
     delta = a.stat().mean - b.stat().mean
     da, db = bootstrap_distribution(a, a.main_metric), bootstrap_distribution(b, b.main_metric)
     test = paired_test(da, db, a.higher_is_better) if da is not None and db is not None else None
+    if test is None and a.main_metric == "mrr":
+        ranks = _paired_ranks(a, b)
+        if ranks is not None:
+            return f"{delta:+.3f} (p = {ranks[1]:.3g})"
     if test is None:
         return f"{delta:+.3f} (no per-item predictions)"
     return f"{delta:+.3f} (p = {test.p:.3g})"
