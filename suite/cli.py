@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="sequences longer than the model's max length: truncate, or chunk and average")
     p.add_argument("--device", default="cpu", help="torch device (cpu, cuda, cuda:1)")
     p.add_argument("--threads", type=positive_int, help="torch threads for embedding, probes, bridges and GNNs "
-                   "(default: all cores; recorded in each result's environment)")
+                   "(default: all cores; part of each result's identity: it changes GNN training)")
     p.add_argument("--leakage", choices=("off", "exact", "identity"), default="exact",
                    help="homology-leakage report recorded in real-data results: exact copies of valid/test "
                         "sequences in train (default), plus MMseqs2 identity bins (identity; slow on mutational "
