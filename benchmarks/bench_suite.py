@@ -5,7 +5,7 @@ available locally (cache or data mirror; nothing is downloaded), with seeds 0 1 
 folder, and reports the seconds of each stage (fetch, load, embed, evaluate) per task and in total, read
 from the ``timings_s`` block every result records.
 
-    python benchmarks/bench_suite.py [--model esm2-8m] [--seeds 0 1 2] [--threads N]
+    python benchmarks/bench_suite.py [--model esm2-8m] [--model-opt dtype=bfloat16] [--seeds 0 1 2] [--threads N]
         [--cache-dir DIR] [--out benchmarks/results/suite/NAME]
 
 ``--cache-dir`` keeps the data and embedding cache between invocations; a second run over the same cache
@@ -35,7 +35,7 @@ def available_tasks(reg, fetcher) -> list[str]:
 
 
 def profile(model: str, seeds: list[int], threads: int | None, cache_dir: Path, results: Path,
-            random_init: bool, only: list[str] | None = None) -> dict:
+            random_init: bool, only: list[str] | None = None, model_options: dict | None = None) -> dict:
     from protbench.fetch import Fetcher, mirrors_from_env
     from protbench.registry import load_registries
     from protbench.runner import RunConfig, Runner
@@ -44,6 +44,7 @@ def profile(model: str, seeds: list[int], threads: int | None, cache_dir: Path, 
     fetcher = Fetcher(cache_dir=cache_dir, mirrors=mirrors_from_env(), offline=True, progress=False)
     tasks = [t for t in available_tasks(reg, fetcher) if not only or t in only]
     config = RunConfig(model=model, tasks=tasks, seeds=seeds, output_dir=results, overwrite="always",
+                       model_options=dict(model_options or {}),
                        fetcher=fetcher, random_init=random_init, threads=threads)
     t0 = time.perf_counter()
     outcomes = Runner(config, reg).run(tasks)
@@ -55,7 +56,8 @@ def profile(model: str, seeds: list[int], threads: int | None, cache_dir: Path, 
         rows.append({"task": o.task, "status": o.status, **{s: round(t.get(s, 0.0), 2) for s in STAGES},
                      "protocol": (doc.get("protocol") or {}).get("name")})
     totals = {s: round(sum(r[s] for r in rows), 2) for s in STAGES}
-    return {"model": model, "random_init": random_init, "seeds": seeds, "threads": threads,
+    return {"model": model, "model_options": dict(model_options or {}), "random_init": random_init,
+            "seeds": seeds, "threads": threads,
             "tasks": rows, "total_s": totals, "wall_s": round(wall, 1),
             "host": platform.node(), "cpu_count": os.cpu_count(), "load_average_before": os.getloadavg()}
 
@@ -67,7 +69,8 @@ def markdown(report: dict) -> str:
         lines.append(f"| {r['task']} | {r['protocol']} | {r['status']} | "
                      + " | ".join(f"{r[s]:.1f}" for s in STAGES) + " |")
     lines.append("| **total** | | | " + " | ".join(f"**{report['total_s'][s]:.1f}**" for s in STAGES) + " |")
-    return (f"model {report['model']}{' (random init)' if report['random_init'] else ''}, seeds "
+    opts = "".join(f" {k}={v}" for k, v in report.get("model_options", {}).items())
+    return (f"model {report['model']}{opts}{' (random init)' if report['random_init'] else ''}, seeds "
             f"{report['seeds']}, threads {report['threads'] or 'default'}; wall {report['wall_s']} s; "
             f"load average before {tuple(round(x, 2) for x in report['load_average_before'])}\n\n"
             + "\n".join(lines) + "\n")
@@ -78,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", default="esm2-8m")
     ap.add_argument("--weights-free", action="store_true",
                     help="the model needs no --weights (default: esm2-* run with --random-init)")
+    ap.add_argument("--model-opt", action="append", default=[], metavar="KEY=VALUE",
+                    help="model option, e.g. dtype=bfloat16 (repeatable)")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--tasks", nargs="+", help="only these tasks (default: every task with real data here)")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
@@ -96,7 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     results = args.out.parent / (args.out.name + ".results")
     shutil.rmtree(results, ignore_errors=True)
     try:
-        report = profile(args.model, args.seeds, args.threads, cache, results, not args.weights_free, args.tasks)
+        options = dict(kv.split("=", 1) for kv in args.model_opt)
+        report = profile(args.model, args.seeds, args.threads, cache, results, not args.weights_free, args.tasks,
+                         options)
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
