@@ -326,6 +326,19 @@ def _metric_inputs(arrays: dict[str, Any], metric: str, split: str):
     return fn, (np.asarray(t), np.asarray(sc))
 
 
+def _fast_metric(fn, arrays):
+    """The metric of a resample from one sort of the full set (same values), or None
+    (:mod:`protbench.metrics.resampled`)."""
+    from .metrics.resampled import resampler
+
+    if len(arrays) != 2:
+        return None
+    try:
+        return resampler(fn, *arrays)
+    except (ValueError, TypeError):     # invalid inputs: the direct path reports them per resample
+        return None
+
+
 def _safe_metric(fn, *arrays) -> float:
     import warnings
 
@@ -361,9 +374,11 @@ def mean_ci(predictions: dict[str, dict[str, Any]], metric: str, split: str = "t
         if key not in groups:
             rng = np.random.default_rng([seed, n, len(groups)])
             groups[key] = rng.integers(0, n, size=(n_boot, n))
+    fast = {s: _fast_metric(fn, arrs) for s, (fn, arrs) in inputs.items()}
     values = np.empty(n_boot)
     for b in range(n_boot):
-        vals = [_safe_metric(fn, *(a[groups[keys[s]][b]] for a in arrs)) for s, (fn, arrs) in inputs.items()]
+        vals = [_safe_metric(fast[s], groups[keys[s]][b]) if fast[s] is not None else
+                _safe_metric(fn, *(a[groups[keys[s]][b]] for a in arrs)) for s, (fn, arrs) in inputs.items()]
         vals = [v for v in vals if np.isfinite(v)]
         values[b] = np.mean(vals) if len(vals) == len(inputs) else np.nan
     values = values[np.isfinite(values)]

@@ -45,9 +45,11 @@ def bootstrap_cis(metrics: Mapping[str, Callable[[np.ndarray, np.ndarray], float
                   y_score: np.ndarray, n_resamples: int = 1000, seed: int = 0,
                   alpha: float = 0.05) -> dict[str, tuple[float, float]]:
     """:func:`bootstrap_ci` of several metrics at once, equal to calling it per metric with the same ``seed``
-    (the same resamples, so the same numbers bit for bit), with the work of one resample shared: metrics that
-    accept ``order`` (the multi-label ones) get the score ranking computed once per resample."""
+    (the same resamples, so the same numbers bit for bit), with the work of one resample shared: ranking
+    metrics are served from one sort of the full test set (:mod:`protbench.metrics.resampled`), other
+    metrics that accept ``order`` get the score ranking computed once per resample."""
     from .classification import descending_order
+    from .resampled import resamplers
 
     y_true, y_score = np.asarray(y_true), np.asarray(y_score)
     n = len(y_true)
@@ -55,14 +57,21 @@ def bootstrap_cis(metrics: Mapping[str, Callable[[np.ndarray, np.ndarray], float
         raise ValueError(f"y_true has {n} items, y_score {len(y_score)}")
     if n < 2 or n_resamples < 1:
         return {m: (float("nan"), float("nan")) for m in metrics}
-    ordered = {m for m, fn in metrics.items() if _takes_order(fn)}
+    fast = resamplers(metrics, y_true, y_score)
+    slow = {m: fn for m, fn in metrics.items() if fast[m] is None}
+    ordered = {m for m, fn in slow.items() if _takes_order(fn)}
     rng = np.random.default_rng(seed)
     values = {m: np.empty(n_resamples) for m in metrics}
     for b in range(n_resamples):
         idx = rng.integers(0, n, size=n)
+        for m, one in fast.items():
+            if one is not None:
+                values[m][b] = one(idx)
+        if not slow:
+            continue
         t, s = y_true[idx], y_score[idx]
         order = descending_order(s) if ordered and s.ndim == 2 else None
-        for m, fn in metrics.items():
+        for m, fn in slow.items():
             values[m][b] = fn(t, s, order=order) if m in ordered and order is not None else fn(t, s)
     out = {}
     for m, v in values.items():
