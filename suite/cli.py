@@ -69,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--shard", type=shard_spec, metavar="I/N",
                    help="compute only shard I of N of the (task, seed) pairs (0-based), e.g. one per Slurm array "
                         "task into one shared --output-dir; the shard that completes a task writes its result")
+    p.add_argument("--jobs", type=positive_int, default=1, metavar="N",
+                   help="evaluate in N worker processes on this machine: embeddings first, once, with every "
+                        "core; then the (task, seed) pairs dealt to N shard workers of --threads each (default "
+                        "cores/N); same results as one process with those --threads")
     p.add_argument("--token-budget", type=positive_int, default=16384, help="padded tokens per embedding batch")
     p.add_argument("--policy", choices=("truncate", "chunk"), default="truncate",
                    help="sequences longer than the model's max length: truncate, or chunk and average")
@@ -158,6 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)     # `run --jobs` starts workers with it
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     from . import progress

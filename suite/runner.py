@@ -227,6 +227,31 @@ class Runner:
             torch.set_num_threads(before)
         return outcomes
 
+    def prepare(self, task_ids: list[str]) -> None:
+        """Fetch, load and embed the tasks' proteins into the embedding cache, evaluating nothing: the first
+        phase of ``protbench run --jobs N``, run once with this run's threads so the worker processes find every
+        protein vector cached. A task that fails here is left to the workers, which record the failure."""
+        import torch
+
+        before = torch.get_num_threads()
+        torch.set_num_threads(self.threads)
+        try:
+            for tid in task_ids:
+                task = self.reg.tasks.get(tid)
+                name = self.protocol_of(task.spec)
+                if name not in task.spec.protocols or not P.get(name).needs_embeddings:
+                    continue
+                try:
+                    files, _ = S.fetch(task, self.config.profile, self.config.fetcher)
+                    data = S.load(task, files, self.config.profile, self.config.limit)
+                    t = time.perf_counter()
+                    self.embeddings.warm(data.protein_sequences())
+                    say(f"  [{tid}] embed: {time.perf_counter() - t:.1f} s (before the workers)")
+                except Exception as exc:   # noqa: BLE001 - the worker running the task records it
+                    log.warning("%s: not embedded ahead (%s); the worker will report it", tid, exc)
+        finally:
+            torch.set_num_threads(before)
+
     # -- one task ----------------------------------------------------------------------------------
     def protocol_of(self, spec: Any) -> str:
         return self.config.protocol or self.entry.protocol or spec.protocol

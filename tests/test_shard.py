@@ -40,3 +40,38 @@ def test_two_shards_in_parallel_give_the_unsharded_results(tmp_path):
         assert {s: v["scores"] for s, v in a["seeds"].items()} == {s: v["scores"] for s, v in b["seeds"].items()}
         assert a["summary"] == b["summary"] and a["identity"]["hash"] == b["identity"]["hash"]
         assert (tmp_path / "sharded" / "aac" / "smoke" / f"{task}.predictions.npz").is_file()
+
+
+def test_worker_argv_drops_jobs_and_adds_shard_and_threads():
+    from protbench.commands.run import worker_argv
+
+    cmd = worker_argv(["-q", "run", "--model", "aac", "--jobs", "2", "--tasks", "x", "--jobs=3"], 1, 2, 1)
+    assert cmd[1:3] == ["-m", "protbench.cli"]
+    assert cmd[3:] == ["-q", "run", "--model", "aac", "--tasks", "x", "--shard", "1/2", "--threads", "1"]
+
+
+def test_jobs_gives_the_results_of_one_process_with_the_same_threads(tmp_path):
+    """``--jobs 2`` (embed once, two one-thread shard workers, an assembling pass) = one ``--threads 1`` run."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
+    base = [sys.executable, "-m", "protbench.cli", "run", "--model", "aac", "--tasks", "beta-lactamase", "binloc",
+            "--profile", "smoke", "--seeds", "0", "1", "2", "--cache-dir", str(tmp_path / "cache")]
+    jobs = subprocess.run(base + ["--output-dir", str(tmp_path / "jobs"), "--jobs", "2", "--threads", "1"], env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert jobs.returncode == 0, jobs.stderr
+    assert "in 2 workers of 1 thread(s)" in jobs.stderr
+    single = subprocess.run(base + ["--output-dir", str(tmp_path / "single"), "--threads", "1"], env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert single.returncode == 0, single.stderr
+    for task in ("beta-lactamase", "binloc"):
+        a = json.loads((tmp_path / "jobs" / "aac" / "smoke" / f"{task}.json").read_text())
+        b = json.loads((tmp_path / "single" / "aac" / "smoke" / f"{task}.json").read_text())
+        assert {s: v["scores"] for s, v in a["seeds"].items()} == {s: v["scores"] for s, v in b["seeds"].items()}
+        assert a["summary"] == b["summary"] and a["identity"]["hash"] == b["identity"]["hash"]
+    assert not list((tmp_path / "jobs").rglob("*.partial*")) and not list((tmp_path / "jobs").rglob("seed*.json"))
+
+
+def test_jobs_and_shard_together_is_a_usage_error(tmp_path):
+    from protbench.cli import main
+
+    assert main(["run", "--model", "aac", "--tasks", "binloc", "--profile", "smoke", "--jobs", "2", "--shard", "0/2",
+                 "--output-dir", str(tmp_path), "--cache-dir", str(tmp_path / "c")]) == 2

@@ -42,6 +42,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     if args.dry_run:
         return dry_run(reg, config)
+    if args.jobs > 1:
+        if args.shard:
+            print("--jobs and --shard: give one (--jobs N deals the work to N local shards itself)", file=sys.stderr)
+            return EXIT_USAGE
+        config = run_workers(args, config, reg)
     runner = Runner(config, reg)
     outcomes = []
     label = args.model + ("@random-init" if args.random_init else "")
@@ -63,6 +68,47 @@ def cmd_run(args: argparse.Namespace) -> int:
     rows = [(o.task, o.status, "" if o.main is None else f"{o.main:.3f}", str(o.path or "")) for o in outcomes]
     print(tabulate(rows, headers=["task", "status", "test main metric (mean)", "result"], disable_numparse=True))
     return EXIT_FAILED if any(o.status == "failed" for o in outcomes) else EXIT_OK
+
+
+def worker_argv(argv: list[str], shard: int, jobs: int, threads: int) -> list[str]:
+    """The command line of worker ``shard`` of ``run --jobs``: the user's, without ``--jobs``, as shard
+    ``shard/jobs`` with ``--threads`` (a later flag wins in argparse)."""
+    out, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a == "--jobs":
+            skip = True
+        elif not a.startswith("--jobs="):
+            out.append(a)
+    return [sys.executable, "-m", "protbench.cli", *out, "--shard", f"{shard}/{jobs}", "--threads", str(threads)]
+
+
+def run_workers(args: argparse.Namespace, config: Any, reg: Any) -> Any:
+    """``run --jobs N``: embed every task once here (every core), then N shard workers with ``--threads``
+    (default cores/N) evaluate the (task, seed) pairs; returns the config of the assembling pass that follows
+    (same threads, so the same identity; it recomputes nothing the workers finished)."""
+    import dataclasses
+    import subprocess
+
+    from ..runner import Runner
+
+    cores = os.cpu_count() or 1
+    per = args.threads or max(1, cores // args.jobs)
+    Runner(dataclasses.replace(config, threads=args.threads or cores), reg).prepare(config.tasks)
+    say(f"[{args.model}] {len(config.tasks)} task(s) x {len(config.seeds)} seed(s) in {args.jobs} workers of "
+        f"{per} thread(s)")
+    procs = [subprocess.Popen(worker_argv(args.argv, i, args.jobs, per)) for i in range(args.jobs)]
+    try:
+        codes = [p.wait() for p in procs]
+    except KeyboardInterrupt:
+        for p in procs:
+            p.terminate()
+        raise
+    if any(c not in (EXIT_OK, EXIT_FAILED) for c in codes):
+        say(f"workers exited with {codes}; the assembling pass computes what they left")
+    overwrite = "only-missing" if config.overwrite == "always" else config.overwrite
+    return dataclasses.replace(config, threads=per, overwrite=overwrite)
 
 
 def dry_run(reg: Any, config: Any) -> int:
