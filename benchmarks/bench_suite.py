@@ -6,6 +6,7 @@ folder, and reports the seconds of each stage (fetch, load, embed, evaluate) per
 from the ``timings_s`` block every result records.
 
     python benchmarks/bench_suite.py [--model esm2-8m] [--model-opt dtype=bfloat16] [--seeds 0 1 2] [--threads N]
+        [--jobs N]
         [--cache-dir DIR] [--out benchmarks/results/suite/NAME]
 
 ``--cache-dir`` keeps the data and embedding cache between invocations; a second run over the same cache
@@ -62,6 +63,52 @@ def profile(model: str, seeds: list[int], threads: int | None, cache_dir: Path, 
             "host": platform.node(), "cpu_count": os.cpu_count(), "load_average_before": os.getloadavg()}
 
 
+def profile_jobs(model: str, seeds: list[int], threads: int | None, jobs: int, cache_dir: Path, results: Path,
+                 random_init: bool, only: list[str] | None = None, model_options: dict | None = None) -> dict:
+    """The same run through ``protbench run --jobs N`` (embeddings first in one process, then N shard workers):
+    the phases' wall-clock seconds as the command reports them, and each result's own stage timings (those of
+    the worker that wrote it)."""
+    import re
+    import subprocess
+    import sys
+
+    from protbench.fetch import Fetcher, mirrors_from_env
+    from protbench.registry import load_registries
+
+    reg = load_registries()
+    fetcher = Fetcher(cache_dir=cache_dir, mirrors=mirrors_from_env(), offline=True, progress=False)
+    tasks = [t for t in available_tasks(reg, fetcher) if not only or t in only]
+    cmd = [sys.executable, "-m", "protbench.cli", "run", "--model", model, "--tasks", *tasks,
+           "--seeds", *map(str, seeds), "--output-dir", str(results), "--overwrite", "always", "--offline",
+           "--cache-dir", str(cache_dir), "--jobs", str(jobs)]
+    cmd += ["--random-init"] if random_init else []
+    cmd += ["--threads", str(threads)] if threads else []
+    for k, v in (model_options or {}).items():
+        cmd += ["--model-opt", f"{k}={v}"]
+    load = os.getloadavg()
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, check=False, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"protbench run --jobs failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    ahead = float(re.search(r"embedded ahead in ([0-9.]+) s", proc.stderr).group(1))
+    workers = float(re.search(r"workers finished in ([0-9.]+) s", proc.stderr).group(1))
+    rows = []
+    for t in tasks:
+        files = list(results.glob(f"*/{t}.json"))
+        doc = json.loads(files[0].read_text()) if files else {}
+        tm = doc.get("timings_s", {})
+        rows.append({"task": t, "status": doc.get("status", "missing"),
+                     **{s: round(tm.get(s, 0.0), 2) for s in STAGES}, "protocol": (doc.get("protocol") or {}).get("name")})
+    return {"model": model, "model_options": dict(model_options or {}), "random_init": random_init, "seeds": seeds,
+            "threads": threads, "jobs": jobs, "tasks": rows,
+            "total_s": {s: round(sum(r[s] for r in rows), 2) for s in STAGES},
+            "phases_wall_s": {"embed_ahead": ahead, "workers": workers,
+                              "assemble_and_startup": round(wall - ahead - workers, 1)},
+            "wall_s": round(wall, 1), "host": platform.node(), "cpu_count": os.cpu_count(),
+            "load_average_before": load}
+
+
 def markdown(report: dict) -> str:
     head = "| task | protocol | status | " + " | ".join(STAGES) + " |\n|---|---|---|" + "---:|" * len(STAGES)
     lines = [head]
@@ -70,9 +117,15 @@ def markdown(report: dict) -> str:
                      + " | ".join(f"{r[s]:.1f}" for s in STAGES) + " |")
     lines.append("| **total** | | | " + " | ".join(f"**{report['total_s'][s]:.1f}**" for s in STAGES) + " |")
     opts = "".join(f" {k}={v}" for k, v in report.get("model_options", {}).items())
+    jobs = ""
+    if report.get("jobs"):
+        ph = report["phases_wall_s"]
+        jobs = (f"\n\n`--jobs {report['jobs']}`: embedded ahead {ph['embed_ahead']} s, workers {ph['workers']} s "
+                f"(wall; fetch, load and evaluate of every (task, seed)), start-up + assembling "
+                f"{ph['assemble_and_startup']} s. Stage columns: the timings of the worker that wrote each result.")
     return (f"model {report['model']}{opts}{' (random init)' if report['random_init'] else ''}, seeds "
             f"{report['seeds']}, threads {report['threads'] or 'default'}; wall {report['wall_s']} s; "
-            f"load average before {tuple(round(x, 2) for x in report['load_average_before'])}\n\n"
+            f"load average before {tuple(round(x, 2) for x in report['load_average_before'])}{jobs}\n\n"
             + "\n".join(lines) + "\n")
 
 
@@ -86,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--tasks", nargs="+", help="only these tasks (default: every task with real data here)")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
+    ap.add_argument("--jobs", type=int, default=1, help="run through `protbench run --jobs N` (N shard workers)")
     ap.add_argument("--cache-dir", type=Path, default=None,
                     help="data + embedding cache kept between runs (default: a fresh temporary folder)")
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/suite/profile"),
@@ -102,8 +156,12 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(results, ignore_errors=True)
     try:
         options = dict(kv.split("=", 1) for kv in args.model_opt)
-        report = profile(args.model, args.seeds, args.threads, cache, results, not args.weights_free, args.tasks,
-                         options)
+        if args.jobs > 1:
+            report = profile_jobs(args.model, args.seeds, args.threads, args.jobs, cache, results,
+                                  not args.weights_free, args.tasks, options)
+        else:
+            report = profile(args.model, args.seeds, args.threads, cache, results, not args.weights_free,
+                             args.tasks, options)
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)

@@ -58,7 +58,7 @@ def test_jobs_gives_the_results_of_one_process_with_the_same_threads(tmp_path):
     jobs = subprocess.run(base + ["--output-dir", str(tmp_path / "jobs"), "--jobs", "2", "--threads", "1"], env=env,
                           capture_output=True, text=True, timeout=600)
     assert jobs.returncode == 0, jobs.stderr
-    assert "in 2 workers of 1 thread(s)" in jobs.stderr
+    assert "in 2 workers of 1 thread(s)" in jobs.stderr and "workers finished in" in jobs.stderr
     single = subprocess.run(base + ["--output-dir", str(tmp_path / "single"), "--threads", "1"], env=env,
                             capture_output=True, text=True, timeout=600)
     assert single.returncode == 0, single.stderr

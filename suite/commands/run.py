@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -95,9 +96,11 @@ def run_workers(args: argparse.Namespace, config: Any, reg: Any) -> Any:
 
     cores = os.cpu_count() or 1
     per = args.threads or max(1, cores // args.jobs)
+    t0 = time.perf_counter()
     Runner(dataclasses.replace(config, threads=args.threads or cores), reg).prepare(config.tasks)
-    say(f"[{args.model}] {len(config.tasks)} task(s) x {len(config.seeds)} seed(s) in {args.jobs} workers of "
-        f"{per} thread(s)")
+    t1 = time.perf_counter()
+    say(f"[{args.model}] embedded ahead in {t1 - t0:.1f} s; {len(config.tasks)} task(s) x {len(config.seeds)} "
+        f"seed(s) in {args.jobs} workers of {per} thread(s)")
     procs = [subprocess.Popen(worker_argv(args.argv, i, args.jobs, per)) for i in range(args.jobs)]
     try:
         codes = [p.wait() for p in procs]
@@ -105,6 +108,7 @@ def run_workers(args: argparse.Namespace, config: Any, reg: Any) -> Any:
         for p in procs:
             p.terminate()
         raise
+    say(f"[{args.model}] workers finished in {time.perf_counter() - t1:.1f} s")
     if any(c not in (EXIT_OK, EXIT_FAILED) for c in codes):
         say(f"workers exited with {codes}; the assembling pass computes what they left")
     overwrite = "only-missing" if config.overwrite == "always" else config.overwrite
