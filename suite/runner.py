@@ -58,6 +58,7 @@ class RunConfig:
     params: dict[str, Any] = field(default_factory=dict)
     save_predictions: bool = True
     shard: tuple[int, int] | None = None   # (I, N): compute only this shard's (task, seed) pairs
+    claims: Path | None = None     # run --jobs workers: take (task, seed) pairs by claim files in this folder
     random_init: bool = False      # run a weights-needing model with random weights, recorded as NAME@random-init
     threads: int | None = None     # torch threads for every stage (None: all cores); recorded in the environment
     leakage: str = "exact"         # homology-leakage report of real data: off | exact | identity (MMseqs2, cached)
@@ -320,6 +321,8 @@ class Runner:
             except R.ResultError:
                 if cfg.overwrite == "never":
                     return TaskOutcome(tid, "kept", path, "existing result is invalid; left alone (--overwrite never)")
+        if cfg.claims is not None and all(S.claim_file(cfg.claims, tid, s).exists() for s in cfg.seeds):
+            return TaskOutcome(tid, "partial", path, "every seed is taken by another worker")
         missing = sorted(c.value for c in (set(protocol.requires) | set(spec.requires)) - set(self._caps()))
         if missing:
             reason = f"model {self.model.meta.name!r} lacks capabilities {missing} needed by {tid} ({protocol_name})"
@@ -331,7 +334,8 @@ class Runner:
                           recompute=cfg.overwrite == "always",
                           save_predictions=cfg.save_predictions,
                           compute_seeds=S.shard_seeds(list(cfg.tasks) or [tid], list(cfg.seeds), tid, cfg.shard)
-                          if cfg.shard else None)
+                          if cfg.shard else None,
+                          claim=(lambda seed: S.claim_seed(cfg.claims, tid, seed)) if cfg.claims else None)
         timings: dict[str, float] = {}
         try:
             result = self._stages(ev, base, timings)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -215,6 +216,7 @@ class Evaluation:
     recompute: bool = False           # ignore finished seeds (--overwrite always)
     save_predictions: bool = True
     compute_seeds: list[int] | None = None   # seeds this process may compute (--shard); None: all
+    claim: Any = None                         # seed -> bool: may this process compute it (--jobs workers)
 
     def protocol_record(self) -> dict[str, Any]:
         rec = {"name": self.protocol.name, "preset": self.preset, "config": config_dict(self.config)}
@@ -240,7 +242,7 @@ def evaluate(ev: Evaluation, data: TaskData, model: Any, emb: Any, fingerprint: 
             if preds:
                 predictions[str(seed)] = preds
             continue
-        if seed not in mine:
+        if seed not in mine or (ev.claim is not None and not ev.claim(seed)):
             continue
         ctx = ProtocolContext(task=ev.task, data=data, seed=seed, config=ev.config, model=model,
                               emb=emb if ev.protocol.needs_embeddings else None, device=ev.device,
@@ -264,6 +266,22 @@ def evaluate(ev: Evaluation, data: TaskData, model: Any, emb: Any, fingerprint: 
     seeds = dict(sorted(seeds.items(), key=lambda kv: order[kv[0]]))
     predictions = dict(sorted(predictions.items(), key=lambda kv: order[kv[0]]))
     return seeds, predictions, missing
+
+
+def claim_file(claims: Path, task: str, seed: int) -> Path:
+    from .store import safe_component
+
+    return Path(claims) / f"{safe_component(task)}.seed{seed}"
+
+
+def claim_seed(claims: Path, task: str, seed: int) -> bool:
+    """Claim ``(task, seed)`` for this process (``run --jobs`` workers pull work this way): True when the claim
+    file did not exist and this call created it, atomically (``O_CREAT | O_EXCL``)."""
+    try:
+        os.close(os.open(claim_file(claims, task, seed), os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        return True
+    except FileExistsError:
+        return False
 
 
 def shard_seeds(task_ids: list[str], seeds: list[int], task: str, shard: tuple[int, int] | None) -> list[int] | None:

@@ -65,3 +65,20 @@ def test_errors():
         filtered_ranks_row(np.zeros(3), np.array([3]))
     with pytest.raises(ValueError, match="duplicate"):
         filtered_ranks_row(np.zeros(3), np.array([1, 1]))
+
+
+def test_filtered_ranks_row_counting_and_sorting_paths_agree_with_the_definition():
+    """Few true tails (counting) and many (sorting), float32 and float64, ties and NaNs: the definition's integers."""
+    from protbench.metrics.ranking import filtered_ranks_row
+
+    rng = np.random.default_rng(11)
+    for trial in range(60):
+        n = int(rng.integers(2, 300))
+        scores = np.round(rng.normal(size=n), 1).astype(np.float32 if trial % 2 else np.float64)
+        scores[rng.random(n) < 0.05] = np.nan
+        k = int(rng.integers(1, min(n, 40) + 1))
+        pos = rng.choice(n, size=k, replace=False)
+        neg = np.setdiff1d(np.arange(n), pos)
+        expect = [1 + len(neg) if np.isnan(scores[p]) else
+                  1 + int(np.sum((scores[neg] >= scores[p]) | np.isnan(scores[neg]))) for p in pos]
+        assert filtered_ranks_row(scores, pos).tolist() == expect

@@ -42,12 +42,19 @@ def test_two_shards_in_parallel_give_the_unsharded_results(tmp_path):
         assert (tmp_path / "sharded" / "aac" / "smoke" / f"{task}.predictions.npz").is_file()
 
 
-def test_worker_argv_drops_jobs_and_adds_shard_and_threads():
+def test_worker_argv_drops_jobs_and_adds_threads():
     from protbench.commands.run import worker_argv
 
-    cmd = worker_argv(["-q", "run", "--model", "aac", "--jobs", "2", "--tasks", "x", "--jobs=3"], 1, 2, 1)
+    cmd = worker_argv(["-q", "run", "--model", "aac", "--jobs", "2", "--tasks", "x", "--jobs=3"], 1)
     assert cmd[1:3] == ["-m", "protbench.cli"]
-    assert cmd[3:] == ["-q", "run", "--model", "aac", "--tasks", "x", "--shard", "1/2", "--threads", "1"]
+    assert cmd[3:] == ["-q", "run", "--model", "aac", "--tasks", "x", "--threads", "1"]
+
+
+def test_claims_give_each_task_seed_to_one_process(tmp_path):
+    from protbench.stages import claim_seed
+
+    assert claim_seed(tmp_path, "binloc", 0) and not claim_seed(tmp_path, "binloc", 0)
+    assert claim_seed(tmp_path, "binloc", 1) and claim_seed(tmp_path, "a/b", 0)
 
 
 def test_jobs_gives_the_results_of_one_process_with_the_same_threads(tmp_path):
@@ -67,7 +74,7 @@ def test_jobs_gives_the_results_of_one_process_with_the_same_threads(tmp_path):
         b = json.loads((tmp_path / "single" / "aac" / "smoke" / f"{task}.json").read_text())
         assert {s: v["scores"] for s, v in a["seeds"].items()} == {s: v["scores"] for s, v in b["seeds"].items()}
         assert a["summary"] == b["summary"] and a["identity"]["hash"] == b["identity"]["hash"]
-    assert not list((tmp_path / "jobs").rglob("*.partial*")) and not list((tmp_path / "jobs").rglob("seed*.json"))
+    assert not list((tmp_path / "jobs").rglob("seed*.json")) and not list((tmp_path / "jobs").glob(".claims-*"))
 
 
 def test_jobs_and_shard_together_is_a_usage_error(tmp_path):

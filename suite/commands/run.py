@@ -40,6 +40,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         quick=args.quick or args.profile == "smoke", device=args.device,
         embed=EmbedConfig(token_budget=args.token_budget, policy=args.policy), params=parse_params(args.param),
         shard=args.shard, random_init=args.random_init, threads=args.threads, leakage=args.leakage,
+        claims=Path(os.environ[CLAIMS_ENV]) if os.environ.get(CLAIMS_ENV) else None,
     )
     if args.dry_run:
         return dry_run(reg, config)
@@ -71,9 +72,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_FAILED if any(o.status == "failed" for o in outcomes) else EXIT_OK
 
 
-def worker_argv(argv: list[str], shard: int, jobs: int, threads: int) -> list[str]:
-    """The command line of worker ``shard`` of ``run --jobs``: the user's, without ``--jobs``, as shard
-    ``shard/jobs`` with ``--threads`` (a later flag wins in argparse)."""
+CLAIMS_ENV = "PROTBENCH_CLAIMS"     # set by run --jobs for its workers: the folder of (task, seed) claims
+
+
+def worker_argv(argv: list[str], threads: int) -> list[str]:
+    """The command line of a ``run --jobs`` worker: the user's, without ``--jobs``, with ``--threads`` (a later
+    flag wins in argparse)."""
     out, skip = [], False
     for a in argv:
         if skip:
@@ -82,15 +86,19 @@ def worker_argv(argv: list[str], shard: int, jobs: int, threads: int) -> list[st
             skip = True
         elif not a.startswith("--jobs="):
             out.append(a)
-    return [sys.executable, "-m", "protbench.cli", *out, "--shard", f"{shard}/{jobs}", "--threads", str(threads)]
+    return [sys.executable, "-m", "protbench.cli", *out, "--threads", str(threads)]
 
 
 def run_workers(args: argparse.Namespace, config: Any, reg: Any) -> Any:
-    """``run --jobs N``: embed every task once here (every core), then N shard workers with ``--threads``
-    (default cores/N) evaluate the (task, seed) pairs; returns the config of the assembling pass that follows
-    (same threads, so the same identity; it recomputes nothing the workers finished)."""
+    """``run --jobs N``: embed every task once here (every core), then N workers with ``--threads`` (default
+    cores/N) evaluate the (task, seed) pairs, each taking the next unclaimed pair (claim files: whoever is free
+    takes the next seed, so one slow task does not hold a static shard back); returns the config of the
+    assembling pass that follows (same threads, so the same identity; it recomputes nothing the workers
+    finished)."""
     import dataclasses
+    import shutil
     import subprocess
+    import tempfile
 
     from ..runner import Runner
 
@@ -101,13 +109,18 @@ def run_workers(args: argparse.Namespace, config: Any, reg: Any) -> Any:
     t1 = time.perf_counter()
     say(f"[{args.model}] embedded ahead in {t1 - t0:.1f} s; {len(config.tasks)} task(s) x {len(config.seeds)} "
         f"seed(s) in {args.jobs} workers of {per} thread(s)")
-    procs = [subprocess.Popen(worker_argv(args.argv, i, args.jobs, per)) for i in range(args.jobs)]
+    Path(config.output_dir).mkdir(parents=True, exist_ok=True)
+    claims = tempfile.mkdtemp(prefix=".claims-", dir=config.output_dir)
+    env = {**os.environ, CLAIMS_ENV: claims}
+    procs = [subprocess.Popen(worker_argv(args.argv, per), env=env) for _ in range(args.jobs)]
     try:
         codes = [p.wait() for p in procs]
     except KeyboardInterrupt:
         for p in procs:
             p.terminate()
         raise
+    finally:
+        shutil.rmtree(claims, ignore_errors=True)
     say(f"[{args.model}] workers finished in {time.perf_counter() - t1:.1f} s")
     if any(c not in (EXIT_OK, EXIT_FAILED) for c in codes):
         say(f"workers exited with {codes}; the assembling pass computes what they left")

@@ -30,8 +30,12 @@ def filtered_ranks_row(scores: np.ndarray, positives: np.ndarray) -> np.ndarray:
 
     ``scores``: ``(n_candidates,)``; ``positives``: int indices of the query's
     true tails (distinct). Returns ``(len(positives),)`` int64 ranks, 1 = best.
+    A query with few true tails counts the candidates at or above each (``k`` passes over the row); one with
+    many sorts its negatives once — the same integers either way.
     """
-    scores = np.asarray(scores, dtype=np.float64)
+    scores = np.asarray(scores)
+    if scores.dtype.kind != "f":
+        scores = scores.astype(np.float64)
     pos = np.unique(np.asarray(positives, dtype=np.int64))
     if len(pos) != len(np.asarray(positives)):
         raise ValueError("positives contain duplicate candidate indices")
@@ -39,17 +43,24 @@ def filtered_ranks_row(scores: np.ndarray, positives: np.ndarray) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     if pos.min() < 0 or pos.max() >= len(scores):
         raise ValueError(f"positive index out of range for {len(scores)} candidates")
-    neg_mask = np.ones(len(scores), dtype=bool)
-    neg_mask[positives] = False
-    neg = scores[neg_mask]
-    n_nan = int(np.isnan(neg).sum())
-    neg = np.sort(neg[~np.isnan(neg)])
     s = scores[np.asarray(positives, dtype=np.int64)]
-    # negatives with score >= s: len(neg) - (number strictly below s)
-    at_or_above = len(neg) - np.searchsorted(neg, s, side="left")
-    ranks = 1 + at_or_above + n_nan
-    ranks = np.where(np.isnan(s), 1 + len(neg) + n_nan, ranks)
+    nan_s = np.isnan(s)
+    n_neg = len(scores) - len(s)
+    n_nan = int(np.isnan(scores).sum() - nan_s.sum())               # NaN negatives: ranked above every tail
+    if len(s) <= _COUNT_BELOW:
+        # negatives with score >= s = all candidates >= s minus the true tails >= s (NaN compares False)
+        at_or_above = (scores[None, :] >= s[:, None]).sum(axis=1) - (s[None, :] >= s[:, None]).sum(axis=1)
+    else:
+        neg_mask = np.ones(len(scores), dtype=bool)
+        neg_mask[positives] = False
+        neg = scores[neg_mask]
+        neg = np.sort(neg[~np.isnan(neg)])
+        at_or_above = len(neg) - np.searchsorted(neg, s, side="left")
+    ranks = np.where(nan_s, 1 + n_neg, 1 + at_or_above + n_nan)
     return ranks.astype(np.int64)
+
+
+_COUNT_BELOW = 16    # true tails per query up to which counting beats sorting the row
 
 
 def filtered_ranks(y_true: np.ndarray, y_score: np.ndarray) -> np.ndarray:
