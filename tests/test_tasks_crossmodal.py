@@ -154,3 +154,39 @@ def test_bridge_full_softmax_option_learns(tmp_path):
     assert res.scores["test"]["mrr"] > 1.5 * random_mrr and res.info["bridge"]["negatives"] == "all"
     with pytest.raises(ValueError, match="bridge has no field 'hiddne'"):
         evaluate_seed(t, data, emb, 0, quick=True, params={"hiddne": "3"})
+
+
+@pytest.mark.parametrize("negatives", ["batch", "all"])
+def test_bridge_infonce_masks_other_true_tails(negatives):
+    """The loss of one step equals InfoNCE computed by hand with every other true tail of a head masked out."""
+    import copy
+
+    import torch
+    import torch.nn.functional as F
+    from protbench.protocols.algorithms.bridge import _infonce_step, _network
+    from protbench.protocols.bridge import BridgeConfig
+    from scipy import sparse
+
+    cfg = BridgeConfig(hidden=16, negatives=negatives, dropout=0.0)
+    pairs = np.array([[0, 0], [0, 1], [1, 1], [2, 3], [3, 0], [1, 2]])     # head 0 has tails 0 and 1, ...
+    truth = {(int(h), int(t)) for h, t in pairs}
+    heads, tails = torch.randn(4, 5), F.normalize(torch.randn(4, 6), dim=-1)
+    torch.manual_seed(0)
+    model = _network(5, 6, 2, 1, cfg)
+    expect_model = copy.deepcopy(model)
+    csr = sparse.csr_matrix((np.ones(len(pairs), bool), (pairs[:, 0], pairs[:, 1])), shape=(4, 4))
+    b = pairs[[0, 1, 2, 4]]
+    loss = _infonce_step(model, torch.optim.SGD(model.parameters(), lr=0.0), b, heads, tails, csr, 4, (0, 0, 1), cfg)
+    n = len(b)
+    with torch.no_grad():
+        pred = F.normalize(expect_model(heads[b[:, 0]], torch.zeros(n, dtype=torch.long),
+                                        torch.zeros(n, dtype=torch.long), torch.ones(n, dtype=torch.long)), dim=-1)
+        cols = b[:, 1] if negatives == "batch" else np.arange(4)
+        logits = pred @ tails[cols].T / cfg.temperature
+        for i in range(n):
+            for j, t in enumerate(cols):
+                own = j == i if negatives == "batch" else int(t) == int(b[i, 1])    # the positive's column
+                if (int(b[i, 0]), int(t)) in truth and not own:
+                    logits[i, j] = float("-inf")
+        target = torch.arange(n) if negatives == "batch" else torch.as_tensor(b[:, 1])
+        assert loss == pytest.approx(float(F.cross_entropy(logits, target)), rel=1e-6)

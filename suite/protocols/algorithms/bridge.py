@@ -87,9 +87,12 @@ class BridgeFit:
         return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
 
 
-def _infonce_step(model, opt, b: np.ndarray, heads_t, tails_t, true_codes: np.ndarray, n_tails: int,
+def _infonce_step(model, opt, b: np.ndarray, heads_t, tails_t, true_pairs, n_tails: int,
                   triple_type: tuple[int, int, int], cfg: BridgeConfig) -> float:
-    """One optimiser step of InfoNCE on the batch ``b`` of (head row, tail row) pairs; returns the loss."""
+    """One optimiser step of InfoNCE on the batch ``b`` of (head row, tail row) pairs; returns the loss.
+
+    ``true_pairs``: ``(n_heads, n_tails)`` boolean CSR matrix of the training triples (the false-negative
+    masks are its rows and columns picked by the batch)."""
     import torch
     import torch.nn.functional as F
 
@@ -99,9 +102,7 @@ def _infonce_step(model, opt, b: np.ndarray, heads_t, tails_t, true_codes: np.nd
                        dim=-1)
     if cfg.negatives == "all":   # full softmax over the candidates; the head's other true tails are masked
         logits = pred @ tails_t.T / cfg.temperature
-        codes = (b[:, 0][:, None] * n_tails + np.arange(n_tails)[None, :]).ravel()
-        pos = np.searchsorted(true_codes, codes).clip(max=len(true_codes) - 1)
-        other_true = (true_codes[pos] == codes).reshape(n, n_tails)
+        other_true = true_pairs[b[:, 0]].toarray()
         other_true[np.arange(n), b[:, 1]] = False
         logits = logits.masked_fill(torch.as_tensor(other_true), float("-inf"))
         loss = F.cross_entropy(logits, torch.as_tensor(b[:, 1]))
@@ -112,9 +113,7 @@ def _infonce_step(model, opt, b: np.ndarray, heads_t, tails_t, true_codes: np.nd
     if cfg.negatives != "batch":
         raise ValueError(f"bridge negatives must be 'batch' or 'all', not {cfg.negatives!r}")
     logits = pred @ tails_t[b[:, 1]].T / cfg.temperature
-    codes = (b[:, 0][:, None] * n_tails + b[:, 1][None, :]).ravel()
-    pos = np.searchsorted(true_codes, codes).clip(max=len(true_codes) - 1)
-    false_neg = (true_codes[pos] == codes).reshape(n, n)     # t_j is also a true tail of h_i
+    false_neg = true_pairs[b[:, 0]][:, b[:, 1]].toarray()     # t_j is also a true tail of h_i
     np.fill_diagonal(false_neg, False)
     logits = logits.masked_fill(torch.as_tensor(false_neg), float("-inf"))
     loss = F.cross_entropy(logits, torch.arange(n))
@@ -141,6 +140,7 @@ def fit_bridge(train_heads: np.ndarray, train_pairs: np.ndarray, tails: np.ndarr
 def _fit(train_heads, train_pairs, tails, valid_heads, valid_positives, seed, cfg, triple_type, n_types,
          n_relations) -> BridgeFit:
     import torch
+    from scipy import sparse
 
     t0 = time.perf_counter()
     torch.manual_seed(seed)
@@ -155,7 +155,8 @@ def _fit(train_heads, train_pairs, tails, valid_heads, valid_positives, seed, cf
     if len(pairs) == 0:
         raise ValueError("no training triples for the bridge")
     n_tails = len(tails)
-    true_codes = np.unique(pairs[:, 0] * n_tails + pairs[:, 1])
+    true_pairs = sparse.csr_matrix((np.ones(len(pairs), dtype=bool), (pairs[:, 0], pairs[:, 1])),
+                                   shape=(len(train_heads), n_tails))
     model = _network(heads_t.shape[1], tails_t.shape[1], n_types, n_relations, cfg)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     if len(valid_heads) > cfg.max_valid_queries:
@@ -175,7 +176,7 @@ def _fit(train_heads, train_pairs, tails, valid_heads, valid_positives, seed, cf
             cursor += cfg.batch_size
             if len(b) < 2:
                 continue
-            total += _infonce_step(model, opt, b, heads_t, tails_t, true_codes, n_tails, triple_type, cfg)
+            total += _infonce_step(model, opt, b, heads_t, tails_t, true_pairs, n_tails, triple_type, cfg)
             batches += 1
         fit.model = model
         ranks = cosine_ranks(fit.transform(valid_heads), tails_n, valid_positives) if len(valid_heads) else None
