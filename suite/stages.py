@@ -261,6 +261,12 @@ def evaluate(ev: Evaluation, data: TaskData, model: Any, emb: Any, fingerprint: 
         main = res.scores.get("test", {}).get(ev.task.spec.main_metric)
         say(f"  [{tid}] seed {seed} done" + (f": test {ev.task.spec.main_metric} {main:.4f}" if main is not None
                                             else ""))
+    for seed in [s for s in ev.seeds if str(s) not in seeds]:     # finished elsewhere while this process worked
+        saved = ev.store.load_seed(tid, seed, ident)
+        if saved is not None:
+            seeds[str(seed)], preds = saved
+            if preds:
+                predictions[str(seed)] = preds
     missing = [s for s in ev.seeds if str(s) not in seeds]
     order = {str(s): i for i, s in enumerate(ev.seeds)}
     seeds = dict(sorted(seeds.items(), key=lambda kv: order[kv[0]]))
