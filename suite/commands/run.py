@@ -42,6 +42,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         shard=args.shard, random_init=args.random_init, threads=args.threads, leakage=args.leakage,
         claims=Path(os.environ[CLAIMS_ENV]) if os.environ.get(CLAIMS_ENV) else None,
     )
+    worker = os.environ.get(WORKER_ENV)
+    if worker and config.claims is not None:      # a --jobs worker: start at its own place in the task list
+        i, n = (int(x) for x in worker.split("/"))
+        k = i * len(ids) // n
+        ids = ids[k:] + ids[:k]
     if args.dry_run:
         return dry_run(reg, config)
     if args.jobs > 1:
@@ -73,6 +78,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 CLAIMS_ENV = "PROTBENCH_CLAIMS"     # set by run --jobs for its workers: the folder of (task, seed) claims
+WORKER_ENV = "PROTBENCH_WORKER"     # "I/N": worker I of N starts at task I·T/N (each loads mostly its own tasks)
 
 
 def worker_argv(argv: list[str], threads: int) -> list[str]:
@@ -92,7 +98,8 @@ def worker_argv(argv: list[str], threads: int) -> list[str]:
 def run_workers(args: argparse.Namespace, config: Any, reg: Any) -> Any:
     """``run --jobs N``: embed every task once here (every core), then N workers with ``--threads`` (default
     cores/N) evaluate the (task, seed) pairs, each taking the next unclaimed pair (claim files: whoever is free
-    takes the next seed, so one slow task does not hold a static shard back); returns the config of the
+    takes the next seed, so one slow task does not hold a static shard back), worker I starting at task I·T/N so
+    that each loads mostly its own tasks; returns the config of the
     assembling pass that follows (same threads, so the same identity; it recomputes nothing the workers
     finished)."""
     import dataclasses
@@ -111,8 +118,9 @@ def run_workers(args: argparse.Namespace, config: Any, reg: Any) -> Any:
         f"seed(s) in {args.jobs} workers of {per} thread(s)")
     Path(config.output_dir).mkdir(parents=True, exist_ok=True)
     claims = tempfile.mkdtemp(prefix=".claims-", dir=config.output_dir)
-    env = {**os.environ, CLAIMS_ENV: claims}
-    procs = [subprocess.Popen(worker_argv(args.argv, per), env=env) for _ in range(args.jobs)]
+    procs = [subprocess.Popen(worker_argv(args.argv, per),
+                              env={**os.environ, CLAIMS_ENV: claims, WORKER_ENV: f"{i}/{args.jobs}"})
+             for i in range(args.jobs)]
     try:
         codes = [p.wait() for p in procs]
     except KeyboardInterrupt:
