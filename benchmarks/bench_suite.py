@@ -28,71 +28,20 @@ from pathlib import Path
 STAGES = ("fetch", "load", "embed", "evaluate")
 
 
-def available_tasks(reg, fetcher) -> list[str]:
-    """Every registered task whose real data is in the cache or a mirror."""
+def available_tasks(cache_dir: Path, only: list[str] | None = None) -> tuple[object, object, list[str]]:
+    """``(registries, fetcher, tasks)``: every registered task whose real data is in the cache or a mirror."""
+    from protbench.fetch import Fetcher, mirrors_from_env
+    from protbench.registry import load_registries
     from protbench.stages import availability
 
-    return [tid for tid in reg.tasks if availability(reg.tasks.get(tid), fetcher)[0]]
-
-
-def profile(model: str, seeds: list[int], threads: int | None, cache_dir: Path, results: Path,
-            random_init: bool, only: list[str] | None = None, model_options: dict | None = None) -> dict:
-    from protbench.fetch import Fetcher, mirrors_from_env
-    from protbench.registry import load_registries
-    from protbench.runner import RunConfig, Runner
-
     reg = load_registries()
     fetcher = Fetcher(cache_dir=cache_dir, mirrors=mirrors_from_env(), offline=True, progress=False)
-    tasks = [t for t in available_tasks(reg, fetcher) if not only or t in only]
-    config = RunConfig(model=model, tasks=tasks, seeds=seeds, output_dir=results, overwrite="always",
-                       model_options=dict(model_options or {}),
-                       fetcher=fetcher, random_init=random_init, threads=threads)
-    t0 = time.perf_counter()
-    outcomes = Runner(config, reg).run(tasks)
-    wall = time.perf_counter() - t0
-    rows = []
-    for o in outcomes:
-        doc = json.loads(Path(o.path).read_text()) if o.path and Path(o.path).is_file() else {}
-        t = doc.get("timings_s", {})
-        rows.append({"task": o.task, "status": o.status, **{s: round(t.get(s, 0.0), 2) for s in STAGES},
-                     "protocol": (doc.get("protocol") or {}).get("name")})
-    totals = {s: round(sum(r[s] for r in rows), 2) for s in STAGES}
-    return {"model": model, "model_options": dict(model_options or {}), "random_init": random_init,
-            "seeds": seeds, "threads": threads,
-            "tasks": rows, "total_s": totals, "wall_s": round(wall, 1),
-            "host": platform.node(), "cpu_count": os.cpu_count(), "load_average_before": os.getloadavg()}
+    tasks = [t for t in reg.tasks if availability(reg.tasks.get(t), fetcher)[0] and (not only or t in only)]
+    return reg, fetcher, tasks
 
 
-def profile_jobs(model: str, seeds: list[int], threads: int | None, jobs: int, cache_dir: Path, results: Path,
-                 random_init: bool, only: list[str] | None = None, model_options: dict | None = None) -> dict:
-    """The same run through ``protbench run --jobs N`` (embeddings first in one process, then N shard workers):
-    the phases' wall-clock seconds as the command reports them, and each result's own stage timings (those of
-    the worker that wrote it)."""
-    import re
-    import subprocess
-    import sys
-
-    from protbench.fetch import Fetcher, mirrors_from_env
-    from protbench.registry import load_registries
-
-    reg = load_registries()
-    fetcher = Fetcher(cache_dir=cache_dir, mirrors=mirrors_from_env(), offline=True, progress=False)
-    tasks = [t for t in available_tasks(reg, fetcher) if not only or t in only]
-    cmd = [sys.executable, "-m", "protbench.cli", "run", "--model", model, "--tasks", *tasks,
-           "--seeds", *map(str, seeds), "--output-dir", str(results), "--overwrite", "always", "--offline",
-           "--cache-dir", str(cache_dir), "--jobs", str(jobs)]
-    cmd += ["--random-init"] if random_init else []
-    cmd += ["--threads", str(threads)] if threads else []
-    for k, v in (model_options or {}).items():
-        cmd += ["--model-opt", f"{k}={v}"]
-    load = os.getloadavg()
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, check=False, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"protbench run --jobs failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    ahead = float(re.search(r"embedded ahead in ([0-9.]+) s", proc.stderr).group(1))
-    workers = float(re.search(r"workers finished in ([0-9.]+) s", proc.stderr).group(1))
+def report_of(tasks: list[str], results: Path, wall: float, load: tuple, **facts) -> dict:
+    """The profile: each task's stage timings as its result file records them, their totals, and ``facts``."""
     rows = []
     for t in tasks:
         files = list(results.glob(f"*/{t}.json"))
@@ -100,13 +49,54 @@ def profile_jobs(model: str, seeds: list[int], threads: int | None, jobs: int, c
         tm = doc.get("timings_s", {})
         rows.append({"task": t, "status": doc.get("status", "missing"),
                      **{s: round(tm.get(s, 0.0), 2) for s in STAGES}, "protocol": (doc.get("protocol") or {}).get("name")})
-    return {"model": model, "model_options": dict(model_options or {}), "random_init": random_init, "seeds": seeds,
-            "threads": threads, "jobs": jobs, "tasks": rows,
-            "total_s": {s: round(sum(r[s] for r in rows), 2) for s in STAGES},
-            "phases_wall_s": {"embed_ahead": ahead, "workers": workers,
-                              "assemble_and_startup": round(wall - ahead - workers, 1)},
+    return {**facts, "tasks": rows, "total_s": {s: round(sum(r[s] for r in rows), 2) for s in STAGES},
             "wall_s": round(wall, 1), "host": platform.node(), "cpu_count": os.cpu_count(),
             "load_average_before": load}
+
+
+def profile(model: str, seeds: list[int], threads: int | None, cache_dir: Path, results: Path,
+            random_init: bool, only: list[str] | None = None, model_options: dict | None = None) -> dict:
+    """One in-process run (``Runner``) over the available tasks."""
+    from protbench.runner import RunConfig, Runner
+
+    reg, fetcher, tasks = available_tasks(cache_dir, only)
+    config = RunConfig(model=model, tasks=tasks, seeds=seeds, output_dir=results, overwrite="always",
+                       model_options=dict(model_options or {}), fetcher=fetcher, random_init=random_init,
+                       threads=threads)
+    load, t0 = os.getloadavg(), time.perf_counter()
+    Runner(config, reg).run(tasks)
+    return report_of(tasks, results, time.perf_counter() - t0, load, model=model,
+                     model_options=dict(model_options or {}), random_init=random_init, seeds=seeds, threads=threads)
+
+
+def profile_jobs(model: str, seeds: list[int], threads: int | None, jobs: int, cache_dir: Path, results: Path,
+                 random_init: bool, only: list[str] | None = None, model_options: dict | None = None) -> dict:
+    """The same run through ``protbench run --jobs N`` (embeddings first in one process, then N workers): the
+    phases' wall-clock seconds as the command reports them, and each result's own stage timings (those of the
+    worker that wrote it)."""
+    import re
+    import subprocess
+    import sys
+
+    _, _, tasks = available_tasks(cache_dir, only)
+    cmd = [sys.executable, "-m", "protbench.cli", "run", "--model", model, "--tasks", *tasks,
+           "--seeds", *map(str, seeds), "--output-dir", str(results), "--overwrite", "always", "--offline",
+           "--cache-dir", str(cache_dir), "--jobs", str(jobs)]
+    cmd += ["--random-init"] if random_init else []
+    cmd += ["--threads", str(threads)] if threads else []
+    for k, v in (model_options or {}).items():
+        cmd += ["--model-opt", f"{k}={v}"]
+    load, t0 = os.getloadavg(), time.perf_counter()
+    proc = subprocess.run(cmd, check=False, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"protbench run --jobs failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    ahead = float(re.search(r"embedded ahead in ([0-9.]+) s", proc.stderr).group(1))
+    workers = float(re.search(r"workers finished in ([0-9.]+) s", proc.stderr).group(1))
+    return report_of(tasks, results, wall, load, model=model, model_options=dict(model_options or {}),
+                     random_init=random_init, seeds=seeds, threads=threads, jobs=jobs,
+                     phases_wall_s={"embed_ahead": ahead, "workers": workers,
+                                    "assemble_and_startup": round(wall - ahead - workers, 1)})
 
 
 def markdown(report: dict) -> str:

@@ -82,3 +82,27 @@ def test_jobs_and_shard_together_is_a_usage_error(tmp_path):
 
     assert main(["run", "--model", "aac", "--tasks", "binloc", "--profile", "smoke", "--jobs", "2", "--shard", "0/2",
                  "--output-dir", str(tmp_path), "--cache-dir", str(tmp_path / "c")]) == 2
+
+
+def test_seed_claimed_by_a_dead_worker_is_computed_by_the_next_pass(tmp_path):
+    """A worker killed after claiming a seed leaves a claim and no partial: the task stays partial, and the
+    assembling pass (or any rerun) computes the seed; the result equals an uninterrupted run."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
+    base = [sys.executable, "-m", "protbench.cli", "run", "--model", "aac", "--tasks", "binloc", "--profile", "smoke",
+            "--seeds", "0", "1", "2", "--threads", "1", "--cache-dir", str(tmp_path / "cache")]
+    claims = tmp_path / "claims"
+    claims.mkdir()
+    (claims / "binloc.seed1").touch()                          # the dead worker's claim
+    worker = subprocess.run(base + ["--output-dir", str(tmp_path / "out")], env={**env, "PROTBENCH_CLAIMS": str(claims)},
+                            capture_output=True, text=True, timeout=600)
+    assert worker.returncode == 0 and "binloc: partial" in worker.stderr, worker.stderr
+    result = tmp_path / "out" / "aac" / "smoke" / "binloc.json"
+    assert not result.exists()
+    again = subprocess.run(base + ["--output-dir", str(tmp_path / "out")], env=env, capture_output=True, text=True,
+                           timeout=600)
+    single = subprocess.run(base + ["--output-dir", str(tmp_path / "single")], env=env, capture_output=True,
+                            text=True, timeout=600)
+    assert again.returncode == 0 and single.returncode == 0, again.stderr + single.stderr
+    a = json.loads(result.read_text())
+    b = json.loads((tmp_path / "single" / "aac" / "smoke" / "binloc.json").read_text())
+    assert list(a["seeds"]) == ["0", "1", "2"] and a["summary"] == b["summary"]

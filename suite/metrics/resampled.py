@@ -9,8 +9,8 @@ to ``metric(y_true[idx], y_score[idx])``, not just close. Used by the bootstrap 
 (:mod:`protbench.metrics.bootstrap`, ``protbench.stages.mean_ci``), where ranking every resample anew
 dominated the evaluate stage (Fmax/AUPR over EC's 538 classes, Spearman over 12k stability variants).
 
-``resampler(metric, y_true, y_score)`` returns a function ``idx -> value`` for the metrics that have one
-(:data:`FAST`), else None.
+``resamplers(metrics, y_true, y_score)`` returns, per metric, a function ``idx -> value`` where one exists
+(Fmax, micro-AUPR, Spearman), else None.
 """
 from __future__ import annotations
 
@@ -20,11 +20,6 @@ import numpy as np
 
 from . import classification as C
 from . import regression as R
-
-
-def _within_order_counts(groups: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Inclusive running sum of ``values`` per group, in array order (the classification module's helper)."""
-    return C._within_group_cumsum(groups, values)
 
 
 class MultilabelRanking:
@@ -40,8 +35,8 @@ class MultilabelRanking:
         self.truth_bool = truth
         truth = truth.astype(np.float64)
         # per sorted entry: the quantities fmax_curve computes, which depend on the entry's own row only
-        k = _within_order_counts(self.rows, np.ones_like(truth))  # the row's predictions so far (incl.)
-        tp = _within_order_counts(self.rows, truth)
+        k = C._within_group_cumsum(self.rows, np.ones_like(truth))  # the row's predictions so far (incl.)
+        tp = C._within_group_cumsum(self.rows, truth)
         self.first = k == 1
         self.dprec = tp / k - np.where(k > 1, (tp - truth) / np.maximum(k - 1, 1), 0.0)
         npos = t.sum(axis=1).astype(np.float64)[self.rows]
@@ -132,30 +127,20 @@ def _spearman(y_true, y_score) -> Callable[[np.ndarray], float]:
     return value
 
 
-def _multilabel(name: str):
-    def build(y_true, y_score) -> Callable[[np.ndarray], float]:
-        ranking = MultilabelRanking(y_true, y_score)
-        return getattr(ranking, name)
-    return build
-
-
-FAST = {C.fmax: _multilabel("fmax"), C.micro_aupr: _multilabel("micro_aupr"), R.spearman: _spearman}
-
-
-def resampler(metric: Callable, y_true, y_score) -> Callable[[np.ndarray], float] | None:
-    """``idx -> metric(y_true[idx], y_score[idx])`` computed from one sort, or None for other metrics."""
-    build = FAST.get(metric)
-    return build(y_true, y_score) if build is not None else None
-
-
 def resamplers(metrics: dict, y_true, y_score) -> dict[str, Callable[[np.ndarray], float] | None]:
-    """:func:`resampler` per named metric; the multi-label ones share one sort and one expansion per resample."""
+    """Per named metric, ``idx -> metric(y_true[idx], y_score[idx])`` served from one sort, or None for metrics
+    without such a path (Fmax and micro-AUPR share one sort and one expansion per resample; Spearman)."""
     out: dict[str, Callable[[np.ndarray], float] | None] = {}
     ranking = None
     for name, fn in metrics.items():
-        if fn in (C.fmax, C.micro_aupr):
+        if fn is C.fmax or fn is C.micro_aupr:
             ranking = ranking or MultilabelRanking(y_true, y_score)
             out[name] = ranking.fmax if fn is C.fmax else ranking.micro_aupr
         else:
-            out[name] = resampler(fn, y_true, y_score)
+            out[name] = _spearman(y_true, y_score) if fn is R.spearman else None
     return out
+
+
+def resampler(metric: Callable, y_true, y_score) -> Callable[[np.ndarray], float] | None:
+    """:func:`resamplers` of one metric."""
+    return resamplers({"metric": metric}, y_true, y_score)["metric"]
