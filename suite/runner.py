@@ -253,6 +253,18 @@ class Runner:
         finally:
             torch.set_num_threads(before)
 
+    def work_order(self, task_ids: list[str]) -> list[str]:
+        """``task_ids`` in the order ``run --jobs`` workers take them: by their protocol's ``seed_cost``, most
+        expensive first (the tasks that train a network per seed start first and short ones fill the end, so
+        the workers finish together: longest-processing-time-first by protocol), the given order within one
+        cost. Every worker walks the same order; a protocol the task lacks counts as free (it is skipped)."""
+        def cost(tid: str) -> int:
+            spec = self.reg.tasks.get(tid).spec
+            name = self.protocol_of(spec)
+            return P.get(name).seed_cost if name in spec.protocols else 0
+
+        return sorted(task_ids, key=lambda t: -cost(t))
+
     # -- one task ----------------------------------------------------------------------------------
     def protocol_of(self, spec: Any) -> str:
         return self.config.protocol or self.entry.protocol or spec.protocol

@@ -14,6 +14,7 @@ unknown to this OBO release — newer or obsolete — dropped and counted).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
 
@@ -58,7 +59,23 @@ class HumanGO:
 
 
 def load_human_go(files: Mapping[str, Path], evidence: frozenset[str] = O.NON_ELECTRONIC) -> HumanGO:
-    """Parse the four mirror files into evidence-filtered, OBO-resolved human annotations."""
+    """Parse the four mirror files into evidence-filtered, OBO-resolved human annotations.
+
+    Parsed once per process for the same files (path, size and modification time) and evidence: the six
+    GO tasks of a suite run (three bridges, three similarity tasks) read the same four files, ~6 s of
+    parsing each time. The result is shared between them and must be treated as read-only.
+    """
+    def stamp(name: str) -> tuple[str, str, int, int]:
+        path = Path(files[name]).resolve()
+        st = path.stat()
+        return name, str(path), st.st_size, st.st_mtime_ns
+
+    return _parse_human_go(tuple(stamp(s.filename) for s in HUMAN_GO_SOURCES), frozenset(evidence))
+
+
+@lru_cache(maxsize=2)
+def _parse_human_go(stamps: tuple[tuple[str, str, int, int], ...], evidence: frozenset[str]) -> HumanGO:
+    files = {name: Path(path) for name, path, _, _ in stamps}
     onto = O.load_ontology(files[GO_OBO.filename])
     human = G.human_annotations(G.read_gene_go(files[ORGHS_GENE_GO.filename]),
                                 G.read_gene_uniprot(files[ORGHS_GENE_UNIPROT.filename]),

@@ -108,3 +108,26 @@ def test_information_content_needs_root_count(obo):
     onto = O.load_ontology(obo)
     with pytest.raises(ValueError, match="root"):
         O.information_content(onto, {C: 3}, "bp")
+
+
+def test_human_go_parsed_once_per_files_and_again_when_a_file_changes(tmp_path):
+    """The six GO tasks of a run share one parse of the four files; a changed file is parsed anew."""
+    import gzip
+    import os
+
+    from protbench.tasks.go_data import load_human_go, smoke_go_files
+
+    files, accs, _ = smoke_go_files(tmp_path, "mf")
+    first = load_human_go(files)
+    assert load_human_go(dict(files)) is first                  # same files: the same parsed object
+    assert set(first.annotations["mf"]) <= set(accs) and first.annotations["mf"]
+    gene_go = files["orgHs_gene_go.tsv.gz"]
+    with gzip.open(gene_go, "rt") as fh:
+        lines = fh.read().splitlines(keepends=True)
+    header, rows = lines[0], [r for r in lines[1:] if r.strip()]
+    with gzip.open(gene_go, "wt") as fh:                        # the first annotated gene's rows removed
+        fh.writelines([header] + [r for r in rows if not r.startswith("1000\t")])
+    os.utime(gene_go, ns=(1, 1))                                # another stamp even within one clock tick
+    second = load_human_go(files)
+    assert second is not first
+    assert accs[0] not in second.annotations["mf"] and accs[0] in first.annotations["mf"]

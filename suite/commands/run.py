@@ -42,11 +42,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         shard=args.shard, random_init=args.random_init, threads=args.threads, leakage=args.leakage,
         claims=Path(os.environ[CLAIMS_ENV]) if os.environ.get(CLAIMS_ENV) else None,
     )
-    worker = os.environ.get(WORKER_ENV)
-    if worker and config.claims is not None:      # a --jobs worker: start at its own place in the task list
-        i, n = (int(x) for x in worker.split("/"))
-        k = i * len(ids) // n
-        ids = ids[k:] + ids[:k]
     if args.dry_run:
         return dry_run(reg, config)
     if args.jobs > 1:
@@ -55,6 +50,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         config = run_workers(args, config, reg)
     runner = Runner(config, reg)
+    if config.claims is not None:       # a --jobs worker: the expensive tasks first, as every worker
+        ids = runner.work_order(ids)
     outcomes = []
     label = args.model + ("@random-init" if args.random_init else "")
 
@@ -78,7 +75,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 CLAIMS_ENV = "PROTBENCH_CLAIMS"     # set by run --jobs for its workers: the folder of (task, seed) claims
-WORKER_ENV = "PROTBENCH_WORKER"     # "I/N": worker I of N starts at task I·T/N (each loads mostly its own tasks)
 
 
 def worker_argv(argv: list[str], threads: int) -> list[str]:
@@ -98,10 +94,9 @@ def worker_argv(argv: list[str], threads: int) -> list[str]:
 def run_workers(args: argparse.Namespace, config: Any, reg: Any) -> Any:
     """``run --jobs N``: embed every task once here (every core), then N workers with ``--threads`` (default
     cores/N) evaluate the (task, seed) pairs, each taking the next unclaimed pair (claim files: whoever is free
-    takes the next seed, so one slow task does not hold a static shard back), worker I starting at task I·T/N so
-    that each loads mostly its own tasks; returns the config of the
-    assembling pass that follows (same threads, so the same identity; it recomputes nothing the workers
-    finished)."""
+    takes the next seed, so one slow task does not hold a static shard back), all in one order, the tasks whose
+    seeds train a network first (:meth:`Runner.work_order`); returns the config of the assembling pass that
+    follows (same threads, so the same identity; it recomputes nothing the workers finished)."""
     import dataclasses
     import shutil
     import subprocess
@@ -119,8 +114,8 @@ def run_workers(args: argparse.Namespace, config: Any, reg: Any) -> Any:
     Path(config.output_dir).mkdir(parents=True, exist_ok=True)
     claims = tempfile.mkdtemp(prefix=".claims-", dir=config.output_dir)
     procs = [subprocess.Popen(worker_argv(args.argv, per),
-                              env={**os.environ, CLAIMS_ENV: claims, WORKER_ENV: f"{i}/{args.jobs}"})
-             for i in range(args.jobs)]
+                              env={**os.environ, CLAIMS_ENV: claims})
+             for _ in range(args.jobs)]
     try:
         codes = [p.wait() for p in procs]
     except KeyboardInterrupt:

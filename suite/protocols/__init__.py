@@ -62,7 +62,9 @@ class ProtocolSpec:
 
     ``config`` is a frozen dataclass type (defaults = the protocol's standard setting, ``config.quick()``
     the smoke setting); ``requires`` the model capabilities it needs; ``needs_embeddings`` whether the
-    runner must fill the embedding cache for the task's sequences first; ``run(ctx) -> SeedResult``.
+    runner must fill the embedding cache for the task's sequences first; ``run(ctx) -> SeedResult``;
+    ``seed_cost`` the rough cost of one seed (2: trains a network over the task, 1: fits a head or searches,
+    0: no training), which only orders the work of ``run --jobs`` workers (longest first).
     """
 
     name: str
@@ -71,6 +73,7 @@ class ProtocolSpec:
     requires: frozenset[Capability]
     needs_embeddings: bool = True
     description: str = ""
+    seed_cost: int = 1
 
 
 def names() -> tuple[str, ...]:

@@ -89,4 +89,5 @@ def run(ctx: ProtocolContext) -> SeedResult:
 
 
 PROTOCOL = ProtocolSpec("bridge", BridgeConfig, run, frozenset({Capability.PROTEIN}),
+                        seed_cost=2,
                         description="BioBridge-style bridge trained on frozen vectors, ranks all candidates")

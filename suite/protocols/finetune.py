@@ -45,4 +45,5 @@ def run(ctx: ProtocolContext) -> SeedResult:
 
 
 PROTOCOL = ProtocolSpec("finetune", FinetuneConfig, run, frozenset({Capability.FINETUNE}), needs_embeddings=False,
+                        seed_cost=2,
                         description="encoder + head trained per task, chosen on validation")

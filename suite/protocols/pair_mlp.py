@@ -26,4 +26,5 @@ def run(ctx: ProtocolContext) -> SeedResult:
 
 
 PROTOCOL = ProtocolSpec("pair-mlp", PairMlpConfig, run, frozenset({Capability.PROTEIN}),
+                        seed_cost=2,
                         description="pair classifier on frozen vectors without a graph")

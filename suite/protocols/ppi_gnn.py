@@ -147,4 +147,5 @@ def run(ctx: ProtocolContext) -> SeedResult:
 
 
 PROTOCOL = ProtocolSpec("ppi-gnn", PpiGnnConfig, run, frozenset({Capability.PROTEIN}),
+                        seed_cost=2,
                         description="GIN over the training pairs on frozen vectors, best validation epoch (GNN-PPI)")

@@ -43,4 +43,5 @@ def run(ctx: ProtocolContext) -> SeedResult:
 
 
 PROTOCOL = ProtocolSpec("semsim", SemsimConfig, run, frozenset({Capability.PROTEIN}),
+                        seed_cost=0,
                         description="Spearman of embedding vs GO similarity over protein pairs (PROBE)")

@@ -48,4 +48,5 @@ def run(ctx: ProtocolContext) -> SeedResult:
 
 PROTOCOL = ProtocolSpec("zero-shot", ZeroShotConfig, run,
                         frozenset({Capability.PROTEIN, Capability.TEXT, Capability.SHARED_SPACE}),
+                        seed_cost=0,
                         description="cosine retrieval in a shared protein-text space, no training")
