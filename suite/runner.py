@@ -12,9 +12,10 @@ import logging
 import os
 import time
 import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from . import protocols as P
 from . import results as R
@@ -164,6 +165,24 @@ def select_tasks(reg: Registries, ids: Iterable[str] = (), families: Iterable[st
     return list(dict.fromkeys(chosen))
 
 
+@contextmanager
+def compute_threads(n: int) -> Iterator[None]:
+    """Torch's intra-op threads and the BLAS/OpenMP pools of numpy and scipy (threadpoolctl) set to ``n`` inside,
+    restored after: ``--threads`` bounds every library of the run, so ``run --jobs N`` workers of ``cores/N``
+    threads do not oversubscribe the cores with numpy's default of one BLAS thread per core (a GEMM's result
+    does not depend on its thread count; the same-scores check in benchmarks/README.md)."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        with threadpool_limits(limits=n):
+            yield
+    finally:
+        torch.set_num_threads(before)
+
+
 class Runner:
     """Runs tasks for one model and writes one result JSON per task into the result store."""
 
@@ -212,31 +231,21 @@ class Runner:
         return self.config.threads or os.cpu_count() or 1
 
     def run(self, task_ids: list[str], on_outcome: Callable[[TaskOutcome], None] | None = None) -> list[TaskOutcome]:
-        import torch
-
         outcomes = []
-        before = torch.get_num_threads()
-        torch.set_num_threads(self.threads)
-        try:
+        with compute_threads(self.threads):
             for tid in task_ids:
                 outcome = self.run_task(tid)
                 outcomes.append(outcome)
                 log.info("%s: %s %s", tid, outcome.status, outcome.message)
                 if on_outcome:
                     on_outcome(outcome)
-        finally:
-            torch.set_num_threads(before)
         return outcomes
 
     def prepare(self, task_ids: list[str]) -> None:
         """Fetch, load and embed the tasks' proteins into the embedding cache, evaluating nothing: the first
         phase of ``protbench run --jobs N``, run once with this run's threads so the worker processes find every
         protein vector cached. A task that fails here is left to the workers, which record the failure."""
-        import torch
-
-        before = torch.get_num_threads()
-        torch.set_num_threads(self.threads)
-        try:
+        with compute_threads(self.threads):
             for tid in task_ids:
                 task = self.reg.tasks.get(tid)
                 name = self.protocol_of(task.spec)
@@ -250,8 +259,6 @@ class Runner:
                     say(f"  [{tid}] embed: {time.perf_counter() - t:.1f} s (before the workers)")
                 except Exception as exc:   # noqa: BLE001 - the worker running the task records it
                     log.warning("%s: not embedded ahead (%s); the worker will report it", tid, exc)
-        finally:
-            torch.set_num_threads(before)
 
     def work_order(self, task_ids: list[str]) -> list[str]:
         """``task_ids`` in the order ``run --jobs`` workers take them: by their protocol's ``seed_cost``, most
