@@ -129,6 +129,13 @@ def environment() -> dict[str, Any]:
         env["cuda"] = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
     except Exception:  # pragma: no cover
         pass
+    try:   # numpy/scipy's BLAS threads: a reduction's rounding can depend on them
+        from threadpoolctl import threadpool_info
+
+        env["blas_threads"] = {i["internal_api"]: i["num_threads"] for i in threadpool_info()
+                               if i.get("user_api") == "blas"}
+    except Exception:  # pragma: no cover
+        pass
     return env
 
 

@@ -180,7 +180,9 @@ def test_threads_are_set_for_the_run_recorded_and_restored(tmp_path):
     cfg.threads = 1
     out = Runner(cfg, reg).run(["beta-lactamase"])[0]
     assert out.status == "ok", out.message
-    assert R.read_result(out.path)["environment"]["torch_threads"] == 1
+    env = R.read_result(out.path)["environment"]
+    assert env["torch_threads"] == 1
+    assert env["blas_threads"] and set(env["blas_threads"].values()) == {1}   # numpy's BLAS bounded too
     assert torch.get_num_threads() == before
     with pytest.raises(ValueError, match="--threads"):
         RunConfig(model="aac", threads=0)
