@@ -281,8 +281,8 @@ class Runner:
         meta, cfg = self.model.meta, self.config
         # weights provenance only where there are weights (identities of weight-free models keep their hash)
         weights = {"weights": self.weights} if self.weights is not None else {}
-        # threads are part of the identity: they change GNN training materially (aac on SHS27k BFS, seed 0,
-        # micro-F1 0.530 with 1 thread vs 0.493 with 2) and bridge scores in the last digits, not the probes
+        # threads are part of the identity: they change GNN training (aac on SHS27k BFS, seed 0, micro-F1
+        # 0.52958 with 1 thread vs 0.52988 with 2) and bridge scores in the last digits, not the probes
         return {"model": {"name": meta.name, "fingerprint": meta.fingerprint}, **weights,
                 "task": task.spec.id, "profile": cfg.profile, "limit": cfg.limit, "threads": self.threads,
                 "protocol": {"name": protocol, "preset": cfg.preset, "config": P.params.config_dict(config)},

@@ -91,3 +91,23 @@ def test_config_overrides_cast_and_refuse_unknown_fields():
         resolve("ppi-gnn", {"split": "bfs"})
     with pytest.raises(ValueError, match="aggregation"):
         PpiConfig(aggregation="max")
+
+
+def test_two_thread_fit_gives_the_same_numbers_every_time():
+    """Repeated proteins in a batch: the pair gather's backward must not sum them in a thread-dependent order
+    (advanced indexing did: two runs of one two-thread fit gave different models)."""
+    rng = np.random.default_rng(0)
+    n, d = 1690, 32
+    x = rng.normal(size=(n, d)).astype(np.float32)
+    pairs = rng.integers(0, n, size=(6000, 2))
+    labels = (rng.random((6000, 7)) < 0.3).astype(np.float32)
+    train, valid = np.arange(5000), np.arange(5000, 6000)
+    cfg = PpiConfig(hidden=128, max_epochs=3, patience=3, batch_size=2048)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        fits = [fit_pairs(x, pairs, labels, train, valid, micro_f1, seed=0, config=cfg) for _ in range(3)]
+    finally:
+        torch.set_num_threads(before)
+    p = [f.predict(pairs[valid]) for f in fits]
+    assert all(np.array_equal(p[0], q) for q in p[1:])

@@ -89,7 +89,9 @@ class PairNet(nn.Module):
 
     def forward(self, x: torch.Tensor, adj: torch.Tensor | None, pairs: torch.Tensor) -> torch.Tensor:
         h = self.nodes(x, adj)
-        return self.out(h[pairs[:, 0]] * h[pairs[:, 1]])
+        # index_select, not h[idx]: the backward of advanced indexing (index_put_ with accumulate) sums repeated
+        # rows in a thread-dependent order on CPU, so a two-thread fit gave other numbers on every run
+        return self.out(torch.index_select(h, 0, pairs[:, 0]) * torch.index_select(h, 0, pairs[:, 1]))
 
 
 @dataclass
