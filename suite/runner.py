@@ -169,8 +169,9 @@ def select_tasks(reg: Registries, ids: Iterable[str] = (), families: Iterable[st
 def compute_threads(n: int) -> Iterator[None]:
     """Torch's intra-op threads and the BLAS/OpenMP pools of numpy and scipy (threadpoolctl) set to ``n`` inside,
     restored after: ``--threads`` bounds every library of the run, so ``run --jobs N`` workers of ``cores/N``
-    threads do not oversubscribe the cores with numpy's default of one BLAS thread per core (a GEMM's result
-    does not depend on its thread count; the same-scores check in benchmarks/README.md)."""
+    threads do not oversubscribe the cores with numpy's default of one BLAS thread per core. BLAS reductions can
+    round differently on another thread count (5 of 15 aac results changed in the last digits under
+    ``--threads 1``), which the ``threads`` field of the identity now covers as well."""
     import torch
     from threadpoolctl import threadpool_limits
 
