@@ -11,8 +11,9 @@ from the ``timings_s`` block every result records.
 
 ``--cache-dir`` keeps the data and embedding cache between invocations; a second run over the same cache
 then measures the non-embedding stages with the embeddings read from the cache (the ``embed`` column says
-so). ``NAME.json`` / ``NAME.md`` hold the profile and ``NAME.results/`` the result files, so two profiles
-(before / after a change) can be compared score by score with ``protbench compare``. Run on an otherwise
+so). ``NAME.json`` / ``NAME.md`` hold the profile (``NAME.log``: the run's progress lines, with ``--jobs``)
+and ``NAME.results/`` the result files, so two profiles (before / after a change) can be compared score by
+score with ``protbench compare``. Run on an otherwise
 idle machine: the numbers are wall-clock seconds.
 """
 from __future__ import annotations
@@ -37,6 +38,9 @@ def available_tasks(cache_dir: Path, only: list[str] | None = None) -> tuple[obj
     reg = load_registries()
     fetcher = Fetcher(cache_dir=cache_dir, mirrors=mirrors_from_env(), offline=True, progress=False)
     tasks = [t for t in reg.tasks if availability(reg.tasks.get(t), fetcher)[0] and (not only or t in only)]
+    if not tasks:
+        raise SystemExit(f"no task's real data is in {cache_dir} or a mirror: set PROTBENCH_MIRROR to the data "
+                         f"mirror (e.g. ../shared/data) or give a --cache-dir that holds the downloads")
     return reg, fetcher, tasks
 
 
@@ -93,10 +97,12 @@ def profile_jobs(model: str, seeds: list[int], threads: int | None, jobs: int, c
         raise SystemExit(f"protbench run --jobs failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     ahead = float(re.search(r"embedded ahead in ([0-9.]+) s", proc.stderr).group(1))
     workers = float(re.search(r"workers finished in ([0-9.]+) s", proc.stderr).group(1))
+    each = [float(x) for x in re.findall(r"worker \d+ done in ([0-9.]+) s", proc.stderr)]
     return report_of(tasks, results, wall, load, model=model, model_options=dict(model_options or {}),
                      random_init=random_init, seeds=seeds, threads=threads, jobs=jobs,
                      phases_wall_s={"embed_ahead": ahead, "workers": workers,
-                                    "assemble_and_startup": round(wall - ahead - workers, 1)})
+                                    "assemble_and_startup": round(wall - ahead - workers, 1)},
+                     worker_walls_s=each, log=proc.stderr)
 
 
 def markdown(report: dict) -> str:
@@ -110,9 +116,11 @@ def markdown(report: dict) -> str:
     jobs = ""
     if report.get("jobs"):
         ph = report["phases_wall_s"]
+        each = ", ".join(f"{w} s" for w in report.get("worker_walls_s", []))
         jobs = (f"\n\n`--jobs {report['jobs']}`: embedded ahead {ph['embed_ahead']} s, workers {ph['workers']} s "
-                f"(wall; fetch, load and evaluate of every (task, seed)), start-up + assembling "
-                f"{ph['assemble_and_startup']} s. Stage columns: the timings of the worker that wrote each result.")
+                f"(wall; fetch, load and evaluate of every (task, seed); each worker from its start-up to its "
+                f"last seed: {each or 'not reported'}), start-up + assembling {ph['assemble_and_startup']} s. "
+                f"Stage columns: the timings of the worker that wrote each result.")
     return (f"model {report['model']}{opts}{' (random init)' if report['random_init'] else ''}, seeds "
             f"{report['seeds']}, threads {report['threads'] or 'default'}; wall {report['wall_s']} s; "
             f"load average before {tuple(round(x, 2) for x in report['load_average_before'])}{jobs}\n\n"
@@ -156,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    if "log" in report:                      # the run's own progress lines (--jobs: every worker's)
+        args.out.with_suffix(".log").write_text(report.pop("log"))
     args.out.with_suffix(".json").write_text(json.dumps(report, indent=1) + "\n")
     text = markdown(report)
     args.out.with_suffix(".md").write_text(text)

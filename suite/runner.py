@@ -262,16 +262,19 @@ class Runner:
                     log.warning("%s: not embedded ahead (%s); the worker will report it", tid, exc)
 
     def work_order(self, task_ids: list[str]) -> list[str]:
-        """``task_ids`` in the order ``run --jobs`` workers take them: by their protocol's ``seed_cost``, most
-        expensive first (the tasks that train a network per seed start first and short ones fill the end, so
-        the workers finish together: longest-processing-time-first by protocol), the given order within one
-        cost. Every worker walks the same order; a protocol the task lacks counts as free (it is skipped)."""
-        def cost(tid: str) -> int:
+        """``task_ids`` in the order ``run --jobs`` workers take them, longest first (so short ones fill the end
+        and the workers finish together): by their protocol's ``seed_cost`` (the tasks that train a network
+        per seed first), then by the task's expected number of records (the sum of ``TaskSpec.splits``; a
+        probe on 53,571 training proteins before one on 1,152), then the given order. Every worker walks the
+        same order; a protocol the task lacks counts as free (it is skipped)."""
+        def cost(tid: str) -> tuple[int, int]:
             spec = self.reg.tasks.get(tid).spec
             name = self.protocol_of(spec)
-            return P.get(name).seed_cost if name in spec.protocols else 0
+            if name not in spec.protocols:
+                return (0, 0)
+            return P.get(name).seed_cost, sum(n for n in spec.splits.values() if n)
 
-        return sorted(task_ids, key=lambda t: -cost(t))
+        return sorted(task_ids, key=lambda t: tuple(-c for c in cost(t)))
 
     # -- one task ----------------------------------------------------------------------------------
     def protocol_of(self, spec: Any) -> str:

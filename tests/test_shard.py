@@ -58,15 +58,16 @@ def test_claims_give_each_task_seed_to_one_process(tmp_path):
 
 
 def test_workers_take_the_tasks_that_train_a_network_per_seed_first():
-    """Longest first by protocol: GIN and bridge seeds start before probes, zero-training tasks come last;
-    the given order within one cost; a --protocol the task lacks counts as free."""
+    """Longest first: GIN and bridge seeds start before probes, zero-training tasks come last; within one
+    protocol cost the larger task first (stability's probe before binloc's), then the given order; a
+    --protocol the task lacks counts as free."""
     from protbench.registry import load_registries
     from protbench.runner import RunConfig, Runner
 
     reg = load_registries()
     ids = ["simsem-mf-human", "binloc", "shs27k", "stability", "prot2bp-goa", "shs27k-dfs"]
     runner = Runner(RunConfig(model="aac", tasks=ids), reg)
-    assert runner.work_order(ids) == ["shs27k", "prot2bp-goa", "shs27k-dfs", "binloc", "stability",
+    assert runner.work_order(ids) == ["shs27k", "shs27k-dfs", "prot2bp-goa", "stability", "binloc",
                                       "simsem-mf-human"]
     pair_mlp = Runner(RunConfig(model="aac", tasks=ids, protocol="pair-mlp"), reg)   # PPI tasks only
     assert pair_mlp.work_order(ids)[:2] == ["shs27k", "shs27k-dfs"]

@@ -49,6 +49,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             print("--jobs and --shard: give one (--jobs N deals the work to N local shards itself)", file=sys.stderr)
             return EXIT_USAGE
         config = run_workers(args, config, reg)
+    started = time.perf_counter()
     runner = Runner(config, reg)
     if config.claims is not None:       # a --jobs worker: the expensive tasks first, as every worker
         ids = runner.work_order(ids)
@@ -67,6 +68,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("\ninterrupted: finished tasks, finished seeds and cached embeddings are on disk; "
               "rerun the same command to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
+    if config.claims is not None:       # how long this worker had work (the others may still be busy)
+        say(f"[{label}] worker {os.getpid()} done in {time.perf_counter() - started:.1f} s")
     from tabulate import tabulate
 
     rows = [(o.task, o.status, "" if o.main is None else f"{o.main:.3f}", str(o.path or "")) for o in outcomes]
@@ -172,7 +175,7 @@ def cmd_embed(args: argparse.Namespace) -> int:
 
         dist.init_process_group(backend=args.backend or ("nccl" if args.device.startswith("cuda") else "gloo"))
         if args.device.startswith("cuda"):
-            args.device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
+            args.device = f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}"
     reg = registries(args)
     model_name, options = reg.resolve_model(args.model, model_options(args))
     options.setdefault("device", args.device)
