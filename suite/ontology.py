@@ -24,6 +24,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import math
+import os
 import shutil
 import tempfile
 from collections import Counter
@@ -126,11 +127,15 @@ def _plain_obo(path: Path) -> Path:
         while b := fh.read(1 << 20):
             h.update(b)
     target = Path(tempfile.gettempdir()) / f"protbench-go-{h.hexdigest()[:16]}.obo"
-    if not target.is_file():
-        tmp = target.with_suffix(f".tmp{np.random.randint(1 << 30)}")
-        with gzip.open(path, "rb") as src, open(tmp, "wb") as dst:
-            shutil.copyfileobj(src, dst)
-        tmp.replace(target)
+    if not target.is_file():                 # a temp file of its own (processes may decompress at once)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        try:
+            with gzip.open(path, "rb") as src, os.fdopen(fd, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
     return target
 
 

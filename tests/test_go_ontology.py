@@ -131,3 +131,22 @@ def test_human_go_parsed_once_per_files_and_again_when_a_file_changes(tmp_path):
     second = load_human_go(files)
     assert second is not first
     assert accs[0] not in second.annotations["mf"] and accs[0] in first.annotations["mf"]
+
+
+def test_decompressing_the_obo_leaves_numpy_global_rng_alone(tmp_path):
+    """The plain-text copy for goatools is written through a temp file of its own, without drawing from numpy's
+    global RNG (which a user's or a plugin's seeded code may rely on)."""
+    import gzip
+
+    raw = f"format-version: 1.2\n! unique to {tmp_path}\n".encode()
+    path = tmp_path / "unique.obo.gz"
+    path.write_bytes(gzip.compress(raw))
+    np.random.seed(123)
+    before = np.random.get_state()[1].copy()
+    plain = O._plain_obo(path)
+    try:
+        assert plain.read_bytes() == raw
+        assert np.array_equal(np.random.get_state()[1], before)
+        assert not list(plain.parent.glob(f".{plain.name}.*.tmp"))
+    finally:
+        plain.unlink(missing_ok=True)

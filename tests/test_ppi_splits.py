@@ -89,6 +89,22 @@ def test_save_and_load_round_trip_with_sha(tmp_path):
         ppi_splits.load_split(tmp_path / "split.json", 10)
 
 
+def test_workers_writing_the_same_split_at_once_all_succeed(tmp_path):
+    """``run --jobs`` workers (or --shard processes on a shared store) that train seeds of one PPI task all write
+    its split file; each must write through a temp file of its own (a shared ``.part`` name made the slower
+    one's rename fail with FileNotFoundError, and that worker's seed with it)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pairs = _graph(100, 300)
+    s = make_split(pairs, 100, "bfs", seed=0)
+    path = tmp_path / ".splits" / "shs27k" / "bfs-seed0.json"
+    with ThreadPoolExecutor(8) as pool:
+        saved = list(pool.map(lambda _: ppi_splits.save_split(s, path), range(400)))
+    assert {x["sha256"] for x in saved} == {s.sha256()}
+    assert ppi_splits.load_split(path, len(pairs), s.sha256()).train == s.train
+    assert [p.name for p in path.parent.iterdir()] == [path.name]          # no temp file left behind
+
+
 def test_unknown_method():
     with pytest.raises(ValueError, match="unknown split method"):
         make_split(PAIRS, 7, "louvain")

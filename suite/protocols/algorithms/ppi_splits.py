@@ -219,12 +219,11 @@ def seen_shares(pairs: np.ndarray, seen_edges: list[int], query_edges: list[int]
 
 def save_split(split: EdgeSplit, path: Path) -> dict[str, Any]:
     """Write the split JSON (atomically); returns ``{"path", "sha256"}`` to record with the result."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # through a temp file of its own: --jobs workers and shards may write the same split at once
+    from protbench.store import atomic_write_bytes
+
     text = split.to_json()
-    tmp = path.with_suffix(path.suffix + ".part")
-    tmp.write_text(text)
-    tmp.replace(path)
+    atomic_write_bytes(Path(path), text.encode())
     return {"path": str(path), "sha256": hashlib.sha256(text.encode()).hexdigest()}
 
 
