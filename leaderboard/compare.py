@@ -58,6 +58,7 @@ def _setting(cell: Cell) -> dict[str, Any]:
            "params": cell.params or {}}
     if proto.get("config") is not None:
         out["protocol config"] = proto.get("config")
+        out["protocol revision"] = proto.get("revision", 1)      # recorded from revision 2 on
     for k, v in ident.items():
         if k not in _NOT_COMPARED and k not in ("seeds", "dataset", "limit", "protocol", "task"):
             out[k] = v

@@ -282,16 +282,18 @@ class Runner:
 
     def identity(self, task: Any, protocol: str, config: Any) -> dict[str, Any]:
         """The request identity (the dataset fingerprint is added when the data is loaded)."""
-        meta, cfg = self.model.meta, self.config
+        meta, cfg, spec = self.model.meta, self.config, P.get(protocol)
         # weights provenance only where there are weights (identities of weight-free models keep their hash)
         weights = {"weights": self.weights} if self.weights is not None else {}
+        revision = {"revision": spec.revision} if spec.revision > 1 else {}     # the same rule for revisions
         # threads are part of the identity: they change GNN training (aac on SHS27k BFS, seed 0, micro-F1
         # 0.52958 with 1 thread vs 0.52988 with 2) and bridge scores in the last digits, not the probes
         return {"model": {"name": meta.name, "fingerprint": meta.fingerprint}, **weights,
                 "task": task.spec.id, "profile": cfg.profile, "limit": cfg.limit, "threads": self.threads,
-                "protocol": {"name": protocol, "preset": cfg.preset, "config": P.params.config_dict(config)},
+                "protocol": {"name": protocol, "preset": cfg.preset, "config": P.params.config_dict(config),
+                             **revision},
                 "embedding": {"layer": meta.layer, "pooling": meta.pooling, "max_length": meta.max_length,
-                              "policy": cfg.embed.policy} if P.get(protocol).needs_embeddings else None}
+                              "policy": cfg.embed.policy} if spec.needs_embeddings else None}
 
     def _base(self, task: Any) -> dict[str, Any]:
         spec = task.spec

@@ -86,6 +86,26 @@ def test_result_is_kept_only_under_the_same_identity(tmp_path):
     assert more.status == "ok" and "seeds differ" in more.message
 
 
+def test_a_new_protocol_revision_recomputes_stored_results(tmp_path, monkeypatch):
+    """A protocol whose code now gives other numbers raises its revision: results and finished seeds of the
+    earlier revision are recomputed, not kept; revision 1 stays out of the identity (older hashes hold)."""
+    from dataclasses import replace
+
+    from protbench.protocols import probe
+
+    reg = load_registries(entry_points=False)
+    first = Runner(_config(tmp_path, seeds=[0]), reg).run_task("beta-lactamase")
+    assert "revision" not in R.read_result(first.path)["identity"]["protocol"]
+    calls = []
+    real = probe.PROTOCOL.run
+    monkeypatch.setattr(probe, "PROTOCOL", replace(probe.PROTOCOL, revision=2,
+                                                   run=lambda ctx: calls.append(ctx.seed) or real(ctx)))
+    again = Runner(_config(tmp_path, seeds=[0]), reg).run_task("beta-lactamase")
+    assert again.status == "ok" and "protocol differs" in again.message and calls == [0]
+    assert R.read_result(again.path)["identity"]["protocol"]["revision"] == 2
+    assert Runner(_config(tmp_path, seeds=[0]), reg).run_task("beta-lactamase").status == "kept"
+
+
 def test_partial_seed_of_another_identity_is_not_reused(tmp_path, monkeypatch):
     reg = load_registries(entry_points=False)
     store = ResultStore(tmp_path / "results", "aac", "smoke")

@@ -57,6 +57,9 @@ def test_pairs_with_different_identities_are_flagged_and_never_fail(tmp_path, ca
     write(b, "m2", "subloc", 0.3, limit=100, dataset="fp-limited")       # limited data
     write(a, "m3", "subloc", 0.5)
     write(b, "m3", "subloc", 0.3, protocol={"name": "probe", "preset": None, "config": {"heads": "mlp"}})
+    write(a, "m5", "subloc", 0.5)                                        # revision 1 (not recorded)
+    write(b, "m5", "subloc", 0.3, protocol={"name": "probe", "preset": None, "config": {"heads": "linear"},
+                                            "revision": 2})               # the protocol's code changed
     write(a, "m4", "subloc", 0.5)
     # only the model differs (fingerprint, weights): a real regression of the model
     write(b, "m4", "subloc", 0.3, fingerprint="other", weights={"file": "w.pt", "sha256": "ab"})
@@ -65,11 +68,12 @@ def test_pairs_with_different_identities_are_flagged_and_never_fail(tmp_path, ca
     assert "seeds" in by["m1"].incomparable
     assert "limit" in by["m2"].incomparable and "dataset" in by["m2"].incomparable
     assert "protocol config" in by["m3"].incomparable
+    assert "protocol revision (1 vs 2)" in by["m5"].incomparable
     assert by["m4"].incomparable == "" and by["m4"].exceeded      # a real regression of the model
     assert not any(d.exceeded for d in diffs if d.model != "m4")
     assert main(["compare", str(a), str(b), "--tolerance", "0.01"]) == 1
     out = capsys.readouterr().out
-    assert out.count("NOT COMPARABLE") == 3
+    assert out.count("NOT COMPARABLE") == 4
 
 
 def test_a_regression_between_comparable_results_fails(tmp_path):

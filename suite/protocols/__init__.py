@@ -64,7 +64,11 @@ class ProtocolSpec:
     the smoke setting); ``requires`` the model capabilities it needs; ``needs_embeddings`` whether the
     runner must fill the embedding cache for the task's sequences first; ``run(ctx) -> SeedResult``;
     ``seed_cost`` the rough cost of one seed (2: trains a network over the task, 1: fits a head or searches,
-    0: no training), which only orders the work of ``run --jobs`` workers (longest first).
+    0: no training), which only orders the work of ``run --jobs`` workers (longest first). ``revision`` is
+    raised when a code change gives other numbers for the same inputs and config (a bug fix, another
+    algorithm); from 2 on it is part of every result's identity, so a stored result of an earlier revision is
+    recomputed instead of kept (revision 1 is left out of the identity: the hashes of results from before
+    revisions existed stay valid).
     """
 
     name: str
@@ -74,6 +78,7 @@ class ProtocolSpec:
     needs_embeddings: bool = True
     description: str = ""
     seed_cost: int = 1
+    revision: int = 1
 
 
 def names() -> tuple[str, ...]:

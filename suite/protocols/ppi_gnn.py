@@ -148,4 +148,7 @@ def run(ctx: ProtocolContext) -> SeedResult:
 
 PROTOCOL = ProtocolSpec("ppi-gnn", PpiGnnConfig, run, frozenset({Capability.PROTEIN}),
                         seed_cost=2,
+                        # 2: node vectors gathered with index_select (f6cb16b): multi-thread fits repeat exactly,
+                        # and their numbers differ from revision 1's in the last digits
+                        revision=2,
                         description="GIN over the training pairs on frozen vectors, best validation epoch (GNN-PPI)")
