@@ -13,8 +13,7 @@ from the ``timings_s`` block every result records.
 then measures the non-embedding stages with the embeddings read from the cache (the ``embed`` column says
 so). ``NAME.json`` / ``NAME.md`` hold the profile (``NAME.log``: the run's progress lines, with ``--jobs``)
 and ``NAME.results/`` the result files, so two profiles (before / after a change) can be compared score by
-score with ``protbench compare``. Run on an otherwise
-idle machine: the numbers are wall-clock seconds.
+score with ``protbench compare``. Run on an otherwise idle machine: the numbers are wall-clock seconds.
 """
 from __future__ import annotations
 

@@ -274,7 +274,7 @@ class Runner:
                 return (0, 0)
             return P.get(name).seed_cost, sum(n for n in spec.splits.values() if n)
 
-        return sorted(task_ids, key=lambda t: tuple(-c for c in cost(t)))
+        return sorted(task_ids, key=cost, reverse=True)     # stable: equal costs keep the given order
 
     # -- one task ----------------------------------------------------------------------------------
     def protocol_of(self, spec: Any) -> str:
