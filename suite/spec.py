@@ -39,25 +39,28 @@ class DataSource:
     """One upstream file a task needs.
 
     ``filename`` is the canonical upstream file name; the fetcher looks for it
-    under that name in the cache and in mirror folders. Give ``md5`` and/or
-    ``sha256`` (hex); every hash given is verified on every use. Where no hash could be
-    obtained (the file was not reachable when the task was written), say why in ``unverified``
-    instead of inventing one: such a file is used unchecked, and its loader should record the
-    hashes of the bytes it actually read.
+    under that name in the cache and in mirror folders. Give ``md5``, ``sha256`` and/or
+    ``git_blob`` (hex); every hash given, and ``size`` when given, is verified on every use.
+    ``git_blob`` is the id git gives the file's bytes — the SHA-1 of ``b"blob <size>\0" + bytes``
+    — which anyone can read from the upstream repository (``git ls-tree``) without the file: use it
+    where an upstream lives in a git repository and publishes no other checksum. Where no hash
+    could be obtained, say why in ``unverified`` instead of inventing one: such a file is used
+    unchecked, and its loader should record the hashes of the bytes it actually read.
     """
 
     filename: str
     url: str
     md5: str | None = None
     sha256: str | None = None
-    size: int | None = None          # bytes, when known (for messages only)
+    size: int | None = None          # bytes, when known; a copy of another size is refused
+    git_blob: str | None = None      # git's blob id of the file (SHA-1 of "blob <size>\0" + bytes)
     description: str = ""
     license: str = ""
     unverified: str = ""             # why no hash is given (only when none could be obtained)
 
     def __post_init__(self) -> None:
-        if not (self.md5 or self.sha256 or self.unverified):
-            raise ValueError(f"DataSource {self.filename!r}: give md5 or sha256 so the file can be verified "
+        if not (self.md5 or self.sha256 or self.git_blob or self.unverified):
+            raise ValueError(f"DataSource {self.filename!r}: give md5, sha256 or git_blob so the file can be verified "
                              f"(or, if no hash can be obtained, the reason in `unverified`)")
 
 

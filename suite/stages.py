@@ -102,8 +102,9 @@ def describe_sources(files: dict[str, Path], sources: Iterable[Any]) -> list[dic
     out = []
     for name in sorted(files):
         s = declared.get(name)
-        if s is not None and (s.md5 or s.sha256):
-            out.append({"filename": name, "md5": s.md5, "sha256": s.sha256, "verified": True})
+        if s is not None and (s.md5 or s.sha256 or s.git_blob):
+            out.append({"filename": name, "md5": s.md5, "sha256": s.sha256, "verified": True,
+                        **({"git_blob": s.git_blob} if s.git_blob else {})})
         else:
             path = Path(files[name])
             digest = file_hash(path, "sha256") if path.is_file() else None

@@ -167,3 +167,30 @@ def test_truncated_archive_has_clear_error(tmp_path):
     with pytest.raises(ArchiveError, match="truncated or corrupt"):
         extract(arc, tmp_path / "out")
     assert not (tmp_path / "out").exists(), "no half-unpacked folder may be left behind"
+
+
+def test_git_blob_checksum_and_size_are_verified(tmp_path):
+    """A source checked by its git blob id (SHA-1 of b"blob <size>\\0" + bytes, as `git hash-object` prints it)
+    and its size: the right bytes pass, a changed byte or a truncated copy is refused naming the file."""
+    import hashlib
+
+    from protbench.fetch import ChecksumError, Fetcher, file_hash, verify
+    from protbench.spec import DataSource
+
+    body = b"item_id_a\titem_id_b\tmode\n9606.A\t9606.B\tbinding\n"
+    blob = hashlib.sha1(b"blob %d\x00" % len(body) + body).hexdigest()
+    path = tmp_path / "actions.txt"
+    path.write_bytes(body)
+    assert file_hash(path, "git_blob") == blob
+    # the id git itself prints for the empty file, a fixed point anyone can check
+    (tmp_path / "empty").write_bytes(b"")
+    assert file_hash(tmp_path / "empty", "git_blob") == "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"
+    src = DataSource("actions.txt", "https://example.org/actions.txt", git_blob=blob, size=len(body))
+    verify(path, src)
+    assert Fetcher(cache_dir=tmp_path / "cache", mirrors=[tmp_path], offline=True).locate(src) == path
+    path.write_bytes(body.replace(b"binding", b"bindinG"))
+    with pytest.raises(ChecksumError, match="git_blob"):
+        verify(path, src)
+    path.write_bytes(body[:-5])
+    with pytest.raises(ChecksumError, match="size mismatch for actions.txt"):
+        verify(path, src)

@@ -84,5 +84,6 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"    {name}: {p.description}\n{textwrap.indent(describe_fields(p.config), '    ')}")
     print("  sources:")
     for s in spec.sources:
-        print(f"    {s.filename}\n      url    {s.url}\n      md5    {s.md5 or '-'}  sha256 {s.sha256 or '-'}")
+        print(f"    {s.filename}\n      url    {s.url}\n      md5    {s.md5 or '-'}  sha256 {s.sha256 or '-'}"
+              + (f"  git blob {s.git_blob}" if s.git_blob else ""))
     return EXIT_OK
