@@ -136,7 +136,70 @@ def environment() -> dict[str, Any]:
                                if i.get("user_api") == "blas"}
     except Exception:  # pragma: no cover
         pass
+    env["numeric_platform"] = numeric_platform()
     return env
+
+
+# Instruction sets that select floating-point kernels (OpenBLAS's core type, oneDNN's and torch's CPU dispatch)
+KERNEL_ISA = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "avx512_fp16",
+              "avx_vnni", "amx_tile", "amx_bf16", "amx_int8")
+# Where two results were computed on different numeric platforms, their scores agree within this relative
+# tolerance, not bit for bit (measured: aac beta-lactamase MAE/RMSE differ in the 9th significant digit between
+# an AVX-512 CPU without AMX and one with AMX, same package versions; Spearman identical).
+CROSS_PLATFORM_RTOL = 1e-6
+
+
+def numeric_platform() -> dict[str, Any]:
+    """What decides which floating-point kernels run, and so a result's last digits: each BLAS library's
+    kernel architecture as threadpoolctl reports it (OpenBLAS's core type, e.g. ``SkylakeX``, ``Haswell``),
+    torch's CPU dispatch level (``torch.backends.cpu.get_cpu_capability()``, e.g. ``AVX512``) and the
+    CPU's kernel-relevant instruction sets (:data:`KERNEL_ISA`, from ``/proc/cpuinfo`` where it exists).
+
+    Two runs with equal platforms (and equal versions and threads, recorded beside) reproduce bit for bit;
+    across platforms, numbers agree within :data:`CROSS_PLATFORM_RTOL` (see :func:`same_numeric_platform`).
+    """
+    out: dict[str, Any] = {"cpu_model": None, "isa": None, "torch_cpu_capability": None, "blas": []}
+    try:
+        from threadpoolctl import threadpool_info
+
+        out["blas"] = sorted({(i.get("internal_api") or "", i.get("architecture") or "", i.get("version") or "")
+                              for i in threadpool_info() if i.get("user_api") == "blas"})
+        out["blas"] = [{"internal_api": a, "architecture": b, "version": v} for a, b, v in out["blas"]]
+    except Exception:  # pragma: no cover
+        pass
+    try:
+        import torch
+
+        out["torch_cpu_capability"] = torch.backends.cpu.get_cpu_capability()
+    except Exception:  # pragma: no cover
+        pass
+    try:
+        text = Path("/proc/cpuinfo").read_text(errors="replace")
+    except OSError:
+        out["cpu_model"] = platform.processor() or None
+        return out
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        key = key.strip()
+        if key == "model name" and out["cpu_model"] is None:
+            out["cpu_model"] = value.strip()
+        elif key == "flags" and out["isa"] is None:
+            flags = set(value.split())
+            out["isa"] = [f for f in KERNEL_ISA if f in flags]
+    return out
+
+
+def same_numeric_platform(env_a: dict[str, Any] | None, env_b: dict[str, Any] | None) -> bool:
+    """True when two results' environments ran the same kernels: equal BLAS (library, kernel architecture,
+    version), torch CPU dispatch level and instruction sets, and equal torch/numpy versions. A result without
+    a recorded platform (written before it was recorded) counts as a different platform."""
+    pa, pb = (env_a or {}).get("numeric_platform"), (env_b or {}).get("numeric_platform")
+    if not pa or not pb:
+        return False
+    keys = ("blas", "torch_cpu_capability", "isa")
+    versions = ("torch", "numpy")
+    return all(pa.get(k) == pb.get(k) for k in keys) and all((env_a or {}).get(v) == (env_b or {}).get(v)
+                                                              for v in versions)
 
 
 def git_revision() -> str | None:
