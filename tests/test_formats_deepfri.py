@@ -65,7 +65,7 @@ def test_pdb_chain_reader(tmp_path):
     with pytest.raises(pdb.PDBFormatError, match="chain 'C' not present"):
         pdb.read_chain(q, "C")
     (tmp_path / "empty.pdb").write_text("HEADER\nEND\n")
-    with pytest.raises(pdb.PDBFormatError, match="no ATOM records"):
+    with pytest.raises(pdb.PDBFormatError, match="no amino-acid residues"):
         pdb.read_chain(tmp_path / "empty.pdb")
 
 
