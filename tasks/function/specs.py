@@ -59,8 +59,16 @@ GO_SOURCE = DataSource(filename="GeneOntology.zip", url=f"{ZENODO}/GeneOntology.
 EC_PREFIX = "nrPDB-EC_2020.04"
 EC_NATIVE_MD5 = {"annot.tsv": "3fb463ce2701177f7d470d3db4aac064", "test.csv": "3394115a32967ca84b59504bf9ca0009",
                  "test.txt": "bf1ccb681d243c5a25a026f7272bda5a", "test_sequences.fasta": "c4e43fb3d248aded9258303e67c05a3a"}
+# (git blob id, bytes) of preprocessing/data/<file> at flatironinstitute/DeepFRI@3bd6c7e (git ls-tree -l); the
+# mirror copies hash to the same blobs
+EC_NATIVE_BLOB = {"annot.tsv": ("14473c46f05baac5ee9bd44eeb15267fdb3ed90b", 442511),
+                  "test.csv": ("353c8e7c10d0702444f8f04f9cae887969f89ee3", 34584),
+                  "test.txt": ("bb7a2811fbb5294928cd39eb5fbaf529152ff9c8", 13439),
+                  "test_sequences.fasta": ("f628b23a7ab9e41e7eaad34f3cc0df47ac95d7e4", 617149)}
 EC_NATIVE_SOURCES = tuple(DataSource(filename=f"{EC_PREFIX}_{k}", url=f"{DEEPFRI_RAW}/{EC_PREFIX}_{k}", md5=m,
-                                     description=f"DeepFRI native EC file {k} (md5 of the mirror copy)",
+                                     git_blob=EC_NATIVE_BLOB[k][0], size=EC_NATIVE_BLOB[k][1],
+                                     description=f"DeepFRI native EC file {k} (md5 of the mirror copy; git blob "
+                                                 f"and size as in the DeepFRI repository)",
                                      license="BSD-3-Clause (DeepFRI)")
                           for k, m in EC_NATIVE_MD5.items())
 LOC_CITE = ("Almagro Armenteros et al. 2017, Bioinformatics 33:3387 (DeepLoc); PEER, Xu et al. 2022 "
