@@ -134,6 +134,20 @@ def quirky_chain(chain: str = "A") -> str:
 
 
 QUIRKY_SEQ = "MMSSGGR"     # M, MSE->M, SEP->S, S (altlocs), G, G (52A), R (first of ARG/LYS); Ca, NAG, HOH out
+# torchdrug's rule on the same file (RDKit 2026.9.1 Chem.MolFromPDBBlock, residues split on (number, icode,
+# name), non-standard names read as glycine; computed once with RDKit, not a test dependency): "MGGSGGRGGG" (MSE, SEP, Ca, NAG, HOH
+# each a G; RDKit keeps altLoc A only).
+
+
+def rdkit_rejected_chain() -> str:
+    """The quirky chain plus a ligand whose oxygen lies within bonding distance of three carbons: RDKit's
+    proximity bonding gives it valence 3 and sanitization fails ("Explicit valence for atom # 15 O, 3, is
+    greater than permitted", the message torchdrug users report: DeepGraphLearning/torchdrug issues #150, #157),
+    so torchdrug skips such a file; its chain residues are fine."""
+    lig = [("O1", "O", 0.0, 0.0), ("C1", "C", 1.3, 0.0), ("C2", "C", -1.3, 0.0), ("C3", "C", 0.0, 1.3)]
+    lines = [f"HETATM{90 + i:5d}  {n:<3} OXY A 403    {50 + x:8.3f}{50 + y:8.3f}{50.0:8.3f}  1.00 20.00          {e:>2}  "
+             for i, (n, e, x, y) in enumerate(lig)]
+    return quirky_chain().replace("TER\nEND\n", "\n".join(lines) + "\nTER\nEND\n")
 
 
 def test_pdb_sequence_rules(tmp_path):
@@ -155,12 +169,14 @@ def test_pdb_sequence_rules(tmp_path):
 # Chain ids of DeepFRI's lists may have several characters (6KMX-aA in nrPDB-EC_2020.04_train.txt), which the
 # one-column PDB chainID cannot hold; the file's only chain is read then.
 def build_ec_zip(tmp_path: Path) -> Path:
-    pdbs = {"train": {"1ABC-A_1.pdb": quirky_chain("A"), "6KMX-aA.pdb": quirky_chain("A")},
+    pdbs = {"train": {"1ABC-A_1.pdb": quirky_chain("A"), "6KMX-aA.pdb": quirky_chain("A"),
+                      "5REJ-A.pdb": rdkit_rejected_chain()},
             "valid": {"2XYZ-B.pdb": quirky_chain("B")},
             "test": {"4PR3-A.pdb": quirky_chain("A"),
                      "3DEF-A.pdb": atom("HETATM", 1, " O  ", "HOH", "A", 501) + "\nEND\n"}}
     tsv = write_ec_annot(tmp_path / "annot.tsv", {"1ABC-A": "1.4.3.-", "6KMX-aA": "4.2.1.1,2.7.6.-",
-                                                  "2XYZ-B": "3.5.1.88", "4PR3-A": "1.4.3.-", "3DEF-A": "4.2.1.1"})
+                                                  "2XYZ-B": "3.5.1.88", "4PR3-A": "1.4.3.-", "3DEF-A": "4.2.1.1",
+                                                  "5REJ-A": "3.5.1.88"})
     tcsv = write_test_csv(tmp_path / "test.csv", {"4PR3-A": "0,0,1,1,1", "3DEF-A": "1,1,1,1,1"})
     archive = tmp_path / "EnzymeCommission.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -182,9 +198,10 @@ def test_torchdrug_zip_reader_logs_unreadable_chain(tmp_path):
     data = deepfri_zip_reader("EnzymeCommission.zip", "EnzymeCommission", "EC", "ec")(
         Files({"EnzymeCommission.zip": archive}, cache))
     seqs = {s: {r.id: r.sequence for r in recs} for s, recs in data.splits.items()}
-    assert seqs == {"train": {"1ABC-A": QUIRKY_SEQ, "6KMX-aA": QUIRKY_SEQ}, "valid": {"2XYZ-B": QUIRKY_SEQ},
+    assert seqs == {"train": {"1ABC-A": QUIRKY_SEQ, "5REJ-A": QUIRKY_SEQ, "6KMX-aA": QUIRKY_SEQ},
+                    "valid": {"2XYZ-B": QUIRKY_SEQ},
                     "test": {"4PR3-A": QUIRKY_SEQ}}
-    assert {r.id: r.label for r in data.splits["train"]} == {"1ABC-A": (0,), "6KMX-aA": (1, 2)}
+    assert {r.id: r.label for r in data.splits["train"]} == {"1ABC-A": (0,), "5REJ-A": (3,), "6KMX-aA": (1, 2)}
     assert data.stats["dropped"] == {"test": {"PDB file without amino-acid residues of its chain": 1}}
     assert "3DEF-A.pdb" in data.stats["drop_examples"]["PDB file without amino-acid residues of its chain"][0]
 
