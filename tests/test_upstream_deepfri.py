@@ -135,8 +135,8 @@ def quirky_chain(chain: str = "A") -> str:
 
 QUIRKY_SEQ = "MMSSGGR"     # M, MSE->M, SEP->S, S (altlocs), G, G (52A), R (first of ARG/LYS); Ca, NAG, HOH out
 # torchdrug's rule on the same file (RDKit 2026.9.1 Chem.MolFromPDBBlock, residues split on (number, icode,
-# name), non-standard names read as glycine; computed once with RDKit, not a test dependency): "MGGSGGRGGG" (MSE, SEP, Ca, NAG, HOH
-# each a G; RDKit keeps altLoc A only).
+# name), non-standard names read as glycine; computed once with RDKit, not a test dependency): "MGGSGGRGGG"
+# (MSE, SEP, Ca, NAG, HOH each a G; RDKit keeps altLoc A only).
 
 
 def rdkit_rejected_chain() -> str:
@@ -145,8 +145,8 @@ def rdkit_rejected_chain() -> str:
     greater than permitted", the message torchdrug users report: DeepGraphLearning/torchdrug issues #150, #157),
     so torchdrug skips such a file; its chain residues are fine."""
     lig = [("O1", "O", 0.0, 0.0), ("C1", "C", 1.3, 0.0), ("C2", "C", -1.3, 0.0), ("C3", "C", 0.0, 1.3)]
-    lines = [f"HETATM{90 + i:5d}  {n:<3} OXY A 403    {50 + x:8.3f}{50 + y:8.3f}{50.0:8.3f}  1.00 20.00          {e:>2}  "
-             for i, (n, e, x, y) in enumerate(lig)]
+    lines = [f"HETATM{90 + i:5d}  {n:<3} OXY A 403    {50 + x:8.3f}{50 + y:8.3f}{50.0:8.3f}  1.00 20.00"
+             f"          {e:>2}  " for i, (n, e, x, y) in enumerate(lig)]
     return quirky_chain().replace("TER\nEND\n", "\n".join(lines) + "\nTER\nEND\n")
 
 

@@ -168,7 +168,8 @@ def read_torchdrug_zip(archive: Path, cache_dir: Path, name: str, kind: str, cut
             except PDBFormatError as err:
                 if log is None:
                     raise
-                log.drop(split, "PDB file without amino-acid residues of its chain", f"{archive}:{split}/{pdb.name}: {err}")
+                log.drop(split, "PDB file without amino-acid residues of its chain",
+                         f"{archive}:{split}/{pdb.name}: {err}")
     return ann, chains, read_test_cutoffs(test_csv.read_text(), cutoff)
 
 

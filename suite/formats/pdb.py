@@ -68,7 +68,8 @@ def read_chain(path: Path, chain: str | None = None) -> str:
     with open(path, errors="replace") as fh:
         seqs = chain_sequences(fh)
     if not seqs:
-        raise PDBFormatError(f"{path}: no amino-acid residues in ATOM/HETATM records; not a PDB coordinate file, or empty")
+        raise PDBFormatError(f"{path}: no amino-acid residues in ATOM/HETATM records; "
+                             "not a PDB coordinate file, or empty")
     if chain is None or (chain not in seqs and len(seqs) == 1):
         return next(iter(seqs.values()))
     if chain not in seqs:
