@@ -148,7 +148,8 @@ ec = SupervisedTask(
     spec=_fspec(id="ec", description="Enzyme Commission numbers of PDB chains (DeepFRI split), test chains with "
                                      "< 95% identity to train. Sizes are DeepFRI's split lists (15,551 / 1,729 / "
                                      "1,919); torchdrug documents 15,011 / 1,664 / 1,840 because its RDKit PDB "
-                                     "parser skips ~680 of the zip's 19,198 chain files; either passes.",
+                                     "parser skips ~680 of the zip's 19,198 chain files; a load between the two "
+                                     "passes, its shortfall recorded.",
                 main_metric="fmax", metrics=MULTILABEL_METRICS, sources=(EC_SOURCE,),
                 splits=EC_RAW_SIZES, citation=DEEPFRI_CITE,
                 license="BSD-3-Clause (DeepFRI)", label_space="538 multi-label",
@@ -185,7 +186,7 @@ def _go(branch: str, n: int, long: str) -> SupervisedTask:
                                                    "test chains with < 95% identity to train. Sizes are DeepFRI's "
                                                    "split lists (29,902 / 3,323 / 3,416); torchdrug documents "
                                                    "27,496 / 3,053 / 2,991 (PDB files its RDKit parser skips); "
-                                                   "either passes.",
+                                                   "a load between the two passes, its shortfall recorded.",
                     main_metric="fmax", metrics=MULTILABEL_METRICS, sources=(GO_SOURCE,),
                     splits=GO_RAW_SIZES, citation=DEEPFRI_CITE,
                     license="BSD-3-Clause (DeepFRI)", label_space=f"{n} multi-label",
