@@ -5,16 +5,18 @@ import pytest
 
 from protbench.formats import deepfri, pdb
 
+# block order as DeepFRI writes it (terms then names per ontology; see tests/test_upstream_deepfri.py for the
+# byte-exact layout with CRLF line ends)
 GO_TSV = """### GO-terms (molecular_function)
 GO:0001\tGO:0002
-### GO-terms (biological_process)
-GO:0101
-### GO-terms (cellular_component)
-GO:0201\tGO:0202
 ### GO-names (molecular_function)
 binding\tcatalysis
+### GO-terms (biological_process)
+GO:0101
 ### GO-names (biological_process)
 process
+### GO-terms (cellular_component)
+GO:0201\tGO:0202
 ### GO-names (cellular_component)
 membrane\tnucleus
 ### PDB-chain\tGO-terms (molecular_function)\tGO-terms (biological_process)\tGO-terms (cellular_component)
@@ -65,7 +67,7 @@ def test_pdb_chain_reader(tmp_path):
     with pytest.raises(pdb.PDBFormatError, match="chain 'C' not present"):
         pdb.read_chain(q, "C")
     (tmp_path / "empty.pdb").write_text("HEADER\nEND\n")
-    with pytest.raises(pdb.PDBFormatError, match="no ATOM records"):
+    with pytest.raises(pdb.PDBFormatError, match="no amino-acid residues"):
         pdb.read_chain(tmp_path / "empty.pdb")
 
 

@@ -1,23 +1,29 @@
 """DeepFRI annotation files and torchdrug's ``EnzymeCommission.zip`` / ``GeneOntology.zip``.
 
-**Annotation TSV** (``nrPDB-EC_2020.04_annot.tsv``, ``nrPDB-GO_2019.06.18_annot.tsv``,
-and the same content as ``nrPDB-EC_annot.tsv`` / ``nrPDB-GO_annot.tsv`` in the
-zips): header blocks ``### <title>`` each followed by one tab-separated line
-(``### EC-numbers``; for GO ``### GO-terms (molecular_function)``,
-``(biological_process)``, ``(cellular_component)`` and matching ``GO-names``
-blocks), then ``### PDB-chain<TAB><column titles>`` and one
-``CHAIN<TAB>comma,separated,labels...`` row per chain (one label column per
-branch, in the title order; empty cells allowed).
+**Annotation TSV** (``nrPDB-EC_2020.04_annot.tsv``, ``nrPDB-GO_2019.06.18_annot.tsv``, and the same content as
+``nrPDB-EC_annot.tsv`` / ``nrPDB-GO_annot.tsv`` in the zips), written by Python's ``csv.writer`` with a tab
+delimiter (flatironinstitute/DeepFRI ``preprocessing/create_nrPDB_{EC,GO}_annot.py``), so lines end in CRLF and
+a cell holding a double quote is quoted. Header blocks are a ``### <title>`` line, then one tab-separated line:
 
-**Split lists** ``*_{train,valid,test}.txt``: one chain id per line.
-**Test CSV** ``*_test.csv``: ``PDB-chain,<30%,<40%,<50%,<70%,<95%`` with 1 where
-the chain's identity to the training set is below the cutoff; a test chain is
-kept at cutoff ``c`` unless its row has 0 in column ``<{100c}%`` (torchdrug's rule).
+* EC: ``### EC-numbers`` (538 classes), no names block;
+* GO: six blocks, per ontology in the order molecular_function, biological_process, cellular_component:
+  ``### GO-terms (<ontology>)`` then ``### GO-names (<ontology>)`` (torchdrug reads the branch's terms at
+  row ``4 * branch + 1`` of these twelve lines).
 
-**torchdrug zips**: ``<Name>/nrPDB-{EC,GO}_annot.tsv``, ``<Name>/nrPDB-{EC,GO}_test.csv``
-and ``<Name>/{train,valid,test}.zip``, each holding ``<split>/<CHAIN>[_suffix].pdb``;
-the split of a chain is the folder its PDB file is in, its sequence the chain's
-residues (:mod:`protbench.formats.pdb`).
+Then ``### PDB-chain<TAB><column titles>`` and one ``CHAIN<TAB>comma,separated,labels...`` row per chain
+(one label column per branch, in the title order; empty cells allowed).
+
+**Split lists** ``*_{train,valid,test}.txt``: one chain id per line (LF). A chain id is ``PDBID-CHAIN`` where
+CHAIN is the mmCIF author chain id, possibly of several characters (``6KMX-aA``, ``4V7E-CV``).
+**Test CSV** ``*_test.csv`` (CRLF): ``PDB-chain,<30%,<40%,<50%,<70%,<95%`` with 1 where the chain's identity to
+the training set is below the cutoff; a test chain is kept at cutoff ``c`` unless its row has 0 in column
+``<{100c}%`` (torchdrug's rule; at 0.95 every DeepFRI test chain is kept).
+
+**torchdrug zips**: ``<Name>/nrPDB-{EC,GO}_annot.tsv``, ``<Name>/nrPDB-{EC,GO}_test.csv`` and
+``<Name>/{train,valid,test}.zip``, each holding ``<split>/<CHAIN>[_suffix].pdb``, one extracted chain per file;
+the split of a chain is the folder its PDB file is in, its sequence the chain's residues
+(:mod:`protbench.formats.pdb`). A file without residues is logged as a drop, not fatal (torchdrug skips the
+files RDKit cannot read).
 """
 from __future__ import annotations
 
@@ -71,7 +77,7 @@ def read_annotations(path: Path) -> Annotations:
             columns = [_branch(t.strip(), f"{path} line {i + 1}") for t in title.split("\t")[1:]]
             i += 1
             break
-        values = lines[i + 1].split("\t") if i + 1 < len(lines) else []
+        values = next(csv.reader([lines[i + 1]], delimiter="\t")) if i + 1 < len(lines) else []
         values = [v.strip() for v in values if v.strip()]
         target = names if "names" in title.lower() else classes
         target[_branch(title, f"{path} line {i + 1}")] = values
@@ -127,14 +133,16 @@ def chain_of_pdb_name(name: str) -> str:
     return stem.split("_")[0]
 
 
-def read_torchdrug_zip(archive: Path, cache_dir: Path, name: str, kind: str,
-                       cutoff: float = 0.95) -> tuple[Annotations, dict[str, dict[str, str]], dict[str, bool]]:
+def read_torchdrug_zip(archive: Path, cache_dir: Path, name: str, kind: str, cutoff: float = 0.95,
+                       log=None) -> tuple[Annotations, dict[str, dict[str, str]], dict[str, bool]]:
     """Unpack ``<name>.zip`` (e.g. EnzymeCommission, kind "EC") and read annotations, chains, test cutoffs.
 
-    Returns ``(annotations, {split: {chain: sequence}}, {test chain: passes cutoff})``.
+    Returns ``(annotations, {split: {chain: sequence}}, {test chain: passes cutoff})``. A PDB file without
+    residues for its chain is dropped into ``log`` (a :class:`protbench.sequences.DropLog`) with the reason;
+    without a log it raises.
     """
     from protbench.archive import extract, unpack
-    from protbench.formats.pdb import read_chain
+    from protbench.formats.pdb import PDBFormatError, read_chain
 
     root = unpack(Path(archive), Path(cache_dir))
     base = next((p for p in [root / name, root] if (p / f"nrPDB-{kind}_annot.tsv").is_file()), None)
@@ -155,31 +163,43 @@ def read_torchdrug_zip(archive: Path, cache_dir: Path, name: str, kind: str,
         chains[split] = {}
         for pdb in sorted(folder.glob("*.pdb")):
             cid = chain_of_pdb_name(pdb.name)
-            chains[split][cid] = read_chain(pdb, cid.split("-")[-1] if "-" in cid else None)
+            try:
+                chains[split][cid] = read_chain(pdb, cid.split("-", 1)[1] if "-" in cid else None)
+            except PDBFormatError as err:
+                if log is None:
+                    raise
+                log.drop(split, "PDB file without amino-acid residues of its chain",
+                         f"{archive}:{split}/{pdb.name}: {err}")
     return ann, chains, read_test_cutoffs(test_csv.read_text(), cutoff)
 
 
-def write_annotations(path: Path, classes: Mapping[str, list[str]], labels: Mapping[str, Mapping[str, Iterable[str]]]) -> Path:
-    """Write an annotation TSV (branch ``"ec"``, or ``"mf"``/``"bp"``/``"cc"`` in that order)."""
+def write_annotations(path: Path, classes: Mapping[str, list[str]], labels: Mapping[str, Mapping[str, Iterable[str]]],
+                      names: Mapping[str, list[str]] | None = None) -> Path:
+    """Write an annotation TSV as DeepFRI does (``csv.writer``, tab, CRLF): branch ``"ec"`` (one block), or
+    ``"mf"``/``"bp"``/``"cc"`` (terms and names blocks per ontology, in that order; names default to the ids)."""
     long = {v: k for k, v in BRANCHES.items()}
-    out = []
     branches = list(classes)
-    for b in branches:
-        out.append("### EC-numbers" if b == "ec" else f"### GO-terms ({long[b]})")
-        out.append("\t".join(classes[b]))
     titles = ["EC-numbers" if b == "ec" else f"GO-terms ({long[b]})" for b in branches]
-    out.append("### PDB-chain\t" + "\t".join(titles))
-    for chain, labs in labels.items():
-        out.append(chain + "\t" + "\t".join(",".join(labs.get(b, ())) for b in branches))
-    Path(path).write_text("\n".join(out) + "\n")
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh, delimiter="\t")
+        for b, title in zip(branches, titles):
+            w.writerow([f"### {title}"])
+            w.writerow(classes[b])
+            if b != "ec":
+                w.writerow([f"### GO-names ({long[b]})"])
+                w.writerow((names or {}).get(b, classes[b]))
+        w.writerow(["### PDB-chain", *titles])
+        for chain, labs in labels.items():
+            w.writerow([chain, *(",".join(labs.get(b, ())) for b in branches)])
     return Path(path)
 
 
 def write_test_csv(path: Path, identity_flags: Mapping[str, Iterable[int]]) -> Path:
-    """Write ``PDB-chain,<30%,...,<95%`` rows from ``{chain: (5 flags)}``."""
-    rows = ["PDB-chain," + ",".join(f"<{int(c * 100)}%" for c in CUTOFFS)]
-    rows += [f"{c}," + ",".join(str(int(x)) for x in flags) for c, flags in identity_flags.items()]
-    Path(path).write_text("\n".join(rows) + "\n")
+    """Write ``PDB-chain,<30%,...,<95%`` rows (CRLF) from ``{chain: (5 flags)}``."""
+    with open(path, "w", newline="") as fh:      # csv.writer: CRLF, as DeepFRI's file
+        w = csv.writer(fh)
+        w.writerow(["PDB-chain", *(f"<{int(c * 100)}%" for c in CUTOFFS)])
+        w.writerows([c, *(str(int(x)) for x in flags)] for c, flags in identity_flags.items())
     return Path(path)
 
 

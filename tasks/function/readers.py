@@ -107,8 +107,8 @@ def deepfri_zip_reader(filename: str, name: str, kind: str, branch: str, cutoff:
     """Reader of torchdrug's ``EnzymeCommission.zip`` / ``GeneOntology.zip`` for one label branch."""
 
     def read(files: Mapping[str, Path]) -> TaskData:
-        ann, chains, passes = deepfri.read_torchdrug_zip(files[filename], files.cache_dir, name, kind, cutoff)
         log = DropLog()
+        ann, chains, passes = deepfri.read_torchdrug_zip(files[filename], files.cache_dir, name, kind, cutoff, log)
         splits = {}
         for split in SPLITS:
             cs = chains[split]

@@ -59,13 +59,36 @@ GO_SOURCE = DataSource(filename="GeneOntology.zip", url=f"{ZENODO}/GeneOntology.
 EC_PREFIX = "nrPDB-EC_2020.04"
 EC_NATIVE_MD5 = {"annot.tsv": "3fb463ce2701177f7d470d3db4aac064", "test.csv": "3394115a32967ca84b59504bf9ca0009",
                  "test.txt": "bf1ccb681d243c5a25a026f7272bda5a", "test_sequences.fasta": "c4e43fb3d248aded9258303e67c05a3a"}
+# (git blob id, bytes) of preprocessing/data/<file> at flatironinstitute/DeepFRI@3bd6c7e (git ls-tree -l); the
+# mirror copies hash to the same blobs
+EC_NATIVE_BLOB = {"annot.tsv": ("14473c46f05baac5ee9bd44eeb15267fdb3ed90b", 442511),
+                  "test.csv": ("353c8e7c10d0702444f8f04f9cae887969f89ee3", 34584),
+                  "test.txt": ("bb7a2811fbb5294928cd39eb5fbaf529152ff9c8", 13439),
+                  "test_sequences.fasta": ("f628b23a7ab9e41e7eaad34f3cc0df47ac95d7e4", 617149)}
 EC_NATIVE_SOURCES = tuple(DataSource(filename=f"{EC_PREFIX}_{k}", url=f"{DEEPFRI_RAW}/{EC_PREFIX}_{k}", md5=m,
-                                     description=f"DeepFRI native EC file {k} (md5 of the mirror copy)",
+                                     git_blob=EC_NATIVE_BLOB[k][0], size=EC_NATIVE_BLOB[k][1],
+                                     description=f"DeepFRI native EC file {k} (md5 of the mirror copy; git blob "
+                                                 f"and size as in the DeepFRI repository)",
                                      license="BSD-3-Clause (DeepFRI)")
                           for k, m in EC_NATIVE_MD5.items())
 LOC_CITE = ("Almagro Armenteros et al. 2017, Bioinformatics 33:3387 (DeepLoc); PEER, Xu et al. 2022 "
             "(arXiv 2206.02096)")
 DEEPFRI_CITE = "Gligorijević et al. 2021, Nat Commun 12:3168 (DeepFRI); Zhang et al. 2022 (GearNet, torchdrug splits)"
+# Split sizes: the chains in DeepFRI's split lists (preprocessing/data/nrPDB-*_{train,valid,test}.txt at
+# flatironinstitute/DeepFRI@3bd6c7e; at cutoff 0.95 no test chain is removed). torchdrug documents fewer: its
+# loader skips every PDB file that RDKit's Chem.MolFromPDBFile cannot sanitize (and the zips lack a few listed
+# chains: 19,198 EC files for 19,199 listed). A load between the two passes; the shortfall and its causes
+# (drop counts) are recorded in the result.
+EC_RAW_SIZES = {"train": 15551, "valid": 1729, "test": 1919}
+EC_TORCHDRUG_SIZES = {"train": 15011, "valid": 1664, "test": 1840}
+GO_RAW_SIZES = {"train": 29902, "valid": 3323, "test": 3416}
+GO_TORCHDRUG_SIZES = {"train": 27496, "valid": 3053, "test": 2991}
+SIZE_NOTE = ("splits = chains in DeepFRI's split lists; min_split_sizes = torchdrug's documented sizes, after its "
+             "RDKit PDB parser skipped the files it cannot sanitize; a load in between passes with the shortfall "
+             "recorded (dataset stats split_shortfall, dropped)")
+SEQUENCE_RULE = ("observed residues of the chain's PDB file: first model, ATOM groups plus HETATM groups with a "
+                 "C-alpha (modified residues: MSE->M, SEP->S, ... else X), ligands/ions/water excluded, "
+                 "first altloc, unobserved residues not filled (torchdrug keeps HETATM groups as glycine)")
 
 
 def _fspec(**kw) -> TaskSpec:
@@ -123,11 +146,15 @@ binloc = SupervisedTask(
 
 ec = SupervisedTask(
     spec=_fspec(id="ec", description="Enzyme Commission numbers of PDB chains (DeepFRI split), test chains with "
-                                     "< 95% identity to train.",
+                                     "< 95% identity to train. Sizes are DeepFRI's split lists (15,551 / 1,729 / "
+                                     "1,919); torchdrug documents 15,011 / 1,664 / 1,840 because its RDKit PDB "
+                                     "parser skips ~680 of the zip's 19,198 chain files; a load between the two "
+                                     "passes, its shortfall recorded.",
                 main_metric="fmax", metrics=MULTILABEL_METRICS, sources=(EC_SOURCE,),
-                splits={"train": 15011, "valid": 1664, "test": 1840}, citation=DEEPFRI_CITE,
+                splits=EC_RAW_SIZES, citation=DEEPFRI_CITE,
                 license="BSD-3-Clause (DeepFRI)", label_space="538 multi-label",
-                parameters={"test_cutoff": CUTOFF, "branch": "ec"}),
+                parameters={"test_cutoff": CUTOFF, "branch": "ec", "min_split_sizes": EC_TORCHDRUG_SIZES,
+                            "split_sizes_note": SIZE_NOTE, "sequence": SEQUENCE_RULE}),
     task_type="multilabel", n_outputs=538,
     read=deepfri_zip_reader("EnzymeCommission.zip", "EnzymeCommission", "EC", "ec"),
     smoke=deepfri_zip_smoke("EnzymeCommission.zip", "EnzymeCommission", "EC", ("ec",)),
@@ -156,11 +183,15 @@ ec_partial = SupervisedTask(
 def _go(branch: str, n: int, long: str) -> SupervisedTask:
     return SupervisedTask(
         spec=_fspec(id=f"go-{branch}", description=f"Gene Ontology {long} terms of PDB chains (DeepFRI split), "
-                                                   "test chains with < 95% identity to train.",
+                                                   "test chains with < 95% identity to train. Sizes are DeepFRI's "
+                                                   "split lists (29,902 / 3,323 / 3,416); torchdrug documents "
+                                                   "27,496 / 3,053 / 2,991 (PDB files its RDKit parser skips); "
+                                                   "a load between the two passes, its shortfall recorded.",
                     main_metric="fmax", metrics=MULTILABEL_METRICS, sources=(GO_SOURCE,),
-                    splits={"train": 27496, "valid": 3053, "test": 2991}, citation=DEEPFRI_CITE,
+                    splits=GO_RAW_SIZES, citation=DEEPFRI_CITE,
                     license="BSD-3-Clause (DeepFRI)", label_space=f"{n} multi-label",
-                    parameters={"test_cutoff": CUTOFF, "branch": branch}),
+                    parameters={"test_cutoff": CUTOFF, "branch": branch, "min_split_sizes": GO_TORCHDRUG_SIZES,
+                                "split_sizes_note": SIZE_NOTE, "sequence": SEQUENCE_RULE}),
         task_type="multilabel", n_outputs=n,
         read=deepfri_zip_reader("GeneOntology.zip", "GeneOntology", "GO", branch),
         smoke=deepfri_zip_smoke("GeneOntology.zip", "GeneOntology", "GO", ("mf", "bp", "cc")),
