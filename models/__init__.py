@@ -77,6 +77,12 @@ def _bert(kind: str):
     return factory
 
 
+def _gnn_ppi(vec5: str | None = None, in_len: int = 2000):
+    from .gnn_ppi import GnnPpiModel
+
+    return GnnPpiModel(vec5=vec5, in_len=in_len)
+
+
 def _align_knn():
     from .knn import AlignmentKNN
 
@@ -105,6 +111,9 @@ MODELS = [
                "(protocol alignment-knn; --param alignment-knn.FIELD=...)", frozenset(), protocol="alignment-knn"),
     ModelEntry("cnn", _cnn, "PEER CNN (2 x Conv1d 1024, kernel 5, max pool) trained from scratch per task "
                "(protocol finetune)", frozenset({P, F}), protocol="finetune"),
+    ModelEntry("gnn-ppi", _gnn_ppi, "GNN-PPI's own encoder (vec5_CTC residue features, Conv1d-BiGRU) trained end to "
+               "end with the GIN on each PPI task (protocol ppi-gnn-finetune; --preset gnn-ppi for GNN-PPI's recipe)",
+               frozenset({F}), protocol="ppi-gnn-finetune"),
     ModelEntry("esm1b", _esm1b, "ESM-1b 650M (fair-esm .pt or HF folder via --weights)", frozenset({P, R, F}),
                needs_weights=True),
     ModelEntry("protbert", _bert("protbert"), "ProtBert (BERT, Rostlab/prot_bert folder via --weights)",

@@ -30,7 +30,7 @@ def _smoke(task, tmp_path):
 def test_task_ids_protocols_and_sources():
     assert {"shs27k", "shs27k-dfs", "shs27k-random", "shs148k", "string", "string-random"} <= set(TASKS)
     for t in ppi.TASKS:
-        assert t.spec.protocols == ("ppi-gnn", "pair-mlp") and t.spec.main_metric == "micro_f1"
+        assert t.spec.protocols == ("ppi-gnn", "pair-mlp", "ppi-gnn-finetune") and t.spec.main_metric == "micro_f1"
         assert t.spec.parameters["split"] == t.split_method
         for s in t.spec.sources:   # a checksum, or the stated reason why none is known
             assert s.md5 or s.sha256 or "not reachable" in s.unverified

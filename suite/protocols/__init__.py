@@ -16,6 +16,7 @@ zero-shot       :mod:`protbench.protocols.zero_shot`   cross-modal
 semsim          :mod:`protbench.protocols.semsim`      similarity
 ppi-gnn         :mod:`protbench.protocols.ppi_gnn`     PPI
 pair-mlp        :mod:`protbench.protocols.pair_mlp`    PPI
+ppi-gnn-finetune :mod:`protbench.protocols.ppi_gnn_finetune`  PPI (encoder trained with the GIN)
 ==============  =====================================  ==============================
 
 The protocol modules import nothing heavy at import time (torch is imported by
@@ -47,6 +48,7 @@ MODULES: dict[str, str] = {
     "semsim": "semsim",
     "ppi-gnn": "ppi_gnn",
     "pair-mlp": "pair_mlp",
+    "ppi-gnn-finetune": "ppi_gnn_finetune",
 }
 NAMES = tuple(MODULES)
 _PLUGINS: dict[str, "ProtocolSpec"] = {}

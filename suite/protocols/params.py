@@ -73,8 +73,9 @@ PRESETS: dict[str, Preset] = {
                    "aggregation, hidden 512, Adam lr 1e-3 / weight decay 5e-4, batch 2048, 300 epochs, lr halved "
                    "after 20 epochs without a lower training loss",
         overrides={p: {"valid_fraction": 0.0, "graph": "all", "select_on": "test", "aggregation": "sum",
-                       "hidden": 512, "lr": 1e-3, "weight_decay": 5e-4, "batch_size": 2048, "max_epochs": 300,
-                       "patience": 300, "lr_plateau_patience": 20} for p in ("ppi-gnn", "pair-mlp")},
+                       "hidden": 512, "input_dim": 256, "lr": 1e-3, "weight_decay": 5e-4, "batch_size": 2048,
+                       "max_epochs": 300, "patience": 300, "lr_plateau_patience": 20}
+                   for p in ("ppi-gnn", "pair-mlp", "ppi-gnn-finetune")},
         citation="Lv et al. 2021, IJCAI (arXiv 2105.06709); lvguofeng/GNN_PPI gnn_data.py, gnn_train.py, run.py "
                  "@ cd1843ebec57 (see docs/reproducing-published.md)"),
 }

@@ -31,7 +31,10 @@ class PpiGnnConfig:
     or ``test`` (GNN-PPI: its only held-out set — not a clean estimate, marked in tables);
     ``aggregation``: ``mean`` (default) or ``sum`` (GIN / GNN-PPI); ``hide_batch_edges``: a step's own
     training pairs pass no messages; ``lr_plateau_patience``: halve the lr after that many epochs without a
-    lower mean training loss (0: off; GNN-PPI: 20). Training uses the run's torch threads (``--threads``).
+    lower mean training loss (0: off; GNN-PPI: 20); ``select_on = "last"`` keeps the last epoch (no early
+    stopping); ``input_dim``: 0 projects the frozen vectors to ``hidden`` (default), > 0 projects them to
+    ``input_dim`` and the first GIN layer maps that to ``hidden`` (GNN-PPI's fc1 to 256 before a 512-wide GIN;
+    the PLM papers' projection). Training uses the run's torch threads (``--threads``).
     """
 
     split_seed: int | None = 0
@@ -53,14 +56,15 @@ class PpiGnnConfig:
     graph: str = "train"
     select_on: str = "valid"
     lr_plateau_patience: int = 0
+    input_dim: int = 0
 
     def __post_init__(self) -> None:
         if self.aggregation not in ("sum", "mean"):
             raise ValueError(f"aggregation must be 'sum' or 'mean', not {self.aggregation!r}")
         if self.graph not in ("train", "all"):
             raise ValueError(f"graph must be 'train' or 'all', not {self.graph!r}")
-        if self.select_on not in ("valid", "test"):
-            raise ValueError(f"select_on must be 'valid' or 'test', not {self.select_on!r}")
+        if self.select_on not in ("valid", "test", "last"):
+            raise ValueError(f"select_on must be 'valid', 'test' or 'last', not {self.select_on!r}")
 
     @classmethod
     def quick(cls) -> "PpiGnnConfig":
@@ -94,8 +98,12 @@ def subset_scores(pairs, split, y_true, y_score, metrics) -> dict[str, dict[str,
     return out
 
 
-def evaluate_pairs(ctx: ProtocolContext, graph: bool) -> SeedResult:
-    """Split the task's pairs, train the pair network (with or without the graph), score test once."""
+def evaluate_pairs(ctx: ProtocolContext, graph: bool, trainable: Any = None, protocol: str = "") -> SeedResult:
+    """Split the task's pairs, train the pair network (with or without the graph), score test once.
+
+    ``trainable`` (``ppi-gnn-finetune``): the model's trainable encoder — ``features(seqs)`` gives the raw node
+    inputs and ``build()`` a fresh encoder trained with the GIN — instead of frozen vectors from the cache.
+    """
     from .algorithms import ppi_splits
     from .algorithms.ppi_gnn import fit_pairs
 
@@ -103,7 +111,8 @@ def evaluate_pairs(ctx: ProtocolContext, graph: bool) -> SeedResult:
     task, spec = ctx.task, ctx.spec
     proteins = ctx.data.splits["proteins"]
     pairs, labels = pairs_on(ctx.data, {r.id: i for i, r in enumerate(proteins)})
-    x = ctx.emb.proteins([r.sequence for r in proteins])
+    seqs = [r.sequence for r in proteins]
+    x = trainable.features(seqs) if trainable is not None else ctx.emb.proteins(seqs)
     split_seed = ctx.seed if cfg.split_seed is None else int(cfg.split_seed)
     if cfg.split_file:
         split = ppi_splits.load_split(Path(cfg.split_file), len(pairs), cfg.split_sha256 or None)
@@ -128,15 +137,22 @@ def evaluate_pairs(ctx: ProtocolContext, graph: bool) -> SeedResult:
     held_out = np.asarray(split.test if cfg.select_on == "test" else split.valid)
     graph_edges = np.arange(len(pairs)) if cfg.graph == "all" else None
     fit = fit_pairs(x, pairs, labels, np.asarray(split.train), held_out, select, seed=ctx.seed, graph=graph,
-                    config=cfg, graph_edges=graph_edges)
+                    config=cfg, graph_edges=graph_edges,
+                    encoder=trainable.build if trainable is not None else None)
     parts = [s for s in ("valid", "test") if len(getattr(split, s))]
     preds = {s: fit.predict(pairs[getattr(split, s)]) for s in parts}
     ys = {s: labels[getattr(split, s)].astype(np.float32) for s in parts}
     scores = {s: {m: float(METRICS[m](ys[s], preds[s])) for m in spec.metrics} for s in parts}
-    info = {"protocol": "ppi-gnn" if graph else "pair-mlp", "split": split_info, "fit": fit.info(),
+    info = {"protocol": protocol or ("ppi-gnn" if graph else "pair-mlp"),
+            "split": split_info, "fit": fit.info(),
             "selected_on": cfg.select_on, "graph_edges": cfg.graph if graph else "none",
             "test_subsets": subset_scores(pairs, split, ys["test"], preds["test"], spec.metrics),
             "nodes": len(proteins), "pairs": int(len(pairs))}
+    if fit.last_state is not None:       # the same run read at its last epoch (GNN-PPI's gnn_model_train.ckpt)
+        last = fit.predict(pairs[split.test], last_epoch=True)
+        info["test_last_epoch"] = {"epoch": fit.epochs, **{m: float(METRICS[m](ys["test"], last))
+                                                           for m in spec.metrics},
+                                   "subsets": subset_scores(pairs, split, ys["test"], last, spec.metrics)}
     return SeedResult(scores=scores, info=info,
                       predictions={"test": {"y_true": ys["test"].astype(np.uint8), "y_score": preds["test"],
                                             "edges": np.asarray(split.test, dtype=np.int64)}})

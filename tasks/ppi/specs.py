@@ -9,7 +9,7 @@ from .readers import read_ppi
 from .smoke import write_ppi_smoke
 
 PPI_METRICS = ("micro_f1", "macro_f1")
-PROTOCOLS = ("ppi-gnn", "pair-mlp")
+PROTOCOLS = ("ppi-gnn", "pair-mlp", "ppi-gnn-finetune")
 SPLIT_METHODS = ("bfs", "dfs", "random")
 GNN_PPI_COMMIT = "cd1843ebec574577aacdd65b38e3a49c545f3541"   # lvguofeng/GNN_PPI commit holding data/
 GNN_PPI_RAW = f"https://raw.githubusercontent.com/lvguofeng/GNN_PPI/{GNN_PPI_COMMIT}/data"

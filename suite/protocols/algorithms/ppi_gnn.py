@@ -55,13 +55,14 @@ def sparse_adjacency(pairs: np.ndarray, n_nodes: int, mean: bool = False) -> tor
 
 
 class NodeLayer(nn.Module):
-    """One GIN layer, or (``graph=False``) the same MLP applied to each node alone."""
+    """One GIN layer, or (``graph=False``) the same MLP applied to each node alone: ``(N, in_dim) -> (N, dim)``."""
 
-    def __init__(self, dim: int, graph: bool):
+    def __init__(self, dim: int, graph: bool, in_dim: int | None = None):
         super().__init__()
         self.graph = graph
         self.eps = nn.Parameter(torch.zeros(1)) if graph else None
-        self.mlp = nn.Sequential(nn.Linear(dim, dim), nn.ReLU(), nn.Linear(dim, dim), nn.ReLU(), nn.BatchNorm1d(dim))
+        self.mlp = nn.Sequential(nn.Linear(in_dim or dim, dim), nn.ReLU(), nn.Linear(dim, dim), nn.ReLU(),
+                                 nn.BatchNorm1d(dim))
 
     def forward(self, h: torch.Tensor, adj: torch.Tensor | None) -> torch.Tensor:
         if self.graph:
@@ -70,12 +71,24 @@ class NodeLayer(nn.Module):
 
 
 class PairNet(nn.Module):
-    """Node encoder (GIN or per-node MLP) + element-wise product pair head with ``n_types`` logits."""
+    """Node encoder (GIN or per-node MLP) + element-wise product pair head with ``n_types`` logits.
 
-    def __init__(self, in_dim: int, n_types: int, cfg: PpiConfig, graph: bool):
+    The node input is ``Linear(in_dim, hidden)`` of the frozen vectors (default), ``Linear(in_dim,
+    cfg.input_dim)`` with the first GIN layer mapping ``input_dim -> hidden`` (``input_dim > 0``: GNN-PPI's
+    ``fc1`` to 256, the PLM papers' projection), or a trainable ``encoder`` module of the raw inputs (its
+    ``out_dim`` feeds the first GIN layer), trained with the rest.
+    """
+
+    def __init__(self, in_dim: int, n_types: int, cfg: PpiConfig, graph: bool, encoder: nn.Module | None = None):
         super().__init__()
-        self.inp = nn.Linear(in_dim, cfg.hidden)
-        self.layers = nn.ModuleList(NodeLayer(cfg.hidden, graph) for _ in range(max(1, cfg.layers)))
+        if encoder is not None:
+            self.inp, first = encoder, int(encoder.out_dim)
+        elif cfg.input_dim > 0:
+            self.inp, first = nn.Linear(in_dim, cfg.input_dim), cfg.input_dim
+        else:
+            self.inp, first = nn.Linear(in_dim, cfg.hidden), cfg.hidden
+        self.layers = nn.ModuleList(NodeLayer(cfg.hidden, graph, first if i == 0 else None)
+                                    for i in range(max(1, cfg.layers)))
         self.lin1 = nn.Linear(cfg.hidden, cfg.hidden)
         self.drop = nn.Dropout(cfg.dropout)
         self.lin2 = nn.Linear(cfg.hidden, cfg.hidden)
@@ -107,14 +120,20 @@ class PpiFit:
     seconds: float
     seconds_per_epoch: float
     config: PpiConfig
+    last_state: dict[str, torch.Tensor] | None = None     # the last epoch's weights, when another was selected
 
     @torch.no_grad()
-    def predict(self, pairs: np.ndarray) -> np.ndarray:
-        self.model.eval()
+    def predict(self, pairs: np.ndarray, last_epoch: bool = False) -> np.ndarray:
+        """Probabilities of the selected epoch's network (``last_epoch=True``: of the last epoch's)."""
+        model = self.model
+        if last_epoch and self.last_state is not None:
+            model = copy.deepcopy(self.model)
+            model.load_state_dict(self.last_state)
+        model.eval()
         p = torch.as_tensor(np.asarray(pairs, dtype=np.int64).reshape(-1, 2))
         if len(p) == 0:
-            return np.zeros((0, self.model.out.out_features), dtype=np.float32)
-        return torch.sigmoid(self.model(self.x, self.adj, p)).numpy().astype(np.float32)
+            return np.zeros((0, model.out.out_features), dtype=np.float32)
+        return torch.sigmoid(model(self.x, self.adj, p)).numpy().astype(np.float32)
 
     def info(self) -> dict[str, Any]:
         return {"config": asdict(self.config), "best_epoch": self.best_epoch, "epochs_run": self.epochs,
@@ -134,20 +153,26 @@ def standardize(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
 def fit_pairs(x: np.ndarray, pairs: np.ndarray, labels: np.ndarray, train: np.ndarray, valid: np.ndarray,
               select: Callable[[np.ndarray, np.ndarray], float], seed: int = 0, graph: bool = True,
               config: PpiConfig | None = None, log: Callable[[str], None] | None = None,
-              graph_edges: np.ndarray | None = None) -> PpiFit:
+              graph_edges: np.ndarray | None = None,
+              encoder: Callable[[], nn.Module] | None = None) -> PpiFit:
     """Train on edges ``train`` (indices into ``pairs``), stop early on ``select`` over edges ``valid``.
 
     ``x`` ``(N, d)`` node features; ``pairs`` ``(E, 2)``; ``labels`` ``(E, C)`` 0/1. With
     ``graph=True`` the message-passing graph is ``graph_edges`` (default: the training pairs, so
-    validation and test pairs stay out of it). Deterministic in ``seed`` (torch CPU).
+    validation and test pairs stay out of it). ``encoder`` builds (under the seed) a module that maps ``x``
+    — then the model's raw inputs, e.g. residue indices — to node vectors and is trained with the rest;
+    every step runs it on every node, as GNN-PPI does. ``config.select_on == "last"`` keeps the last epoch
+    (no early stopping); otherwise the last epoch's weights are kept beside the selected ones
+    (``PpiFit.predict(..., last_epoch=True)``). Deterministic in ``seed`` (torch CPU).
     """
     cfg = config or PpiConfig()
     if cfg.aggregation not in ("sum", "mean"):
         raise ValueError(f"aggregation must be 'sum' or 'mean', not {cfg.aggregation!r}")
-    return _fit(x, pairs, labels, train, valid, select, seed, graph, cfg, log, graph_edges)
+    return _fit(x, pairs, labels, train, valid, select, seed, graph, cfg, log, graph_edges, encoder)
 
 
-def _fit(x, pairs, labels, train, valid, select, seed, graph, cfg: PpiConfig, log, graph_edges=None) -> PpiFit:
+def _fit(x, pairs, labels, train, valid, select, seed, graph, cfg: PpiConfig, log, graph_edges=None,
+         encoder=None) -> PpiFit:
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     train = np.asarray(train, dtype=np.int64)
@@ -155,15 +180,18 @@ def _fit(x, pairs, labels, train, valid, select, seed, graph, cfg: PpiConfig, lo
     if len(train) == 0:
         raise ValueError("no training pairs: the split left nothing to train on")
     n_nodes = x.shape[0]
-    if cfg.standardize:
-        x = standardize(x, np.unique(pairs[train].ravel()))
-    xt = torch.as_tensor(np.asarray(x, dtype=np.float32))
+    if encoder is None:
+        if cfg.standardize:
+            x = standardize(x, np.unique(pairs[train].ravel()))
+        xt = torch.as_tensor(np.asarray(x, dtype=np.float32))
+    else:                                    # raw model inputs, mapped by the trained encoder
+        xt = torch.as_tensor(x)
     mean = cfg.aggregation == "mean"
     edges = train if graph_edges is None else np.asarray(graph_edges, dtype=np.int64)
     adj = sparse_adjacency(pairs[edges], n_nodes, mean) if graph else None
     y = torch.as_tensor(np.asarray(labels, dtype=np.float32))
     pt = torch.as_tensor(np.asarray(pairs, dtype=np.int64))
-    model = PairNet(xt.shape[1], y.shape[1], cfg, graph)
+    model = PairNet(xt.shape[1], y.shape[1], cfg, graph, encoder() if encoder is not None else None)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="min", factor=0.5,
                                                          patience=cfg.lr_plateau_patience) \
@@ -200,7 +228,9 @@ def _fit(x, pairs, labels, train, valid, select, seed, graph, cfg: PpiConfig, lo
             score = -float(loss.item())
         if log:
             log(f"epoch {epoch}: train loss {loss.item():.4f}, valid {score:.4f}")
-        if score > best:
+        if cfg.select_on == "last":            # no selection: the last epoch is the model
+            best, best_epoch = score, epoch
+        elif score > best:
             best, best_epoch, waited = score, epoch, 0
             best_state = copy.deepcopy(model.state_dict())
         else:
@@ -208,6 +238,10 @@ def _fit(x, pairs, labels, train, valid, select, seed, graph, cfg: PpiConfig, lo
             if waited >= cfg.patience:
                 break
     seconds = time.perf_counter() - t0
+    last_state = None
     if best_state is not None:
+        if best_epoch != epoch:
+            last_state = copy.deepcopy(model.state_dict())
         model.load_state_dict(best_state)
-    return PpiFit(model, xt, adj, best_epoch, epoch, float(best), seconds, seconds / max(epoch, 1), cfg)
+    return PpiFit(model, xt, adj, best_epoch, epoch, float(best), seconds, seconds / max(epoch, 1), cfg,
+                  last_state)
