@@ -34,7 +34,6 @@ import zipfile
 
 import numpy as np
 import pytest
-from scipy.spatial.distance import cdist
 from scipy.stats import spearmanr
 
 from protbench.fetch import Fetcher, MissingFilesError, file_hash
