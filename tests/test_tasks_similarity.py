@@ -40,7 +40,7 @@ def test_registered():
 def test_probe_matrix_round_trip_and_errors(tmp_path):
     s = np.array([[1.0, 0.25], [0.25, 1.0]])
     p = probe_sim.write_matrix(tmp_path / "m.csv", ["P1", "P2"], s)
-    assert p.read_text().splitlines()[0] == "P1,P2"          # PROBE layout: accessions in the header only
+    assert p.read_text().splitlines()[0] == '"P1","P2"'      # PROBE layout: accessions in the header only
     accs, got = probe_sim.read_matrix(p)
     assert accs == ["P1", "P2"] and np.allclose(got, s)
     (tmp_path / "bad.csv").write_text("P1,P2\n1.0,0.2\n0.3,1.0\n")
@@ -50,7 +50,8 @@ def test_probe_matrix_round_trip_and_errors(tmp_path):
     with pytest.raises(probe_sim.ProbeFormatError, match="index column"):
         probe_sim.read_matrix(tmp_path / "idx.csv")
     np.save(tmp_path / "pairs.npy", np.array([[0, 1], [1, 0], [1, 1]]))
-    assert probe_sim.read_sparse_pairs(tmp_path / "pairs.npy", 2).tolist() == [[0, 1]]   # only j > i
+    pairs, skipped = probe_sim.read_sparse_pairs(tmp_path / "pairs.npy", 2)
+    assert pairs.tolist() == [[0, 1]] and skipped == 2                     # only j > i
     with pytest.raises(probe_sim.ProbeFormatError, match="outside"):
         probe_sim.read_sparse_pairs(tmp_path / "pairs.npy", 1)
 
@@ -61,7 +62,7 @@ def test_smoke_round_trip_and_planted_signal(tmp_path, tid):
     files = Files(t.write_smoke(tmp_path), tmp_path)
     assert set(files) == {s.filename for s in t.spec.sources}
     data = t.load(files)
-    assert len(data.splits["test"]) == 60
+    assert len(data.splits["test"]) == (60 if tid.endswith("-human") else 57)   # PROBE's "500" is not 500
     res = evaluate_seed(t, data, ArrayEmbeddings(aac, 20), 0)
     assert res.scores["test"]["spearman-manhattan"] > 0.2       # family composition is planted in sequences
     shuffled = ArrayEmbeddings(lambda s: aac(s[::-1])[np.random.default_rng(len(s)).permutation(20)], 20)
