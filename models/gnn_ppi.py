@@ -11,9 +11,9 @@ this encoder end to end with them on every step over every protein, as GNN-PPI d
 hidden size is 1: 666 steps × 2 directions over ~1,700 proteins took seconds per pass. :class:`ScalarBiGRU` keeps
 an ``nn.GRU`` for its parameters (same initialisation, same ``state_dict``) and runs PyTorch's GRU equations
 (``r = σ(W_ir x + b_ir + W_hr h + b_hr)``, ``z = σ(W_iz x + b_iz + W_hz h + b_hz)``,
-``n = tanh(W_in x + b_in + r (W_hn h + b_hn))``, ``h' = (1 − z) n + z h``) for one unit as element-wise tensor
-operations: the input terms for all steps in one product, then a loop with a hand-written backward (no autograd
-graph per step); ``tanh(a)`` is computed as ``2σ(2a) − 1``. Equality with ``nn.GRU`` (outputs and every gradient) is tested.
+``n = tanh(W_in x + b_in + r (W_hn h + b_hn))``, ``h' = (1 − z) n + z h``) for one unit: the input terms of every
+step in one tensor product, then the recurrence and its hand-written backward as compiled loops (numba), with
+no autograd graph per step. Equality with ``nn.GRU`` (outputs and every gradient) is tested.
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ import hashlib
 from pathlib import Path
 from typing import Sequence
 
+import numba
 import numpy as np
 import torch
 from torch import nn
@@ -38,55 +39,74 @@ VEC5_SOURCE = DataSource(
 IN_LEN, POOL, GIN_IN = 2000, 3, 256
 
 
+@numba.njit(cache=False)
+def _scan_forward(gi, w, b):                           # pragma: no cover - compiled
+    steps, rows = gi.shape[0], gi.shape[2]
+    hs = np.empty((steps, rows), gi.dtype)
+    rs = np.empty_like(hs)
+    zs = np.empty_like(hs)
+    ns = np.empty_like(hs)
+    hns = np.empty_like(hs)
+    h = np.zeros(rows, gi.dtype)
+    one = gi.dtype.type(1.0)
+    for t in range(steps):
+        for m in range(rows):
+            r = one / (one + np.exp(-(gi[t, 0, m] + w[0, m] * h[m] + b[0, m])))
+            z = one / (one + np.exp(-(gi[t, 1, m] + w[1, m] * h[m] + b[1, m])))
+            hn = w[2, m] * h[m] + b[2, m]
+            n = np.tanh(gi[t, 2, m] + r * hn)
+            h[m] = n + z * (h[m] - n)
+            rs[t, m], zs[t, m], ns[t, m], hns[t, m], hs[t, m] = r, z, n, hn, h[m]
+    return hs, rs, zs, ns, hns
+
+
+@numba.njit(cache=False)
+def _scan_backward(grad_hs, hs, rs, zs, ns, hns, w):   # pragma: no cover - compiled
+    steps, rows = hs.shape
+    d_a = np.empty((steps, 3, rows), hs.dtype)
+    d_hn = np.empty((steps, rows), hs.dtype)
+    dh = np.zeros(rows, hs.dtype)
+    one = hs.dtype.type(1.0)
+    for t in range(steps - 1, -1, -1):
+        for m in range(rows):
+            g = dh[m] + grad_hs[t, m]
+            h_prev = hs[t - 1, m] if t > 0 else hs.dtype.type(0.0)
+            r, z, n = rs[t, m], zs[t, m], ns[t, m]
+            da_n = g * (one - z) * (one - n * n)
+            da_z = g * (h_prev - n) * z * (one - z)
+            dhn = da_n * r
+            da_r = dhn * hns[t, m] * (one - r)
+            d_a[t, 0, m], d_a[t, 1, m], d_a[t, 2, m], d_hn[t, m] = da_r, da_z, da_n, dhn
+            dh[m] = g * z + dhn * w[2, m] + da_z * w[1, m] + da_r * w[0, m]
+    return d_a, d_hn
+
+
 class _ScalarGRUScan(torch.autograd.Function):
     """A 1-unit GRU over ``M`` independent rows (both directions of every protein stacked), time-major.
 
     ``gi`` ``(T, 3, M)`` = the input part of the (r, z, n) gates (``W_i x + b_i``) at every step;
     ``w_hh``, ``b_hh`` ``(3, M)`` = each row's recurrent weights and biases. Returns the hidden states
-    ``(T, M)`` (initial state 0). The backward runs the recurrence in reverse with the saved gates.
+    ``(T, M)`` (initial state 0). Both passes are compiled loops (numba) over steps and rows, each row
+    independent, so the result does not depend on threads; the parameter gradients are summed afterwards.
     """
 
     @staticmethod
     def forward(ctx, gi: torch.Tensor, w_hh: torch.Tensor, b_hh: torch.Tensor) -> torch.Tensor:
-        steps, _, rows = gi.shape
-        w_r, w_z, w_n = w_hh.unbind(0)
-        a_r = gi[:, 0] + b_hh[0]                     # the r and z gates' constant parts, every step at once
-        a_z = gi[:, 1] + b_hh[1]
-        gi_n, b_n = gi[:, 2], b_hh[2]
-        hs, rs, zs, ns, hns = (gi.new_empty(steps, rows) for _ in range(5))
-        h = gi.new_zeros(rows)
-        for t in range(steps):
-            r = torch.sigmoid(torch.addcmul(a_r[t], w_r, h), out=rs[t])
-            z = torch.sigmoid(torch.addcmul(a_z[t], w_z, h), out=zs[t])
-            hn = torch.addcmul(b_n, w_n, h, out=hns[t])
-            # tanh(a) = 2 σ(2a) − 1: torch's CPU tanh takes a scalar path here (~5× σ's time per call)
-            n = torch.sigmoid(torch.addcmul(gi_n[t], r, hn).mul_(2)).mul_(2).sub_(1)
-            ns[t] = n
-            h = torch.addcmul(n, z, h - n, out=hs[t])                      # (1 - z) n + z h
+        arrays = (gi.detach().contiguous().numpy(), w_hh.detach().contiguous().numpy(),
+                  b_hh.detach().contiguous().numpy())
+        hs, rs, zs, ns, hns = (torch.from_numpy(a) for a in _scan_forward(*arrays))
         ctx.save_for_backward(hs, rs, zs, ns, hns, w_hh)
         return hs
 
     @staticmethod
     def backward(ctx, grad_hs: torch.Tensor):
         hs, rs, zs, ns, hns, w_hh = ctx.saved_tensors
-        steps, rows = hs.shape
-        w_r, w_z, w_n = w_hh.unbind(0)
-        d_a = grad_hs.new_empty(steps, 3, rows)          # d(loss)/d(gate pre-activations): r, z, n
-        d_hn = grad_hs.new_empty(steps, rows)
-        dh = grad_hs.new_zeros(rows)
-        zero = grad_hs.new_zeros(rows)
-        for t in range(steps - 1, -1, -1):
-            dh = dh + grad_hs[t]
-            h_prev = hs[t - 1] if t > 0 else zero
-            r, z, n = rs[t], zs[t], ns[t]
-            da_n = torch.mul(dh * (1 - z), 1 - n * n, out=d_a[t, 2])
-            da_z = torch.mul(dh * (h_prev - n), z * (1 - z), out=d_a[t, 1])
-            dhn = torch.mul(da_n, r, out=d_hn[t])
-            da_r = torch.mul(dhn * hns[t], 1 - r, out=d_a[t, 0])
-            dh = dh * z + dhn * w_n + da_z * w_z + da_r * w_r
-        h_prev_all = torch.cat([hs.new_zeros(1, rows), hs[:-1]])            # (T, M)
+        d_a, d_hn = (torch.from_numpy(a) for a in _scan_backward(
+            grad_hs.contiguous().numpy(), hs.numpy(), rs.numpy(), zs.numpy(), ns.numpy(), hns.numpy(),
+            w_hh.detach().contiguous().numpy()))
+        h_prev = torch.cat([hs.new_zeros(1, hs.shape[1]), hs[:-1]])        # (T, M)
         d_gates = torch.stack([d_a[:, 0], d_a[:, 1], d_hn], dim=1)          # of W_h h + b_h: (T, 3, M)
-        return d_a, (d_gates * h_prev_all.unsqueeze(1)).sum(0), d_gates.sum(0)
+        return d_a, (d_gates * h_prev.unsqueeze(1)).sum(0), d_gates.sum(0)
 
 
 class ScalarBiGRU(nn.Module):
