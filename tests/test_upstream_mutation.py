@@ -97,6 +97,18 @@ def test_flip_bad_values_still_raise_naming_file_and_line(tmp_path):
             flip.read_split(z, "x")
 
 
+@pytest.mark.parametrize("body,msg", [
+    # what github.com/<owner>/<repo>/raw/<commit>/<path> would serve for a file kept in Git LFS (FLIP keeps none:
+    # there is no .gitattributes at d5c35cc), and an HTML error page of the kind a proxy or a wrong URL returns
+    (b"version https://git-lfs.github.com/spec/v1\noid sha256:" + b"0" * 64 + b"\nsize 1234567\n", "Git LFS pointer"),
+    (b"<!DOCTYPE html>\n<html><head><title>Page not found</title></head></html>\n", "HTML/XML page")],
+    ids=["lfs-pointer", "html-page"])
+def test_flip_non_zip_download_says_what_it_is(tmp_path, body, msg):
+    (tmp_path / "aav_splits.zip").write_bytes(body)
+    with pytest.raises(flip.FLIPFormatError, match=rf"aav_splits\.zip: not a readable zip .*{msg}"):
+        flip.read_split(tmp_path / "aav_splits.zip", "two_vs_many")
+
+
 # ------------------------------------------------------------------------------------------------ FLIP Meltome
 # Evidence: J-SNACKKB/FLIP@d5c35cc716ca93c3c74a0b43eef5b60cbf88521f splits/meltome/splits.zip — git blob
 #   6582fe9e28d9fadd3b1b0ddeb2afb8b53abefb93 (written by 29fb0de "new meltome splits"; byte size unknown, blob not in

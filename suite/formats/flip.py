@@ -34,6 +34,19 @@ def split_member(zf: zipfile.ZipFile, archive: Path, split: str) -> str:
     return sorted(hits, key=len)[0]
 
 
+def _what_instead(archive: Path) -> str:
+    """What a non-zip download most likely is, from its first bytes (a Git LFS pointer, an HTML/XML error page)."""
+    try:
+        head = archive.read_bytes()[:200].lstrip()
+    except OSError:
+        return ""
+    if head.startswith(b"version https://git-lfs"):
+        return "; it is a Git LFS pointer, not the file: the URL must be the repository's LFS media URL"
+    if head[:1] == b"<":
+        return "; it is an HTML/XML page (an error page?), not the zip"
+    return ""
+
+
 def read_split(archive: Path, split: str) -> dict[str, list[dict]]:
     """``{"train", "valid", "test", "unassigned"}`` → rows ``{"sequence", "target", "line"}``.
 
@@ -48,7 +61,8 @@ def read_split(archive: Path, split: str) -> dict[str, list[dict]]:
             member = split_member(zf, archive, split)
             text = zf.read(member).decode("utf-8")
     except zipfile.BadZipFile as exc:
-        raise FLIPFormatError(f"{archive}: not a readable zip ({exc}); delete it and fetch it again") from exc
+        raise FLIPFormatError(f"{archive}: not a readable zip ({exc}{_what_instead(archive)}); delete it and fetch "
+                              f"it again") from exc
     except UnicodeDecodeError as exc:
         raise FLIPFormatError(f"{archive}: {split}.csv is not UTF-8 text ({exc}); delete it and fetch it again") \
             from exc
