@@ -37,18 +37,20 @@ BINLOC_SOURCE = DataSource(
     md5="5d2309bf1c0c2aed450102578e434f4e", description="PEER DeepLoc binary (membrane/soluble), LMDB splits",
     license="Apache-2.0 (PEER)")
 CONVERTED = "converted from PEER's LMDB to CSV (primary,localization); no public download of this file"
-BINLOC_CSV_MD5 = {"train": "88cd5763b72de473eaf91c710cd21e6a", "valid": "a8e773292304a6f7f13c8a23e78c4d99",
-                  "test": "6ea4505d90e1433df3816bd8aab00a9e"}
+BINLOC_CSV_MD5 = {"train": ("88cd5763b72de473eaf91c710cd21e6a", 1369821),
+                  "valid": ("a8e773292304a6f7f13c8a23e78c4d99", 463475),
+                  "test": ("6ea4505d90e1433df3816bd8aab00a9e", 468859)}     # md5 and byte size of the mirror copy
 BINLOC_CSV_SOURCES = tuple(
     DataSource(filename=f"subcellular_localization_2_{s}.csv.gz",
-               url=f"{PEER_S3}/subcellular_localization_2.tar.gz#converted-csv-{s}", md5=m,
+               url=f"{PEER_S3}/subcellular_localization_2.tar.gz#converted-csv-{s}", md5=m, size=n,
                description=f"binloc {s} split {CONVERTED}", license="Apache-2.0 (PEER)")
-    for s, m in BINLOC_CSV_MD5.items())
+    for s, (m, n) in BINLOC_CSV_MD5.items())
 SUBLOC_CSV_SOURCES = tuple(
     DataSource(filename=f"subcellular_localization_{s}.csv.gz",
-               url=f"{PEER_S3}/subcellular_localization.tar.gz#converted-csv-{s}", md5=m,
+               url=f"{PEER_S3}/subcellular_localization.tar.gz#converted-csv-{s}", md5=m, size=n,
                description=f"subloc {s} split {CONVERTED}", license="Apache-2.0 (PEER)")
-    for s, m in (("valid", "71d627bc3d5b69ab5cd5423d5bfc36cf"), ("test", "d1745b1ed573fb0db360de9da479434a")))
+    for s, m, n in (("valid", "71d627bc3d5b69ab5cd5423d5bfc36cf", 769658),
+                    ("test", "d1745b1ed573fb0db360de9da479434a", 775386)))
 ZIP_NOTE = "md5 as in torchdrug's dataset definition (prefix as in docs/BENCHMARKS.md); not verifiable offline here"
 EC_SOURCE = DataSource(filename="EnzymeCommission.zip", url=f"{ZENODO}/EnzymeCommission.zip",
                        md5="33f799065f8ad75f87b709a87293bc65",

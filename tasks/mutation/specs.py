@@ -24,10 +24,12 @@ BETA_LACTAMASE_SOURCE = DataSource(
 )
 FLUORESCENCE_SOURCE = DataSource(
     filename="fluorescence.tar.gz", url=f"{TAPE_S3}/fluorescence.tar.gz", md5="d63d1d51ec8c20ff0d981e4cbd67457a",
+    size=1635678,
     description="TAPE GFP fluorescence (Sarkisyan et al. 2016), LMDB splits", license="BSD-3-Clause (TAPE)",
 )
 STABILITY_SOURCE = DataSource(
     filename="stability.tar.gz", url=f"{TAPE_S3}/stability.tar.gz", md5="aa1e06eb5a59e0ecdae581e9ea029675",
+    size=3116829,
     description="TAPE stability (Rocklin et al. 2017), LMDB splits", license="BSD-3-Clause (TAPE)",
 )
 FLIP_HASHES = ("md5 from ProtST's AAV/Thermostability dataset classes (checked by their downloader); git blob id from "
