@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from protbench.fetch import Files
+from protbench.formats import peer_csv
 from protbench.stages import check_split_sizes
 from protbench.tasks.function import specs as F
 
@@ -149,6 +150,19 @@ def test_binloc_sizes_are_the_distinct_sequences_of_the_converted_csvs(tmp_path)
     check_split_sizes(F.binloc.spec, data)
     assert data.split_sizes() == {"train": 5161, "valid": 1727, "test": 1746}
     assert data.stats["input_format"] == "peer-csv"
+
+
+@pytest.mark.parametrize("body,msg", [
+    (b"<!DOCTYPE html>\n<html><body>404 Not Found</body></html>\n", "HTML/XML page"),   # an error page saved as .gz
+    (gzip.compress(b"primary,localization\r\n" + b"MKV,1\r\n" * 50)[:-12], "EOFError"),   # a truncated download
+    (gzip.compress("primary,localization\r\nMK\xe9V,1\r\n".encode("latin-1")), "UnicodeDecodeError")],
+    ids=["html", "truncated", "latin-1"])
+def test_converted_csv_that_is_not_gzipped_utf8_names_the_file(tmp_path, body, msg):
+    path = tmp_path / "subcellular_localization_2_valid.csv.gz"
+    path.write_bytes(body)
+    with pytest.raises(peer_csv.PeerCSVFormatError, match=rf"subcellular_localization_2_valid\.csv\.gz: not a "
+                                                          rf"readable gzipped UTF-8 CSV .*{msg}"):
+        peer_csv.read_csv(path)
 
 
 @pytest.mark.slow
