@@ -48,10 +48,10 @@ def _what_instead(archive: Path) -> str:
 
 
 def read_split(archive: Path, split: str) -> dict[str, list[dict]]:
-    """``{"train", "valid", "test", "unassigned"}`` → rows ``{"sequence", "target", "line"}``.
+    """``{"train", "valid", "test"}`` → rows ``{"sequence", "target", "line"}``, ``"unassigned"`` → ``{"line"}``.
 
-    ``target`` is a float or None (empty cell); ``line`` is the 1-based CSV line. ``unassigned`` holds the
-    rows whose ``set`` is empty (not part of this split). A ``set`` other than train/test/empty, a
+    ``target`` is a float or None (empty cell); ``line`` is the 1-based CSV line. ``unassigned`` lists the
+    rows whose ``set`` is empty (not part of this split; their target is not checked). A ``set`` other than train/test/empty, a
     ``validation`` other than True/False/empty, or a validation row outside ``set == train`` raises,
     naming the file and line.
     """
@@ -59,34 +59,39 @@ def read_split(archive: Path, split: str) -> dict[str, list[dict]]:
     try:
         with zipfile.ZipFile(archive) as zf:
             member = split_member(zf, archive, split)
-            text = zf.read(member).decode("utf-8")
+            # streamed: an AAV split CSV holds all 284,009 variants (~200 MB of text)
+            with io.TextIOWrapper(zf.open(member), encoding="utf-8", newline="") as fh:
+                return _read_rows(csv.DictReader(fh), f"{archive}:{member}")
     except zipfile.BadZipFile as exc:
         raise FLIPFormatError(f"{archive}: not a readable zip ({exc}{_what_instead(archive)}); delete it and fetch "
                               f"it again") from exc
     except UnicodeDecodeError as exc:
         raise FLIPFormatError(f"{archive}: {split}.csv is not UTF-8 text ({exc}); delete it and fetch it again") \
             from exc
-    reader = csv.DictReader(io.StringIO(text))
+
+
+def _read_rows(reader: csv.DictReader, where_file: str) -> dict[str, list[dict]]:
     cols = reader.fieldnames or []
     missing = [c for c in COLUMNS if c not in cols]
     if missing:
-        raise FLIPFormatError(f"{archive}:{member}: columns {missing} missing (header {cols}); expected {COLUMNS}")
+        raise FLIPFormatError(f"{where_file}: columns {missing} missing (header {cols}); expected {COLUMNS}")
     out: dict[str, list[dict]] = {"train": [], "valid": [], "test": [], "unassigned": []}
     for line, row in enumerate(reader, 2):
-        where = f"{archive}:{member} line {line}"
+        where = f"{where_file} line {line}"
         s = (row["set"] or "").strip()
         v = (row["validation"] or "").strip()
         if v not in VALIDATION_VALUES:
             raise FLIPFormatError(f"{where}: validation {v!r} is not True, False or empty")
+        if s == "":
+            out["unassigned"].append({"line": line})     # not in this split: only its line is kept
+            continue
         raw = (row["target"] or "").strip()
         try:
             target = float(raw) if raw else None
         except ValueError:
             raise FLIPFormatError(f"{where}: target {raw!r} is not a number") from None
         rec = {"sequence": row["sequence"] or "", "target": target, "line": line}
-        if s == "":
-            out["unassigned"].append(rec)
-        elif s == "test":
+        if s == "test":
             if VALIDATION_VALUES[v]:
                 raise FLIPFormatError(f"{where}: a test row marked validation=True; validation rows are train rows")
             out["test"].append(rec)
