@@ -51,9 +51,9 @@ def read_split(archive: Path, split: str) -> dict[str, list[dict]]:
     """``{"train", "valid", "test"}`` → rows ``{"sequence", "target", "line"}``, ``"unassigned"`` → ``{"line"}``.
 
     ``target`` is a float or None (empty cell); ``line`` is the 1-based CSV line. ``unassigned`` lists the
-    rows whose ``set`` is empty (not part of this split; their target is not checked). A ``set`` other than train/test/empty, a
-    ``validation`` other than True/False/empty, or a validation row outside ``set == train`` raises,
-    naming the file and line.
+    rows whose ``set`` is empty (not part of this split; their target is not checked). A ``set`` other than
+    train/test/empty, a ``validation`` other than True/False/empty, or a validation row outside
+    ``set == train`` raises, naming the file and line.
     """
     archive = Path(archive)
     try:

@@ -49,7 +49,8 @@ MELTOME_SOURCE = DataSource(
                 f"{FLIP_HASHES}",
     license="AFL-3.0 (FLIP splits)",
 )
-DEDUP_NOTE = "later copies of a sequence within a split are dropped (torchdrug's documented sizes count distinct sequences)"
+DEDUP_NOTE = ("later copies of a sequence within a split are dropped (torchdrug's documented sizes count distinct "
+              "sequences)")
 
 
 beta_lactamase = SupervisedTask(
