@@ -183,3 +183,21 @@ def test_real_converted_csvs_match_the_cited_evidence(name, rows, distinct, clas
     assert len(body) == rows and len({r[0] for r in body}) == distinct
     assert Counter(int(r[1]) for r in body) == classes
     assert len({r[0]: r[1] for r in body}) == len({(r[0], r[1]) for r in body})   # repeats never relabel
+
+
+@pytest.mark.slow
+def test_real_peer_test_split_is_deeplocs_test_set_with_long_sequences_cut(mirror):
+    """Where torchdrug's 2,768 comes from: the distinct sequences of PEER's test split are DeepLoc's 2,768 test
+    sequences (HannesStark/protein-localization copy, one record per sequence), the 327 over 1,000 residues cut
+    to their first and last 500."""
+    from protbench.formats import deeploc_fasta
+
+    peer = mirror / "peer" / "subcellular_localization_test.csv.gz"
+    fasta = mirror / "deeploc" / "deeploc_test_set.fasta"
+    if not (peer.exists() and fasta.exists()):
+        pytest.skip("PEER test CSV or DeepLoc test FASTA not in the mirror")
+    rows = list(csv.reader(io.StringIO(gzip.open(peer).read().decode())))[1:]
+    deeploc = [r.sequence for r in deeploc_fasta.read_deeploc(fasta)]
+    cut = [s if len(s) <= 1000 else s[:500] + s[-500:] for s in deeploc]
+    assert len(rows) == 2773 and len(set(deeploc)) == 2768 and sum(len(s) > 1000 for s in deeploc) == 327
+    assert {r[0] for r in rows} == set(cut)

@@ -78,7 +78,9 @@ subloc = SupervisedTask(
     spec=_fspec(id="subloc",
                 description="10-class subcellular localization (DeepLoc), PEER split. Expected sizes are those of "
                             "the served splits after dropping later copies of a sequence: valid 2,811 rows = 2,807 "
-                            "distinct, test 2,773 rows = 2,768 distinct (= torchdrug's documented test size). "
+                            "distinct, test 2,773 rows = 2,768 distinct (= torchdrug's documented test size; the "
+                            "2,768 are DeepLoc's test sequences, those over 1,000 residues cut to their first and "
+                            "last 500). "
                             "torchdrug documents 8,945 / 2,248 for train/valid, but its loader counts every LMDB "
                             "record and the served valid split has 2,811, so those two numbers most likely describe "
                             "another train/valid partition of the same sequences: 8,945 + 2,248 = 11,193 with 20% "
