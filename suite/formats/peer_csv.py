@@ -24,8 +24,20 @@ def _open(path: Path, mode: str = "rt"):
 
 
 def read_csv(path: Path, target: str = "localization") -> list[dict]:
-    """Rows as ``{"primary": str, target: int}``; a missing column or non-integer label raises naming the line."""
+    """Rows as ``{"primary": str, target: int}``; a missing column or non-integer label raises naming the line;
+    a file that is not (gzipped) UTF-8 text — an HTML error page, a truncated download — raises naming the file."""
     path = Path(path)
+    try:
+        return _read_rows(path, target)
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
+        head = path.read_bytes()[:64].lstrip() if path.is_file() else b""
+        what = "; it looks like an HTML/XML page (an error page?)" if head[:1] == b"<" else ""
+        raise PeerCSVFormatError(f"{path}: not a readable {'gzipped ' if str(path).endswith('.gz') else ''}"
+                                 f"UTF-8 CSV ({type(exc).__name__}: {exc}{what}); delete it and fetch it "
+                                 f"again") from exc
+
+
+def _read_rows(path: Path, target: str) -> list[dict]:
     out = []
     with _open(path) as fh:
         reader = csv.DictReader(fh)

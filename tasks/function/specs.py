@@ -37,18 +37,20 @@ BINLOC_SOURCE = DataSource(
     md5="5d2309bf1c0c2aed450102578e434f4e", description="PEER DeepLoc binary (membrane/soluble), LMDB splits",
     license="Apache-2.0 (PEER)")
 CONVERTED = "converted from PEER's LMDB to CSV (primary,localization); no public download of this file"
-BINLOC_CSV_MD5 = {"train": "88cd5763b72de473eaf91c710cd21e6a", "valid": "a8e773292304a6f7f13c8a23e78c4d99",
-                  "test": "6ea4505d90e1433df3816bd8aab00a9e"}
+BINLOC_CSV_MD5 = {"train": ("88cd5763b72de473eaf91c710cd21e6a", 1369821),
+                  "valid": ("a8e773292304a6f7f13c8a23e78c4d99", 463475),
+                  "test": ("6ea4505d90e1433df3816bd8aab00a9e", 468859)}     # md5 and byte size of the mirror copy
 BINLOC_CSV_SOURCES = tuple(
     DataSource(filename=f"subcellular_localization_2_{s}.csv.gz",
-               url=f"{PEER_S3}/subcellular_localization_2.tar.gz#converted-csv-{s}", md5=m,
+               url=f"{PEER_S3}/subcellular_localization_2.tar.gz#converted-csv-{s}", md5=m, size=n,
                description=f"binloc {s} split {CONVERTED}", license="Apache-2.0 (PEER)")
-    for s, m in BINLOC_CSV_MD5.items())
+    for s, (m, n) in BINLOC_CSV_MD5.items())
 SUBLOC_CSV_SOURCES = tuple(
     DataSource(filename=f"subcellular_localization_{s}.csv.gz",
-               url=f"{PEER_S3}/subcellular_localization.tar.gz#converted-csv-{s}", md5=m,
+               url=f"{PEER_S3}/subcellular_localization.tar.gz#converted-csv-{s}", md5=m, size=n,
                description=f"subloc {s} split {CONVERTED}", license="Apache-2.0 (PEER)")
-    for s, m in (("valid", "71d627bc3d5b69ab5cd5423d5bfc36cf"), ("test", "d1745b1ed573fb0db360de9da479434a")))
+    for s, m, n in (("valid", "71d627bc3d5b69ab5cd5423d5bfc36cf", 769658),
+                    ("test", "d1745b1ed573fb0db360de9da479434a", 775386)))
 ZIP_NOTE = "md5 as in torchdrug's dataset definition (prefix as in docs/BENCHMARKS.md); not verifiable offline here"
 EC_SOURCE = DataSource(filename="EnzymeCommission.zip", url=f"{ZENODO}/EnzymeCommission.zip",
                        md5="33f799065f8ad75f87b709a87293bc65",
@@ -96,10 +98,23 @@ def _fspec(**kw) -> TaskSpec:
 
 
 subloc = SupervisedTask(
-    spec=_fspec(id="subloc", description="10-class subcellular localization (DeepLoc), PEER split.",
+    spec=_fspec(id="subloc",
+                description="10-class subcellular localization (DeepLoc), PEER split. Expected sizes are those of "
+                            "the served splits after dropping later copies of a sequence: valid 2,811 rows = 2,807 "
+                            "distinct, test 2,773 rows = 2,768 distinct (= torchdrug's documented test size; the "
+                            "2,768 are DeepLoc's test sequences, those over 1,000 residues cut to their first and "
+                            "last 500). "
+                            "torchdrug documents 8,945 / 2,248 for train/valid, but its loader counts every LMDB "
+                            "record and the served valid split has 2,811, so those two numbers most likely describe "
+                            "another train/valid partition of the same sequences: 8,945 + 2,248 = 11,193 with 20% "
+                            "valid, while the served valid is 25.1% of 11,193, the ratio of binloc's served "
+                            "train/valid. The train split could not be read here, so its size is not declared.",
                 main_metric="accuracy", metrics=("accuracy",), sources=(SUBLOC_SOURCE,),
-                splits={"train": 8945, "valid": 2248, "test": 2768}, citation=LOC_CITE, license="Apache-2.0 (PEER)",
-                label_space="10 classes", parameters={"field": "localization", "dedup_within_split": True}),
+                splits={"train": None, "valid": 2807, "test": 2768}, citation=LOC_CITE, license="Apache-2.0 (PEER)",
+                label_space="10 classes",
+                parameters={"field": "localization", "dedup_within_split": True,
+                            "torchdrug_documented_sizes": [8945, 2248, 2768],
+                            "raw_rows": {"valid": 2811, "test": 2773}}),
     task_type="classification", n_outputs=10,
     read=peer_class_reader("subcellular_localization.tar.gz", "subcellular_localization", 10),
     smoke=localization_smoke("subcellular_localization.tar.gz", "subcellular_localization", 10),
@@ -130,11 +145,14 @@ subloc_partial = SupervisedTask(
 binloc = SupervisedTask(
     spec=_fspec(id="binloc",
                 description="Binary localization (membrane-bound vs soluble, DeepLoc), PEER split. Accepts the PEER "
-                            "LMDB archive or the same splits converted to CSV (primary,localization).",
+                            "LMDB archive or the same splits converted to CSV (primary,localization). The served "
+                            "splits hold 5,184 / 1,729 / 1,749 rows; dropping later copies of a sequence (23 / 2 / 3, "
+                            "never with another label) gives torchdrug's documented 5,161 / 1,727 / 1,746.",
                 main_metric="accuracy", metrics=("accuracy",), sources=(BINLOC_SOURCE,),
                 splits={"train": 5161, "valid": 1727, "test": 1746}, citation=LOC_CITE, license="Apache-2.0 (PEER)",
                 label_space="2 classes",
                 parameters={"field": "localization", "dedup_within_split": True,
+                            "raw_rows": {"train": 5184, "valid": 1729, "test": 1749},
                             "alternative_input": [s.filename for s in BINLOC_CSV_SOURCES]}),
     task_type="classification", n_outputs=2,
     read=localization_reader("subcellular_localization_2.tar.gz", "subcellular_localization_2",

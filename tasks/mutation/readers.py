@@ -52,14 +52,24 @@ def peer_regression_reader(filename: str, name: str, target: str, dedup: bool = 
     return read
 
 
+UNASSIGNED = "empty set field: row not part of this FLIP split"
+
+
 def flip_reader(filename: str, split_name: str, region: slice | None = None):
-    """Reader of a FLIP ``splits.zip`` (one named split); ``region`` keeps a residue window (ProtST's AAV)."""
+    """Reader of a FLIP ``splits.zip`` (one named split); ``region`` keeps a residue window (ProtST's AAV).
+
+    Rows with an empty ``set`` (FLIP writes its whole table into each split file) are left out, as FLIP's and
+    ProtST's loaders do, and counted under the drop-log split ``unassigned``.
+    """
 
     def read(files: Mapping[str, Path]) -> TaskData:
         raw = flip.read_split(files[filename], split_name)
         log = DropLog()
+        for r in raw["unassigned"]:
+            log.drop("unassigned", UNASSIGNED, f"{filename}:splits/{split_name}.csv line {r['line']}")
         splits = {}
-        for split, rows in raw.items():
+        for split in ("train", "valid", "test"):
+            rows = raw[split]
             out = []
             for r in rows:
                 where = f"{filename}:splits/{split_name}.csv line {r['line']}"

@@ -24,28 +24,33 @@ BETA_LACTAMASE_SOURCE = DataSource(
 )
 FLUORESCENCE_SOURCE = DataSource(
     filename="fluorescence.tar.gz", url=f"{TAPE_S3}/fluorescence.tar.gz", md5="d63d1d51ec8c20ff0d981e4cbd67457a",
+    size=1635678,
     description="TAPE GFP fluorescence (Sarkisyan et al. 2016), LMDB splits", license="BSD-3-Clause (TAPE)",
 )
 STABILITY_SOURCE = DataSource(
     filename="stability.tar.gz", url=f"{TAPE_S3}/stability.tar.gz", md5="aa1e06eb5a59e0ecdae581e9ea029675",
+    size=3116829,
     description="TAPE stability (Rocklin et al. 2017), LMDB splits", license="BSD-3-Clause (TAPE)",
 )
-UNVERIFIED = ("md5 taken from ProtST's dataset definition (FLIP commit pinned there); it could not be verified "
-              "here because the file is not reachable offline")
+FLIP_HASHES = ("md5 from ProtST's AAV/Thermostability dataset classes (checked by their downloader); git blob id from "
+               f"`git ls-tree` of J-SNACKKB/FLIP at {FLIP_COMMIT[:7]} (no .gitattributes there, so the raw URL serves "
+               "the zip itself, not an LFS pointer). Neither could be recomputed here: the zip's bytes are not in the "
+               "offline snapshot")
 AAV_SOURCE = DataSource(
     filename="aav_splits.zip", url=f"https://github.com/J-SNACKKB/FLIP/raw/{FLIP_COMMIT}/splits/aav/splits.zip",
-    md5="cabdd41f3386f4949b32ca220db55c58",
-    description=f"FLIP AAV splits (upstream name splits/aav/splits.zip, stored as aav_splits.zip); {UNVERIFIED}",
+    md5="cabdd41f3386f4949b32ca220db55c58", git_blob="78434dea713085323bd71f65b9b6f89e1c1b2f02",
+    description=f"FLIP AAV splits (upstream name splits/aav/splits.zip, stored as aav_splits.zip); {FLIP_HASHES}",
     license="AFL-3.0 (FLIP splits)",
 )
 MELTOME_SOURCE = DataSource(
     filename="meltome_splits.zip", url=f"https://github.com/J-SNACKKB/FLIP/raw/{FLIP_COMMIT}/splits/meltome/splits.zip",
-    md5="0f8b1e848568f7566713d53594c0ca90",
+    md5="0f8b1e848568f7566713d53594c0ca90", git_blob="6582fe9e28d9fadd3b1b0ddeb2afb8b53abefb93",
     description=f"FLIP Meltome splits (upstream name splits/meltome/splits.zip, stored as meltome_splits.zip); "
-                f"{UNVERIFIED}",
+                f"{FLIP_HASHES}",
     license="AFL-3.0 (FLIP splits)",
 )
-DEDUP_NOTE = "later copies of a sequence within a split are dropped (torchdrug's documented sizes count distinct sequences)"
+DEDUP_NOTE = ("later copies of a sequence within a split are dropped (torchdrug's documented sizes count distinct "
+              "sequences)")
 
 
 beta_lactamase = SupervisedTask(
@@ -97,14 +102,18 @@ stability = SupervisedTask(
 aav = SupervisedTask(
     spec=_spec(
         id="aav",
-        description="AAV capsid (VP1) variant fitness, FLIP split two_vs_many (train ≤ 2 mutations, test more); "
-                    "residues 474:674 kept as in ProtST. Split sizes come from the split file (PEER reports "
-                    "22,246 / 2,462 / 50,432; not verified here).",
+        description="AAV capsid (VP1) variant fitness, FLIP split two_vs_many (train ≤ 2 edits, test more); residues "
+                    "474:674 kept as in ProtST. The split CSV holds all 284,009 variants of FLIP's table: the "
+                    "201,426 ML-designed ones have an empty `set` (not in this split) and are left out, counted in "
+                    "the drop log under 'unassigned'. FLIP's notebook printed 31,807 train (10% of them validation) "
+                    "and 50,776 test rows; PEER reports 22,246 / 2,462 / 50,432. Neither could be checked against "
+                    "the zip here, so no split size is declared.",
         sources=(AAV_SOURCE,), splits={"train": None, "valid": None, "test": None},
         citation="Bryant et al. 2021, Nat Biotechnol 39:691; FLIP, Dallago et al. 2021 (NeurIPS Datasets)",
         license="AFL-3.0 (FLIP splits)", label_space="regression (target)",
         parameters={"split": "two_vs_many", "region": [474, 674], "flip_commit": FLIP_COMMIT,
-                    "reported_sizes_unverified": [22246, 2462, 50432]},
+                    "peer_reported_sizes": [22246, 2462, 50432],
+                    "flip_notebook_counts": {"rows": 284009, "train_with_valid": 31807, "test": 50776}},
     ),
     task_type="regression",
     read=flip_reader("aav_splits.zip", "two_vs_many", region=slice(474, 674)),
@@ -115,13 +124,17 @@ aav = SupervisedTask(
 thermostability = SupervisedTask(
     spec=_spec(
         id="thermostability",
-        description="Protein melting temperature (Meltome atlas), FLIP split human_cell. Split sizes come from "
-                    "the split file (PEER reports 24,817 / 3,134 / 3,134; not verified here).",
+        description="Protein melting temperature (Meltome atlas), FLIP split human_cell (one HepG2 experiment; "
+                    "validation written True/False). The zip could not be read here, so no split size is declared. "
+                    "The sizes recorded as PEER's, 24,817 / 3,134 / 3,134, equal what FLIP's notebook printed for "
+                    "mixed_split (27,951 rows, 3,134 test), not human_cell (7,158 rows, 1,366 test, printed before "
+                    "the zip was regenerated in FLIP 29fb0de).",
         sources=(MELTOME_SOURCE,), splits={"train": None, "valid": None, "test": None},
         citation="Jarzab et al. 2020, Nat Methods 17:495; FLIP, Dallago et al. 2021 (NeurIPS Datasets)",
         license="AFL-3.0 (FLIP splits)", label_space="regression (target, °C)",
         parameters={"split": "human_cell", "flip_commit": FLIP_COMMIT,
-                    "reported_sizes_unverified": [24817, 3134, 3134]},
+                    "peer_reported_sizes": [24817, 3134, 3134],
+                    "flip_notebook_counts": {"rows": 7158, "test": 1366}},
     ),
     task_type="regression",
     read=flip_reader("meltome_splits.zip", "human_cell"),
