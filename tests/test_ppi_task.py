@@ -33,7 +33,7 @@ def test_task_ids_protocols_and_sources():
         assert t.spec.protocols == ("ppi-gnn", "pair-mlp") and t.spec.main_metric == "micro_f1"
         assert t.spec.parameters["split"] == t.split_method
         for s in t.spec.sources:   # a checksum, or the stated reason why none is known
-            assert s.md5 or s.sha256 or "not reachable" in s.unverified
+            assert s.md5 or s.sha256 or s.git_blob or "Baidu" in s.unverified
     assert TASKS["shs27k"].split_method == "bfs"
     assert [s.filename for s in TASKS["string"].spec.sources] == [
         "9606.protein.actions.all_connected.txt", "protein.STRING_all_connected.sequences.dictionary.tsv"]
