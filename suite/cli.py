@@ -134,8 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "(a missing file is downloaded, checked and cached only when good); exit 1 on problems")
     task_selection(p)
     p.add_argument("--online", action="store_true", help="also ask the servers (download what is missing)")
-    p.add_argument("--headers-only", action="store_true",
-                   help="with --online: HEAD requests only (status, Content-Type, Content-Length), no download")
+    p.add_argument("--no-download", action="store_true",
+                   help="with --online: read only each file's first 64 KiB (status, Content-Type, announced "
+                        "size, content sniff); no download, no checksum")
     add_data_options(p)
     p.set_defaults(func=cmd_data_check)
 

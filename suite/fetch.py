@@ -61,6 +61,7 @@ class HttpStatusError(FetchError):
 
 LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
 _HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body")
+PEEK = 1 << 16          # bytes sniffed at the start of a file
 
 
 def content_kind(source: DataSource) -> str:
@@ -85,7 +86,11 @@ def sniff(path: Path, kind: str) -> str | None:
     that is not a ``#`` comment).
     """
     with open(path, "rb") as fh:
-        head = fh.read(1 << 16)
+        return sniff_bytes(fh.read(PEEK), kind)
+
+
+def sniff_bytes(head: bytes, kind: str) -> str | None:
+    """:func:`sniff` on the first :data:`PEEK` bytes of a file (or fewer when the file is shorter)."""
     if not head:
         return "an empty file"
     if head.startswith(LFS_POINTER):
@@ -109,7 +114,7 @@ def sniff(path: Path, kind: str) -> str | None:
         if kind != "text" and lower.startswith((b"{", b"[")):
             return "a JSON document (an API error or a listing), not a table"
         lines = head.split(b"\n")
-        complete = lines[:-1] if len(lines) > 1 and len(head) == 1 << 16 else lines   # the last may be cut off
+        complete = lines[:-1] if len(lines) > 1 and len(head) >= PEEK else lines   # the last may be cut off
         first = next((ln for ln in complete if ln.strip() and not ln.startswith(b"#")), b"")
         if kind == "csv" and b"\t" in first and b"," not in first:
             return ("tab-separated, not comma-separated: Harvard Dataverse serves the tab-separated archival copy "
@@ -451,24 +456,31 @@ def _local_copies(fetcher: Fetcher, source: DataSource) -> tuple[Path | None, st
     return None, "-", bad
 
 
-def _head(url: str, timeout: float = 30) -> tuple[int, str, int | None]:
+def _peek(url: str, timeout: float = 30) -> tuple[int, str, int | None, bytes]:
+    """(HTTP status, Content-Type, total size or None, first bytes) from a GET asking for the first
+    :data:`PEEK` bytes only (``Range``); a server that ignores ``Range`` is read no further than that."""
+    import re
     import urllib.error
     import urllib.request
 
-    request = urllib.request.Request(url, method="HEAD", headers={"User-Agent": "protbench"})
+    request = urllib.request.Request(url, headers={"User-Agent": "protbench", "Range": f"bytes=0-{PEEK - 1}"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
+            ctype = response.headers.get("Content-Type", "") or ""
             length = response.headers.get("Content-Length")
-            return response.status, response.headers.get("Content-Type", "") or "", \
-                int(length) if length and length.isdigit() else None
+            total = re.search(r"/(\d+)$", response.headers.get("Content-Range", "") or "")
+            size = int(total.group(1)) if total else (
+                int(length) if response.status == 200 and length and length.isdigit() else None)
+            return response.status, ctype, size, response.read(PEEK)
     except urllib.error.HTTPError as exc:
-        return exc.code, exc.headers.get("Content-Type", "") if exc.headers else "", None
+        return exc.code, (exc.headers.get("Content-Type", "") if exc.headers else "") or "", None, b""
 
 
 def check_source(fetcher: Fetcher, source: DataSource, tasks: list[str], online: bool = False,
                  headers_only: bool = False) -> SourceCheck:
-    """Check one source: its local copies always; online also the server (a HEAD request where a good copy is
-    here or ``headers_only``, else a checked download that lands in the cache only when good)."""
+    """Check one source: its local copies always; online also the server (a ranged GET of the first
+    :data:`PEEK` bytes where a good copy is here or ``headers_only``: status, Content-Type, announced size,
+    content sniff; else a checked download that lands in the cache only when good)."""
     row = SourceCheck(source.filename, tasks)
     kind = content_kind(source) or "file"
     good, where, bad = _local_copies(fetcher, source)
@@ -496,20 +508,25 @@ def check_source(fetcher: Fetcher, source: DataSource, tasks: list[str], online:
         row.checksum = f"md5 {resolved.md5[:8]}… (Dataverse listing)"
     if good is not None or headers_only:
         try:
-            status, ctype, length = _head(resolved.url)
+            status, ctype, length, head = _peek(resolved.url)
         except OSError as exc:
             row.http = "unreachable"
             row.problems.append(f"{resolved.url} unreachable: {exc}")
             return row
         row.http = f"{status} {ctype.split(';')[0]}".strip()
+        what = sniff_bytes(head, content_kind(source)) if status < 400 else None
         if status >= 400:
             row.problems.append(f"{resolved.url} answers HTTP {status}")
-        elif "html" in ctype.lower() and kind != "html":
-            row.problems.append(f"{resolved.url} serves an HTML page (Content-Type {ctype}), not the {kind}")
+        elif what:
+            row.content = what.split(" (")[0].split(":")[0][:40]
+            row.problems.append(f"{resolved.url} serves {what} (Content-Type {ctype or 'none'}), not the "
+                                f"{kind} {source.filename}")
         elif length is not None and resolved.size is not None and length != resolved.size:
             row.problems.append(f"{resolved.url} announces {length:,} bytes, the spec says {resolved.size:,}")
         if good is None:
             row.size = f"{length:,} announced" if length is not None else "unknown"
+            if not what and status < 400:
+                row.content = f"{kind} (first {len(head):,} bytes)"
         return row
     try:
         path, status, ctype = fetcher.download_once(resolved)

@@ -53,9 +53,10 @@ def cmd_data_check(args: argparse.Namespace) -> int:
 
     Offline (default) it checks the copies in the cache and mirrors (content kind, size, checksums) and says
     what is missing and where to put it. ``--online`` also asks each server: a file with a good local copy
-    (or every file with ``--headers-only``) gets a HEAD request (status, Content-Type, Content-Length against
-    the spec); any other is downloaded to a temporary file, checked, and kept in the cache only when good, so
-    the check doubles as ``prefetch``. Exit 1 with the table when anything would break a run, else 0.
+    (or every file with ``--no-download``) gets a GET of its first 64 KiB only (status, Content-Type, the
+    announced size against the spec, the content sniff); any other is downloaded to a temporary file,
+    checked (size, checksums, content), and kept in the cache only when good, so the check doubles as
+    ``prefetch``. Exit 1 with the table when anything would break a run, else 0.
     """
     from tabulate import tabulate
 
@@ -77,7 +78,7 @@ def cmd_data_check(args: argparse.Namespace) -> int:
             sources.setdefault(src.filename, src)
     checks = []
     for name, src in sources.items():
-        row = check_source(fetcher, src, users[name], online=online, headers_only=args.headers_only)
+        row = check_source(fetcher, src, users[name], online=online, headers_only=args.no_download)
         say(f"{'ok  ' if row.ok else 'FAIL'}  {name}")
         checks.append(row)
 
