@@ -124,8 +124,6 @@ def sniff_bytes(head: bytes, kind: str) -> str | None:
     return None
 
 
-
-
 def default_cache_dir() -> Path:
     """``$PROTBENCH_CACHE`` or the platform user cache folder (e.g. ``~/.cache/protbench``)."""
     env = os.environ.get(CACHE_ENV)
