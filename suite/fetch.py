@@ -548,7 +548,8 @@ def check_source(fetcher: Fetcher, source: DataSource, tasks: list[str], online:
         row.http = "unreachable"
         row.problems.append(f"{resolved.url} unreachable: {exc}")
         return row
-    row.found, row.path, row.http, row.content = "downloaded", str(path), f"{status} {ctype.split(';')[0]}".strip(), kind
+    row.found, row.path, row.content = "downloaded", str(path), kind
+    row.http = f"{status} {ctype.split(';')[0]}".strip()
     row.size = f"{path.stat().st_size:,}" + (" = spec" if resolved.size is not None else "")
     if _hashes(resolved):
         row.checksum = f"{_hashes(resolved)} ok"

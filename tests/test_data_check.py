@@ -148,3 +148,16 @@ def test_cli_exits_1_with_a_per_source_table_and_0_when_all_is_fine(tmp_path, se
     assert "all 1 files are fine" in capsys.readouterr().out
     assert main(["data", "check", "--tasks", "check-bad", *common]) == 1      # offline by default: missing
     assert "missing: put drug_features.csv" in capsys.readouterr().out
+
+
+def test_truncated_cached_copy_never_shadows_the_mirror_and_is_named(tmp_path):
+    src = sources("http://127.0.0.1:9")["good"]
+    (tmp_path / "cache" / "downloads").mkdir(parents=True)
+    (tmp_path / "cache" / "downloads" / src.filename).write_bytes(ACTIONS[:40])
+    (tmp_path / "mirror").mkdir()
+    (tmp_path / "mirror" / src.filename).write_bytes(ACTIONS)
+    f = Fetcher(cache_dir=tmp_path / "cache", mirrors=[tmp_path / "mirror"], offline=True)
+    assert f.fetch(src) == tmp_path / "mirror" / src.filename
+    row = check_source(f, src, ["shs148k"])
+    assert row.ok and row.found == "mirror"
+    assert f"size mismatch for {src.filename}" in row.notes[0] and "Delete it" in row.notes[0]
