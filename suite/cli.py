@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .commands.catalog import cmd_list, cmd_show
-from .commands.data import cmd_cache, cmd_leakage, cmd_prefetch
+from .commands.data import cmd_cache, cmd_data_check, cmd_leakage, cmd_prefetch
 from .commands.options import (EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, _kv, add_data_options,  # noqa: F401
                                check_device, existing_dir, non_negative_int, positive_int, shard_spec)
 from .commands.run import cmd_embed, cmd_run
@@ -126,6 +126,19 @@ def build_parser() -> argparse.ArgumentParser:
     task_selection(p)
     add_data_options(p)
     p.set_defaults(func=cmd_prefetch)
+
+    p = sub.add_parser("data", help="upstream data: `data check` says, per file, whether a run would get it")
+    data_sub = p.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+    p = data_sub.add_parser("check", help="check every upstream file of the tasks (default: all): cache/mirror "
+                            "copies offline; with --online also reachability, content type, size and checksum "
+                            "(a missing file is downloaded, checked and cached only when good); exit 1 on problems")
+    task_selection(p)
+    p.add_argument("--online", action="store_true", help="also ask the servers (download what is missing)")
+    p.add_argument("--no-download", action="store_true",
+                   help="with --online: read only each file's first 64 KiB (status, Content-Type, announced "
+                        "size, content sniff); no download, no checksum")
+    add_data_options(p)
+    p.set_defaults(func=cmd_data_check)
 
     p = sub.add_parser("leakage", help="homology leakage: test/valid sequences with close relatives in train "
                        "(exact copies and MMseqs2 identity bins), or in a pretraining corpus (--corpus)")

@@ -46,6 +46,8 @@ class DataSource:
     where an upstream lives in a git repository and publishes no other checksum. Where no hash
     could be obtained, say why in ``unverified`` instead of inventing one: such a file is used
     unchecked, and its loader should record the hashes of the bytes it actually read.
+    Every copy is also sniffed for its content ``kind`` (inferred from the file name when not given:
+    an HTML page, a Git LFS pointer or a tab-separated file under a ``.csv`` name is refused).
     """
 
     filename: str
@@ -57,6 +59,9 @@ class DataSource:
     description: str = ""
     license: str = ""
     unverified: str = ""             # why no hash is given (only when none could be obtained)
+    kind: str = ""                   # content kind: csv, tsv, text, json, gzip, zip, binary ("" = from the name)
+    dataverse: str = ""              # a Dataverse dataset DOI holding this file (by its original name): resolved
+                                     # online to the file's id, md5 and size from the dataset listing
 
     def __post_init__(self) -> None:
         if not (self.md5 or self.sha256 or self.git_blob or self.unverified):

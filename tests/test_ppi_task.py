@@ -33,7 +33,7 @@ def test_task_ids_protocols_and_sources():
         assert t.spec.protocols == ("ppi-gnn", "pair-mlp", "ppi-gnn-finetune") and t.spec.main_metric == "micro_f1"
         assert t.spec.parameters["split"] == t.split_method
         for s in t.spec.sources:   # a checksum, or the stated reason why none is known
-            assert s.md5 or s.sha256 or "not reachable" in s.unverified
+            assert s.md5 or s.sha256 or s.git_blob or "Baidu" in s.unverified
     assert TASKS["shs27k"].split_method == "bfs"
     assert [s.filename for s in TASKS["string"].spec.sources] == [
         "9606.protein.actions.all_connected.txt", "protein.STRING_all_connected.sequences.dictionary.tsv"]
@@ -131,8 +131,9 @@ def test_offline_real_loader_names_the_missing_file(mirror, tmp_path):
     with pytest.raises(MissingFilesError) as err:
         fetcher.fetch_all(TASKS["shs148k"].spec.sources)
     msg = str(err.value)
-    assert "protein.actions.SHS148k.STRING.txt" in msg and "zenodo.org/records/7213401" in msg
-    assert "checksum unknown" in msg
+    assert "protein.actions.SHS148k.STRING.txt" in msg and \
+        "GNN_PPI/cd1843ebec574577aacdd65b38e3a49c545f3541/data/protein.actions.SHS148k.STRING.txt" in msg
+    assert "git blob 244a49e9f76f9f916d49ca8841532d3a45165397" in msg
     assert "protein.SHS148k.sequences.dictionary.tsv" not in msg      # that one is in the mirror
     with pytest.raises(MissingFilesError, match="9606.protein.actions.all_connected.txt"):
         fetcher.fetch_all(TASKS["string"].spec.sources)

@@ -1,4 +1,5 @@
-"""``protbench prefetch``, ``protbench leakage`` and ``protbench cache``: the data and caches behind a run."""
+"""``protbench prefetch``, ``protbench data check``, ``protbench leakage`` and ``protbench cache``: the data and
+caches behind a run."""
 from __future__ import annotations
 
 import argparse
@@ -45,6 +46,63 @@ def cmd_prefetch(args: argparse.Namespace) -> int:
               f"or in {Path(fetcher.cache_dir) / 'downloads'}; `protbench show TASK` gives each file's URL and "
               f"checksum" + ("" if args.offline else ", or rerun without --offline to download them") + ".")
     return EXIT_OK if not any(r[2] for r in rows) else EXIT_FAILED
+
+
+def cmd_data_check(args: argparse.Namespace) -> int:
+    """Pre-flight check of every upstream file of the selected tasks (default: all): one table row per file.
+
+    Offline (default) it checks the copies in the cache and mirrors (content kind, size, checksums) and says
+    what is missing and where to put it. ``--online`` also asks each server: a file with a good local copy
+    (or every file with ``--no-download``) gets a GET of its first 64 KiB only (status, Content-Type, the
+    announced size against the spec, the content sniff); any other is downloaded to a temporary file,
+    checked (size, checksums, content), and kept in the cache only when good, so the check doubles as
+    ``prefetch``. Exit 1 with the table when anything would break a run, else 0.
+    """
+    from tabulate import tabulate
+
+    from ..fetch import check_source
+    from ..runner import select_tasks
+
+    reg = registries(args)
+    everything = args.all or not (args.tasks or args.families)
+    ids = select_tasks(reg, args.tasks or [], args.families or [], everything)
+    fetcher = make_fetcher(args)
+    online = bool(args.online) and not args.offline
+    fetcher.offline = not online
+    users: dict[str, list[str]] = {}
+    sources = {}
+    for tid in ids:
+        task = reg.tasks.get(tid)
+        for src in task.spec.sources:
+            users.setdefault(src.filename, []).append(tid)
+            sources.setdefault(src.filename, src)
+    checks = []
+    for name, src in sources.items():
+        row = check_source(fetcher, src, users[name], online=online, headers_only=args.no_download)
+        say(f"{'ok  ' if row.ok else 'FAIL'}  {name}")
+        checks.append(row)
+
+    def tasks_of(names: list[str]) -> str:
+        return ", ".join(names) if len(names) <= 3 else f"{', '.join(names[:2])} +{len(names) - 2}"
+
+    print(tabulate([(tasks_of(c.tasks), c.filename, c.found, c.http, c.content, c.size, c.checksum,
+                     "ok" if c.ok else "FAIL") for c in checks],
+                   headers=["tasks", "file", "found", "http", "content", "size", "checksum", "status"],
+                   disable_numparse=True))
+    bad = [c for c in checks if not c.ok]
+    for c in checks:
+        for note in c.notes:
+            print(f"\nnote: {c.filename}: {note}")
+        for problem in c.problems:
+            print(f"\n{c.filename}: {problem}")
+    if bad:
+        where = f"{fetcher.download_dir} or a mirror folder (--mirror DIR or $PROTBENCH_MIRROR)"
+        print(f"\n{len(bad)} of {len(checks)} files would break a run. Put good copies, under the names above, in "
+              f"{where}" + ("" if online else ", or rerun with --online to download and check them") + ".")
+        return EXIT_FAILED
+    print(f"\nall {len(checks)} files are fine" + ("" if online else " (offline: local copies only; --online also "
+                                                    "checks the servers)") + ".")
+    return EXIT_OK
 
 
 def cmd_leakage(args: argparse.Namespace) -> int:

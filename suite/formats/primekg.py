@@ -10,8 +10,8 @@
 * ``drug_features.csv`` / ``disease_features.csv``: one row per drug / disease
   node (``node_index`` plus text fields, e.g. ``description`` for drugs and
   ``mondo_name``, ``mondo_definition``, ``umls_description`` for diseases).
-* BioBridge ``data/Processed/protein.csv``: ``node_index, node_id, node_name,
-  node_type, node_source, sequence`` — the amino-acid sequence of each protein node.
+* BioBridge ``data/Processed/protein.csv`` (a Git LFS file): ``node_index, node_id, node_type,
+  node_name, node_source, sequence`` — the amino-acid sequence of each protein node.
 
 ``kg.csv`` is ~1 GB: :func:`read_edges` streams it in chunks and keeps only the
 rows of one (head type, tail type) pair.
@@ -28,7 +28,7 @@ import pandas as pd
 KG_COLUMNS = ("relation", "display_relation", "x_index", "x_id", "x_type", "x_name", "x_source",
               "y_index", "y_id", "y_type", "y_name", "y_source")
 NODE_COLUMNS = ("node_index", "node_id", "node_type", "node_name", "node_source")
-PROTEIN_COLUMNS = ("node_index", "node_id", "node_name", "node_type", "node_source", "sequence")
+PROTEIN_COLUMNS = ("node_index", "node_id", "node_type", "node_name", "node_source", "sequence")
 DRUG_TEXT_FIELDS = ("description",)
 DISEASE_TEXT_FIELDS = ("mondo_definition", "umls_description", "orphanet_definition")
 
@@ -38,11 +38,24 @@ class PrimeKGFormatError(ValueError):
 
 
 def _header(path: Path) -> list[str]:
+    """The CSV header; an HTML page, a Git LFS pointer or Dataverse's tab-separated archival copy is refused.
+
+    The archival copy is refused rather than read: Dataverse rewrites an ingested CSV (quoting, missing
+    values, numbers), so only the original upload is the file PrimeKG published and its md5 describes.
+    """
     with open(path, newline="", encoding="utf-8", errors="replace") as fh:
         first = fh.readline()
     if first.lstrip().lower().startswith(("<!doctype", "<html")):
         raise PrimeKGFormatError(f"{path}: an HTML page, not a CSV — download the file itself from Harvard "
                                  f"Dataverse (doi:10.7910/DVN/IXA7BM) and put it in the cache or a mirror folder")
+    if first.startswith("version https://git-lfs.github.com/spec/v1"):
+        raise PrimeKGFormatError(f"{path}: a Git LFS pointer, not the CSV — download the real file (GitHub's "
+                                 f"media.githubusercontent.com/media/... URL, or `git lfs pull` in a clone)")
+    if "\t" in first and "," not in first:
+        raise PrimeKGFormatError(
+            f"{path}: tab-separated, not comma-separated — this is Harvard Dataverse's archival copy of an "
+            f"ingested CSV (listed as .tab). Download the original upload: append `?format=original` to the "
+            f"api/access/datafile/<id> URL, and put it in the cache or a mirror folder")
     return next(csv.reader([first]))
 
 
