@@ -85,5 +85,10 @@ def cmd_show(args: argparse.Namespace) -> int:
     print("  sources:")
     for s in spec.sources:
         print(f"    {s.filename}\n      url    {s.url}\n      md5    {s.md5 or '-'}  sha256 {s.sha256 or '-'}"
-              + (f"  git blob {s.git_blob}" if s.git_blob else ""))
+              + (f"  git blob {s.git_blob}" if s.git_blob else "")
+              + (f"\n      size   {s.size:,} bytes" if s.size else ""))
+        if s.unverified:
+            print(textwrap.indent(textwrap.fill(f"unverified: {terminal_text(s.unverified)}", 84), "      "))
+        if s.description:
+            print(textwrap.indent(textwrap.fill(terminal_text(s.description), 84), "      "))
     return EXIT_OK
