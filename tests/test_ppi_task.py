@@ -157,11 +157,17 @@ def test_gnn_ppi_preset_and_fixed_split(tmp_path):
     cfg = resolve("ppi-gnn", preset_name="gnn-ppi")
     assert (cfg.valid_fraction, cfg.graph, cfg.select_on, cfg.aggregation, cfg.hidden, cfg.max_epochs) == \
         (0.0, "all", "test", "sum", 512, 300)
+    assert (cfg.input_dim, cfg.standardize, cfg.split_seed) == (256, False, None)   # fc1 to 256, raw, split per seed
+    plm = resolve("ppi-gnn", preset_name="plm-ppi")
+    assert plm == cfg                           # OntoProtein/KeAP: GNN-PPI's training on frozen embeddings
     task = TASKS["shs27k-random"]
     data, _ = _smoke(task, tmp_path)
     emb = _emb(tmp_path)
     res = evaluate_seed(task, data, emb, 1, preset="gnn-ppi", params={"max_epochs": 5, "hidden": 32})
     assert set(res.scores) == {"test"} and res.info["selected_on"] == "test" and res.info["graph_edges"] == "all"
+    assert res.info["split"]["seed"] == 1
+    if res.info["fit"]["best_epoch"] != res.info["fit"]["epochs_run"]:    # GNN-PPI's other checkpoint, same run
+        assert res.info["test_last_epoch"]["epoch"] == 5
     a = evaluate_seed(task, data, emb, 1, quick=True, params={"max_epochs": 3})
     b = evaluate_seed(task, data, emb, 2, quick=True, params={"max_epochs": 3})
     assert a.info["split"]["sha256"] == b.info["split"]["sha256"]            # one split for every model seed

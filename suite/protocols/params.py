@@ -53,6 +53,11 @@ PEER_CITATION = ("Xu et al. 2022, PEER: A Comprehensive and Multi-Task Benchmark
                  "DeepGraphLearning/PEER_Benchmark config/single_task/{DDE,Moran}/*.yaml @ 07877b313d5e; torchdrug "
                  "PropertyPrediction / Statistic / Physicochemical / Engine (see docs/reproducing-published.md)")
 
+# GNN-PPI's training as its code runs it (gnn_train.py, run.py @ cd1843ebec57): the gnn-ppi and plm-ppi presets
+GNN_PPI_TRAINING = {"valid_fraction": 0.0, "graph": "all", "select_on": "test", "aggregation": "sum", "hidden": 512,
+                    "input_dim": 256, "lr": 1e-3, "weight_decay": 5e-4, "batch_size": 2048, "max_epochs": 300,
+                    "patience": 300, "lr_plateau_patience": 20, "standardize": False, "split_seed": None}
+
 PRESETS: dict[str, Preset] = {
     "quick": Preset("quick", "cheap settings for smoke runs and tests (each config's quick()); never the "
                              "benchmark's setting", configure=_quick),
@@ -69,15 +74,22 @@ PRESETS: dict[str, Preset] = {
     "gnn-ppi": Preset(
         "gnn-ppi", "the GNN-PPI paper's protocol as its code runs it: no validation split (20 % held out), the "
                    "message-passing graph holds every pair (held-out ones too, GCA), the epoch is chosen on the "
-                   "held-out test pairs (so test scores are optimistic; tables mark it), GIN with sum "
-                   "aggregation, hidden 512, Adam lr 1e-3 / weight decay 5e-4, batch 2048, 300 epochs, lr halved "
-                   "after 20 epochs without a lower training loss",
-        overrides={p: {"valid_fraction": 0.0, "graph": "all", "select_on": "test", "aggregation": "sum",
-                       "hidden": 512, "input_dim": 256, "lr": 1e-3, "weight_decay": 5e-4, "batch_size": 2048,
-                       "max_epochs": 300, "patience": 300, "lr_plateau_patience": 20}
-                   for p in ("ppi-gnn", "pair-mlp", "ppi-gnn-finetune")},
-        citation="Lv et al. 2021, IJCAI (arXiv 2105.06709); lvguofeng/GNN_PPI gnn_data.py, gnn_train.py, run.py "
-                 "@ cd1843ebec57 (see docs/reproducing-published.md)"),
+                   "held-out test pairs (so test scores are optimistic; tables mark it; the last epoch's are "
+                   "recorded too), GIN with sum aggregation, node input to 256 then hidden 512, raw inputs, Adam lr "
+                   "1e-3 / weight decay 5e-4, batch 2048, 300 epochs, lr halved after 20 epochs without a lower "
+                   "training loss, a new split per seed (GNN-PPI's spread is over splits)",
+        overrides={p: dict(GNN_PPI_TRAINING) for p in ("ppi-gnn", "pair-mlp", "ppi-gnn-finetune")},
+        citation="Lv et al. 2021, IJCAI (arXiv 2105.06709); lvguofeng/GNN_PPI gnn_data.py, gnn_model.py, "
+                 "gnn_train.py, run.py @ cd1843ebec57 (see docs/reproducing-published.md §4)"),
+    "plm-ppi": Preset(
+        "plm-ppi", "the protocol protein-language-model papers run on GNN-PPI's splits (OntoProtein, KeAP): frozen "
+                   "mean-pooled embeddings, raw, through Linear(d, 256) into GNN-PPI's 512-wide GIN and head, trained "
+                   "as GNN-PPI trains (GCA graph, epoch chosen on the held-out pairs, sum aggregation, Adam 1e-3 / "
+                   "5e-4, batch 2048, 300 epochs, plateau halving after 20), a new split per seed",
+        overrides={"ppi-gnn": dict(GNN_PPI_TRAINING)},
+        citation="Zhang et al. 2022 (OntoProtein, ICLR) zjunlp/OntoProtein src/benchmark/GNN_PPI @ 4bf656ab; Zhou et "
+                 "al. 2023 (KeAP, ICLR) RL4M/KeAP src/benchmark/GNN_PPI @ 4c3d0bc2 (gnn_model.py GIN_Net3, "
+                 "gnn_train.py, run.py; see docs/reproducing-published.md §4a)"),
 }
 
 
