@@ -234,9 +234,10 @@ def run_cell(xz: torch.Tensor, xm: torch.Tensor, wh: torch.Tensor, wmh: torch.Te
     steps, batch = (ids.shape if ids is not None else xz.shape[:2])
     d = wmh.shape[0]
     mdt = wmh.dtype
-    h = torch.zeros(batch, d)
+    fp32 = mdt == torch.float32
     c = torch.zeros(batch, d)
     hs = torch.zeros(steps, batch, d)
+    h0 = torch.zeros(batch, d, dtype=mdt)
     for t in range(steps):
         n = active[t]
         if ids is not None:
@@ -244,16 +245,21 @@ def run_cell(xz: torch.Tensor, xm: torch.Tensor, wh: torch.Tensor, wmh: torch.Te
             zx, mx = xz.index_select(0, row), xm.index_select(0, row)
         else:
             zx, mx = xz[t, :n], xm[t, :n]
-        hp, cp = h[:n], c[:n]
-        m = mx * torch.mm(hp.to(mdt), wmh).float()
-        z = zx + torch.mm(m.to(mdt), wh).float()
+        # rows active now were active at t - 1, so h_{t-1} is the previous step's slice of hs
+        hp = hs[t - 1, :n].to(mdt) if t else h0[:n]
+        if fp32:
+            m = torch.mm(hp, wmh).mul_(mx)
+            z = torch.addmm(zx, m, wh)
+        else:       # bf16 matmuls, fp32 states and gate arithmetic
+            m = torch.mm(hp, wmh).float().mul_(mx)
+            z = torch.mm(m.to(mdt), wh).float().add_(zx)
         gates = torch.sigmoid(z[:, :3 * d])
         u = torch.tanh(z[:, 3 * d:])
-        cn = gates[:, d:2 * d] * cp + gates[:, :d] * u
-        hn = gates[:, 2 * d:] * torch.tanh(cn)
-        c[:n] = cn
-        h[:n] = hn
-        hs[t, :n] = hn
+        cn = c[:n]
+        cn.mul_(gates[:, d:2 * d]).addcmul_(gates[:, :d], u)
+        torch.mul(gates[:, 2 * d:], torch.tanh(cn), out=hs[t, :n])
+    last = torch.from_numpy((np.asarray(active)[:, None] > np.arange(batch)[None, :]).sum(axis=0) - 1)
+    h = hs[last, torch.arange(batch)]
     return hs, h, c
 
 

@@ -207,9 +207,11 @@ def test_batched_equals_one_at_a_time(size):
     seqs = [SEQUENCES[i] for i in (3, 0, 1, 8, 14, 13, 6)]      # unsorted, lengths 30 .. 1
     batched = m.reps(seqs)
     alone = [np.concatenate(col) for col in zip(*(m.reps([s]) for s in seqs))]
-    for name, a, b in zip(REPS, batched, alone):     # a batch of one runs another BLAS kernel: 2e-6 measured
-        scale = np.maximum(1.0, np.abs(b))
-        assert (np.abs(a - b) / scale).max() <= 1e-5, name
+    # equal up to float32 matmul rounding: BLAS sums a row differently for another number of rows (a batch of
+    # one, or of two, differ from seven by up to 4e-6 in h and 1e-5 of |c| in c on the 1900 model)
+    for name, a, b in zip(REPS, batched, alone):
+        scale = np.maximum(1.0, np.abs(b)) if name == "c_final" else 1.0
+        assert (np.abs(a - b) / scale).max() <= (5e-5 if name == "c_final" else 1e-5), name
     # padding never reaches a state: the same short sequence beside two different longer ones of equal length
     # (same batch shapes at every step, so the same kernels) gives bit-identical vectors
     short = SEQUENCES[6]
