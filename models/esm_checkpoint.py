@@ -16,6 +16,8 @@ you trust). The language-model and contact heads are dropped: the suite only use
 from __future__ import annotations
 
 import argparse
+import contextlib
+import pickle
 import re
 from pathlib import Path
 from typing import Any, Mapping
@@ -49,6 +51,24 @@ _DROPPED = re.compile(r"^(lm_head\.|contact_head\.|embed_out)|\.rot_emb\.inv_fre
 
 class CheckpointError(ValueError):
     """A fair-esm file that cannot be read or mapped; the message names the file and the problem."""
+
+
+@contextlib.contextmanager
+def refusing_pickles(folder: Path):
+    """Around a transformers ``from_pretrained`` of ``folder``: a ``pytorch_model.bin`` that needs more than
+    tensors unpickled (transformers loads it with ``weights_only=True``, so nothing in it runs) is refused with
+    our message naming the file, instead of transformers' advice to load it unsafely."""
+    try:
+        yield
+    except Exception as exc:
+        text = f"{type(exc).__name__}: {exc}"
+        if isinstance(exc, pickle.UnpicklingError) or "weights_only" in text or "Unpickl" in text:
+            files = [p for p in sorted(Path(folder).glob("*.bin"))] or [Path(folder)]
+            raise CheckpointError(
+                f"{files[0]}: refused — it needs more than tensors to be unpickled, and protbench never executes "
+                f"code from a weights file (nothing in it was run). Use model.safetensors, or the file as "
+                f"released") from None
+        raise
 
 
 def read_checkpoint(path: str | Path) -> dict[str, Any]:

@@ -192,6 +192,7 @@ class Runner:
         self.reg = registries
         self.entry = registries.models.get(config.model)
         check_weights(self.entry, config.model_options, config.random_init)
+        self.entry.check_options(config.model_options)
         self._model: Any = None
         self._weights: Any = None
         self._emb: CachedEmbeddings | None = None
@@ -202,6 +203,7 @@ class Runner:
             opts = dict(self.config.model_options)
             opts.setdefault("device", self.config.device)
             model = self.entry.create(**opts)
+            check_model_name(self.reg, self.config.model, model)
             if self.config.random_init:
                 rename(model, f"{self.config.model}@{RANDOM_INIT}")
             self._model = model
@@ -442,6 +444,26 @@ class Runner:
         if predictions and cfg.save_predictions:
             result["predictions_file"] = ev.store.write_predictions(task.spec.id, predictions).name
         return result
+
+
+def check_model_name(reg: Registries, model_id: str, model: Any) -> None:
+    """The name a model records its results under must not be another registered model's id (that model's
+    result files would be overwritten and its numbers replaced): refused, naming both. A plugin's model is
+    recorded under its registered id whatever its ``meta.name`` says (renamed, with a warning); a built-in
+    may name its weights (``esm2:FOLDER``, a Hugging Face id)."""
+    name = getattr(getattr(model, "meta", None), "name", None)
+    if name == model_id:
+        return
+    origin = reg.models.origins.get(model_id, "")
+    if name in reg.models:
+        raise RegistryError(
+            f"model {model_id!r} ({origin}) builds a model whose meta.name is {name!r}, the id of another "
+            f"registered model ({reg.models.origins.get(name)}): its results would be recorded as {name!r}'s and "
+            f"overwrite them. Refused: give meta.name the registered id {model_id!r} (or drop --model-opt name=)")
+    if not origin.startswith("built-in"):
+        log.warning("model %r (%s) names itself %r; its results are recorded under the registered id %r",
+                    model_id, origin, name, model_id)
+        rename(model, model_id)
 
 
 def rename(model: Any, name: str) -> None:

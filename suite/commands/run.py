@@ -163,7 +163,7 @@ def cmd_embed(args: argparse.Namespace) -> int:
     from .. import stages
     from ..cache import EmbeddingCache
     from ..embed import CachedEmbeddings, EmbedConfig
-    from ..runner import RANDOM_INIT, check_weights, rename, select_tasks
+    from ..runner import RANDOM_INIT, check_model_name, check_weights, rename, select_tasks
     from ..sequences import read_fasta
 
     world = int(os.environ.get("WORLD_SIZE", "1"))
@@ -181,7 +181,9 @@ def cmd_embed(args: argparse.Namespace) -> int:
     options.setdefault("device", args.device)
     entry = reg.models.get(model_name)
     check_weights(entry, options, args.random_init)
+    entry.check_options(options)
     model = entry.create(**options)
+    check_model_name(reg, model_name, model)
     if args.random_init:
         rename(model, f"{args.model}@{RANDOM_INIT}")
     fetcher = make_fetcher(args)
