@@ -25,7 +25,7 @@ from .embed import CachedEmbeddings, EmbedConfig
 from .fetch import Fetcher
 from .interfaces import model_capabilities
 from .progress import say
-from .protocols.params import parse_items, resolve
+from .protocols.params import ParamError, parse_items, resolve
 from .registry import Registries, RegistryError
 from .spec import Family
 from .store import ResultStore
@@ -81,8 +81,17 @@ class RunConfig:
         nested = all(isinstance(v, dict) for v in self.params.values())
         self.params = {k: dict(v) for k, v in self.params.items()} if nested and self.params \
             else parse_items(self.params)
-        for proto, overrides in self.params.items():   # unknown protocols/fields fail before any work
+        for proto, overrides in self.params.items():   # unknown protocols/fields, bad values fail before any work
             resolve(proto, overrides, self.preset, self.quick)
+        if self.protocol is not None:
+            if self.protocol not in P.names():
+                raise ParamError(f"--protocol {self.protocol!r}: unknown protocol; known: {', '.join(P.names())}")
+            resolve(self.protocol, self.params.get(self.protocol), self.preset, self.quick)
+        if self.limit is not None and (isinstance(self.limit, bool) or not isinstance(self.limit, int)
+                                       or self.limit < 1):
+            raise ParamError(f"--limit must be a whole number >= 1, not {self.limit!r}")
+        if not self.seeds or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in self.seeds):
+            raise ParamError(f"--seeds must be whole numbers >= 0 (at least one), not {self.seeds!r}")
 
 
 RANDOM_INIT = "random-init"

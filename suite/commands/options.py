@@ -109,3 +109,15 @@ def check_device(parser: argparse.ArgumentParser, args: argparse.Namespace) -> N
         if not torch.cuda.is_available():
             parser.exit(EXIT_USAGE, f"protbench {args.command}: error: --device {device}: CUDA is not available "
                                     f"(torch {torch.__version__}, no usable GPU); use --device cpu\n")
+
+
+def no_abbreviations(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Turn off argparse's prefix matching on ``parser`` and every sub-parser: ``--jo 2`` is an error, not
+    ``--jobs 2`` (a spelling that ``run --jobs`` could not strip from its workers' command lines), and a
+    future option never changes what an old abbreviation meant."""
+    parser.allow_abbrev = False
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                no_abbreviations(sub)
+    return parser
