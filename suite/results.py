@@ -221,7 +221,9 @@ def parse_result_text(raw: bytes, where: str) -> Any:
         return json.loads(text, parse_constant=_number_constant, parse_float=_finite_float, parse_int=_bounded_int)
     except RecursionError:
         raise ResultError(f"{where}: JSON nested too deeply to be a result file; delete or restore it") from None
-    except ValueError as exc:     # JSONDecodeError included
+    except json.JSONDecodeError as exc:
+        raise ResultError(f"{where}: not valid JSON ({exc})") from None
+    except ValueError as exc:     # NaN/Infinity, an overflowing float, an integer of too many digits
         raise ResultError(f"{where}: not a valid result file ({exc}); delete or restore it") from None
 
 
