@@ -77,6 +77,27 @@ def int_at_least(minimum: int):
     return parse
 
 
+def number_in(low: float, high: float | None = None, low_open: bool = False, high_open: bool = False):
+    """An argparse type: a finite number in the range (a usage error, exit 2, otherwise; the message says the
+    range)."""
+    import math
+
+    text_range = (f"{'>' if low_open else '>='} {low:g}"
+                  + ("" if high is None else f" and {'<' if high_open else '<='} {high:g}"))
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number {text_range}, got {text!r}") from None
+        if not math.isfinite(value) or (value <= low if low_open else value < low) or \
+                (high is not None and (value >= high if high_open else value > high)):
+            raise argparse.ArgumentTypeError(f"must be a finite number {text_range}, got {text}")
+        return value
+
+    return parse
+
+
 positive_int = int_at_least(1)
 non_negative_int = int_at_least(0)
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
 from . import UnknownProtocol, get, names
-from .settings import ParamError, allowed_of, check_config, describe
+from .settings import ParamError, allowed_of, check_config, check_values, describe
 
 __all__ = ["ParamError", "PRESETS", "Preset", "check_config", "config_dict", "convert", "parse_items", "preset",
            "resolve"]
@@ -192,7 +192,12 @@ def resolve(protocol: str, overrides: Mapping[str, Any] | None = None, preset_na
         if name not in names:
             raise ParamError(f"--param {protocol}.{name}: {protocol} has no field {name!r}; its fields "
                              f"(with defaults):\n{describe_fields(config_type)}")
-        changes[name] = convert(value, hints[name], f"--param {protocol}.{name}")
+        try:
+            changes[name] = convert(value, hints[name], f"--param {protocol}.{name}")
+        except ParamError as exc:
+            allowed = allowed_of(config_type).get(name)
+            raise ParamError(f"{exc}; allowed: {describe(*allowed)}" if allowed else str(exc)) from None
+    check_values(protocol, config_type, changes)
     try:
         config = config_type(**changes) if not changes else dataclasses.replace(config_type(), **changes)
     except (TypeError, ValueError) as exc:

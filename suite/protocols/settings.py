@@ -96,13 +96,22 @@ def describe(allowed: Allowed, kind: type, optional: bool, is_tuple: bool) -> st
 def check_config(protocol: str, config: Any) -> None:
     """Refuse a config with any setting outside its declared allowed values (:class:`ParamError` naming
     ``protocol.field``, the value and what is allowed)."""
-    for name, (allowed, kind, optional, is_tuple) in allowed_of(type(config)).items():
-        value = getattr(config, name)
+    check_values(protocol, type(config), {name: getattr(config, name) for name in allowed_of(type(config))})
+
+
+def check_values(protocol: str, config_type: type, values: dict[str, Any]) -> None:
+    """:func:`check_config` for some fields of ``config_type`` (``{field: value}``), before the config is built
+    (so a bad value is reported in this one form, not by a constructor's own check)."""
+    declared = allowed_of(config_type)
+    for name, value in values.items():
+        if name not in declared:
+            continue
+        allowed, kind, optional, is_tuple = declared[name]
         if value is None and optional:
             continue
-        values = list(value) if is_tuple and isinstance(value, (tuple, list)) else None
-        bad = (values is None and is_tuple) or (values is not None and len(values) < allowed.items) \
-            or any(not _typed(v, kind) or not allowed.admits(v) for v in (values if values is not None else [value]))
+        items = list(value) if is_tuple and isinstance(value, (tuple, list)) else None
+        bad = (items is None and is_tuple) or (items is not None and len(items) < allowed.items) \
+            or any(not _typed(v, kind) or not allowed.admits(v) for v in (items if items is not None else [value]))
         if bad:
             raise ParamError(f"--param {protocol}.{name}={_show(value)}: out of range; allowed: "
                              f"{describe(allowed, kind, optional, is_tuple)}")
