@@ -39,6 +39,15 @@ def test_every_protocol_declares_its_settings():
             assert f.name in declared, f"{proto}.{f.name} has no declared allowed values"
 
 
+def test_every_preset_resolves_within_the_declared_ranges():
+    from protbench.protocols.params import PRESETS, resolve
+
+    for proto in names():
+        for preset in PRESETS:
+            for quick in (False, True):
+                resolve(proto, preset_name=preset, quick=quick)      # raises ParamError when out of range
+
+
 def _numbers_outside(allowed, kind) -> st.SearchStrategy:
     out = [st.sampled_from([math.nan, math.inf, -math.inf])]
     if allowed.low is not None:

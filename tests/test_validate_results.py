@@ -89,6 +89,10 @@ def crafted(root: Path) -> dict[str, Path]:
     folder = root / "m" / "folder.json"
     folder.mkdir()
     files["folder"] = folder
+    device = root / "m" / "zero.json"          # a link to an endless device
+    device.symlink_to("/dev/zero")
+    files["device"] = device
+    (root / "m" / "loop").symlink_to("..")      # a link back up: the walk must not follow it forever
     write(root, "m", "subloc", 0.5)
     return files
 
