@@ -24,6 +24,8 @@ from typing import Any, Mapping
 
 import torch
 
+from protbench.commands.options import UsageError
+
 # Released ESM-2 checkpoints: (layers, width) -> attention heads, used when a file carries no config.
 _ESM2_HEADS = {(6, 320): 20, (12, 480): 20, (30, 640): 20, (33, 1280): 20, (36, 2560): 40, (48, 5120): 40}
 FAIR_ESM_URL = "https://dl.fbaipublicfiles.com/fair-esm/models/{name}.pt"
@@ -49,8 +51,9 @@ _TOP_MAP = {
 _DROPPED = re.compile(r"^(lm_head\.|contact_head\.|embed_out)|\.rot_emb\.inv_freq$")
 
 
-class CheckpointError(ValueError):
-    """A fair-esm file that cannot be read or mapped; the message names the file and the problem."""
+class CheckpointError(UsageError):
+    """A weights file or folder that cannot be read, mapped or trusted to be the architecture asked for; the
+    message names the file and the problem (a ValueError; exit 2 on the command line)."""
 
 
 @contextlib.contextmanager

@@ -16,7 +16,7 @@ from typing import Sequence
 from .commands.catalog import cmd_list, cmd_show
 from .commands.data import cmd_cache, cmd_leakage, cmd_prefetch
 from .commands.options import (EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, _kv, add_data_options,  # noqa: F401
-                               check_device, existing_dir, no_abbreviations, non_negative_int, positive_int,
+                               UsageError, check_device, existing_dir, no_abbreviations, non_negative_int, positive_int,
                                shard_spec)
 from .commands.run import cmd_embed, cmd_run
 
@@ -180,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (RegistryError, FetchError, ValueError, FileNotFoundError, OSError, MmseqsError,
             MmseqsNotFoundError) as exc:
         print(f"protbench {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE if isinstance(exc, (RegistryError, ParamError)) else EXIT_FAILED
+        return EXIT_USAGE if isinstance(exc, (RegistryError, ParamError, UsageError)) else EXIT_FAILED
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -119,7 +119,7 @@ def run_weights(tmp_path, model: str, folder: Path, capsys) -> tuple[int, str]:
 def test_weights_folder_of_another_size_is_refused(tmp_path, capsys):
     folder = tiny_folder(tmp_path / "tiny")
     code, err = run_weights(tmp_path, "esm2-8m", folder, capsys)
-    assert code != 0
+    assert code == 2
     assert str(folder / "config.json") in err and "2 layers, 64-d" in err and "6 layers, 320-d" in err
     assert files_under(tmp_path / "r") == []
 
@@ -132,7 +132,7 @@ def test_weights_folder_with_a_permuted_vocabulary_is_refused(tmp_path, capsys):
     tokens[4], tokens[5] = tokens[5], tokens[4]          # L <-> A
     (folder / "vocab.txt").write_text("\n".join(tokens) + "\n")
     code, err = run_weights(tmp_path, "esm2-tiny", folder, capsys)
-    assert code != 0 and str(folder / "vocab.txt") in err and "line 5" in err
+    assert code == 2 and str(folder / "vocab.txt") in err and "line 5" in err
     assert files_under(tmp_path / "r") == []
 
 
@@ -142,7 +142,7 @@ def test_weights_folder_with_another_vocab_size_is_refused(tmp_path, capsys):
     config["vocab_size"] = 20
     (folder / "config.json").write_text(json.dumps(config))
     code, err = run_weights(tmp_path, "esm2-tiny", folder, capsys)
-    assert code != 0 and str(folder / "config.json") in err and "20 tokens" in err
+    assert code == 2 and str(folder / "config.json") in err and "20 tokens" in err
     assert "Traceback" not in err and "IndexError" not in err
 
 
@@ -160,7 +160,7 @@ def test_pickle_weights_are_refused_with_our_message(tmp_path, capsys):
     marker = tmp_path / "gadget-ran"
     (folder / "pytorch_model.bin").write_bytes(pickle.dumps({"w": _Gadget(marker)}))
     code, err = run_weights(tmp_path, "esm2-tiny", folder, capsys)
-    assert code != 0
+    assert code == 2
     assert str(folder / "pytorch_model.bin") in err and "never executes" in err
     assert "weights_only=False" not in err
     assert not marker.exists()

@@ -11,6 +11,11 @@ from typing import Any, Sequence
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
+class UsageError(ValueError):
+    """Input the user gave that is refused before any work (weights of another architecture, a pickle weights
+    file, ...): exit 2 on the command line, like an unknown id or setting."""
+
+
 def _kv(items: Sequence[str] | None) -> dict[str, Any]:
     """``["a=1", "b=x"]`` -> ``{"a": 1, "b": "x"}`` (values parsed as JSON when they parse)."""
     out: dict[str, Any] = {}
