@@ -191,7 +191,9 @@ def _atomic_json(path: Path, obj: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        os.chmod(tmp, 0o644)                        # mkstemp creates 0600; cache files are shareable
+        from .store import current_umask
+
+        os.chmod(tmp, 0o666 & ~current_umask())     # mkstemp creates 0600; cache files follow the umask
         with os.fdopen(fd, "w") as fh:
             json.dump(obj, fh)
         os.replace(tmp, path)
