@@ -456,23 +456,24 @@ class Runner:
 
 
 def check_model_name(reg: Registries, model_id: str, model: Any) -> None:
-    """The name a model records its results under must not be another registered model's id (that model's
-    result files would be overwritten and its numbers replaced): refused, naming both. A plugin's model is
-    recorded under its registered id whatever its ``meta.name`` says (renamed, with a warning); a built-in
-    may name its weights (``esm2:FOLDER``, a Hugging Face id)."""
+    """Record ``model`` under the id it was asked for. A plugin's model is recorded under its registered id
+    whatever its ``meta.name`` says (renamed, with a warning: a plugin wrapping ``FeatureModel("aac")`` must
+    not write into ``aac``'s results). A built-in may name its weights (``esm2:FOLDER``, a Hugging Face id), but
+    never as another registered model (``--model-opt name=aac``): refused, naming both."""
     name = getattr(getattr(model, "meta", None), "name", None)
     if name == model_id:
         return
     origin = reg.models.origins.get(model_id, "")
-    if name in reg.models:
-        raise RegistryError(
-            f"model {model_id!r} ({origin}) builds a model whose meta.name is {name!r}, the id of another "
-            f"registered model ({reg.models.origins.get(name)}): its results would be recorded as {name!r}'s and "
-            f"overwrite them. Refused: give meta.name the registered id {model_id!r} (or drop --model-opt name=)")
     if not origin.startswith("built-in"):
         log.warning("model %r (%s) names itself %r; its results are recorded under the registered id %r",
                     model_id, origin, name, model_id)
         rename(model, model_id)
+        return
+    if name in reg.models:
+        raise RegistryError(
+            f"model {model_id!r} ({origin}) would record its results as {name!r}, the id of another registered "
+            f"model ({reg.models.origins.get(name)}), and overwrite them. Refused: drop --model-opt name={name} or "
+            f"choose a name no model is registered under")
 
 
 def rename(model: Any, name: str) -> None:

@@ -51,16 +51,24 @@ def plugin(tmp_path) -> Path:
     return path
 
 
-def test_plugin_naming_itself_after_another_model_is_refused(tmp_path, plugin, capsys):
+def test_plugin_naming_itself_after_another_model_never_writes_as_it(tmp_path, plugin):
     out = tmp_path / "results"
     (out / "aac" / "smoke").mkdir(parents=True)
     kept = out / "aac" / "smoke" / "beta-lactamase.json"
     kept.write_text("aac's own result\n")
-    code = main(["run", "--model", "impostor", "--include", str(plugin), *SMOKE, "--output-dir", str(out)])
+    assert main(["run", "--model", "impostor", "--include", str(plugin), *SMOKE, "--output-dir", str(out),
+                 "--param", "probe.heads=linear"]) == 0
+    assert kept.read_text() == "aac's own result\n" and files_under(out / "aac") == [kept]
+    res = json.loads((out / "impostor" / "smoke" / "beta-lactamase.json").read_text())
+    assert res["model"]["name"] == "impostor" and res["identity"]["model"]["name"] == "impostor"
+
+
+def test_builtin_renamed_as_another_model_is_refused(tmp_path, capsys):
+    out = tmp_path / "results"
+    code = main(["run", "--model", "esm2-tiny", "--model-opt", "name=aac", *SMOKE, "--output-dir", str(out)])
     err = capsys.readouterr().err
-    assert code == 2
-    assert "'aac'" in err and "impostor" in err
-    assert files_under(out) == [kept] and kept.read_text() == "aac's own result\n"
+    assert code == 2 and "'aac'" in err and "esm2-tiny" in err
+    assert files_under(out) == []
 
 
 def test_plugin_results_are_recorded_under_the_registered_id(tmp_path, plugin):
