@@ -39,13 +39,19 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
 
 
 def _metric_tolerances(items: list[str] | None) -> dict[str, float]:
+    import math
+
     out = {}
     for item in items or ():
         name, _, value = item.partition("=")
         try:
             out[name] = float(value)
         except ValueError:
-            raise SystemExit(f"--metric-tolerance expects NAME=NUMBER, got {item!r}") from None
+            out[name] = math.nan
+        if not name or not math.isfinite(out[name]) or out[name] < 0:     # a NaN tolerance would pass everything
+            print(f"protbench compare: error: --metric-tolerance expects NAME=NUMBER with a finite number >= 0, "
+                  f"got {item!r}", file=sys.stderr)
+            raise SystemExit(EXIT_USAGE)
     return out
 
 
@@ -67,10 +73,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
     incomparable = len({(d.model, d.task, d.profile) for d in diffs if d.incomparable})
     print(f"\n{len(diffs)} comparisons, {bad} beyond tolerance on comparable results, {missing} result(s) on one "
           f"side only, {incomparable} pair(s) not comparable (identities differ)", file=sys.stderr)
-    return EXIT_FAILED if bad or (args.strict and (ba.problems or bb.problems)) else EXIT_OK
+    if ba.problems or bb.problems:     # a file that could not be read may hold the regression: never a pass
+        print(f"{len(ba.problems) + len(bb.problems)} result file(s) could not be read (named above, skipped); "
+              f"the comparison is incomplete", file=sys.stderr)
+    return EXIT_FAILED if bad or ba.problems or bb.problems else EXIT_OK
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
+    from protbench.commands.options import non_negative_int, number_in
+
     p = sub.add_parser("leaderboard", help="tables (Markdown, LaTeX, CSV, HTML) from result folders",
                        description="Per-task, per-family and overall tables plus the ProtCLIP paper layouts, "
                                    "reported numbers marked †, smoke-profile results kept apart.")
@@ -82,8 +93,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                    help="suite tables (per task, per family), the paper's tables, or both")
     p.add_argument("--profile", choices=("all", "real", "smoke"), default="all")
     p.add_argument("--reference", help="model for paired bootstrap tests (marked ▲/▼ in tables)")
-    p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (default 1000)")
-    p.add_argument("--alpha", type=float, default=0.05, help="significance level / CI level 1-alpha")
+    p.add_argument("--bootstrap", type=non_negative_int, default=1000, help="bootstrap resamples (default 1000)")
+    p.add_argument("--alpha", type=number_in(0, 1, low_open=True, high_open=True), default=0.05,
+                   help="significance level / CI level 1-alpha (0 < alpha < 1)")
     p.add_argument("--split", default="test")
     p.add_argument("--no-figures", action="store_true", help="HTML without plots")
     p.add_argument("--no-registry", action="store_true",
@@ -98,7 +110,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                        description="Per model × task × metric differences B − A between two result folders.")
     p.add_argument("a", type=Path)
     p.add_argument("b", type=Path)
-    p.add_argument("--tolerance", type=float, default=0.0, help="absolute tolerance for every metric")
+    p.add_argument("--tolerance", type=number_in(0), default=0.0,
+                   help="absolute tolerance for every metric (a finite number >= 0)")
     p.add_argument("--metric-tolerance", action="append", metavar="NAME=VALUE",
                    help="tolerance for one metric (repeatable)")
     p.add_argument("--metrics", nargs="+", help="only these metrics (default: all in either result)")
@@ -106,5 +119,6 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--allow-missing", action="store_true", help="kept for compatibility: results present on one "
                    "side only are always listed as missing and never fail")
     p.add_argument("--all", action="store_true", help="print every comparison, not only the violations")
-    p.add_argument("--strict", action="store_true", help="exit 1 when a result file is invalid")
+    p.add_argument("--strict", action="store_true", help="kept for compatibility: an invalid result file (named "
+                   "and skipped) always makes compare exit 1")
     p.set_defaults(func=cmd_compare)

@@ -9,7 +9,11 @@ average across them by accident.
 Several files for the same key (say, two result folders with different seeds)
 are merged seed-wise when they describe the same test data; otherwise the
 newest wins and the board records a note. Unreadable or invalid files never
-stop the collection: they are listed in :attr:`Board.problems`.
+stop the collection: each is **skipped** and named in :attr:`Board.problems` (``leaderboard`` and
+``compare`` print them as warnings; ``--strict`` exits 1). That covers every crafted or damaged file
+:func:`protbench.results.read_result` refuses: special files (FIFOs, devices, folders named ``*.json``),
+non-UTF-8 bytes, JSON that does not parse or nests too deeply, ``NaN``/``Infinity`` and overflowing
+numbers, integers of more than 19 digits, and schema violations (e.g. a ``ci`` that is not ``[low, high]``).
 """
 from __future__ import annotations
 
@@ -298,10 +302,13 @@ def collect(roots: Iterable[Path] | Path, split: str = "test", registry: Any = N
         for path in result_files(root):
             try:
                 res = R.read_result(path)
-            except R.ResultError as exc:
+                try:
+                    cell = _cell_from_result(path, res, split)
+                except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
+                    raise R.ResultError(f"{path}: not a readable result ({type(exc).__name__}: {exc})") from None
+            except R.ResultError as exc:     # named and skipped (see the module docstring)
                 board.problems.append(str(exc))
                 continue
-            cell = _cell_from_result(path, res, split)
             if keep is not None and cell.task not in keep:
                 continue
             old = board.cells.get(cell.key)

@@ -3,7 +3,7 @@
 Cells are matched on (model, task, profile) among measured results. A
 difference ``B − A`` whose absolute value exceeds the tolerance of its metric
 (``--tolerance`` or a ``--metric-tolerance NAME=VALUE`` override) is a
-violation; with ``only_worse`` only changes for the worse count (direction from
+violation, and so is a metric B records without a number (null) where A has one; with ``only_worse`` only changes for the worse count (direction from
 the task's ``higher_is_better`` for its main metric and
 :data:`protbench.metrics.LOWER_IS_BETTER` for the others). A status change
 (ok → failed, …) is a violation too.
@@ -114,9 +114,17 @@ def compare_boards(a: Board, b: Board, tolerance: float = 0.0, metric_tolerance:
             if sa is None or sb is None:
                 if sa is None and sb is None:
                     continue
+                if sb is None and m in cb.stats:     # B recorded the metric without a number: never "fine"
+                    out.append(Difference(model, task, profile, m, sa.mean, None, "ok", "ok", tol, not differ,
+                                          "B's value is null (no number: NaN or undefined)", differ))
+                    continue
                 out.append(Difference(model, task, profile, m, sa.mean if sa else None, sb.mean if sb else None,
                                       "ok", "ok", tol, False, f"metric only in {'B' if sa is None else 'A'}",
                                       differ))
+                continue
+            if not (math.isfinite(sa.mean) and math.isfinite(sb.mean)):
+                out.append(Difference(model, task, profile, m, sa.mean, sb.mean, "ok", "ok", tol, not differ,
+                                      "not a finite number (NaN or infinite)", differ))
                 continue
             d = sb.mean - sa.mean
             higher = ca.higher_is_better if m == ca.main_metric else not _lower_better(m)

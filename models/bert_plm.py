@@ -72,7 +72,11 @@ class ProtBert:
         self.path = check_folder(weights, kind)
         self.kind, self.device, self.layer = kind, device, layer
         self.tokenizer = BertTokenizer.from_pretrained(self.path, do_lower_case=False, local_files_only=True)
-        self.module = BertModel.from_pretrained(self.path, add_pooling_layer=False, local_files_only=True).eval()
+        from protbench.models.esm_checkpoint import refusing_pickles
+
+        with refusing_pickles(self.path):        # a pickle .bin is refused naming the file (nothing in it runs)
+            self.module = BertModel.from_pretrained(self.path, add_pooling_layer=False,
+                                                    local_files_only=True).eval()
         self.module.to(device=device, dtype=DTYPES[dtype])
         cfg = self.module.config
         fp = state_fingerprint(self.module, {"dtype": dtype, "arch": kind})

@@ -130,12 +130,73 @@ def load_esm_module(size: str, weights: str | Path | None, seed: int, attn: str,
             f"copy of {hub} from the Hugging Face hub) or a fair-esm .pt file "
             f"(https://dl.fbaipublicfiles.com/fair-esm/models/{pt}.pt)."
         )
+    expected = esm1b_config(size) if arch == "esm1b" else esm2_config(size)
     if path.is_dir():
-        return EsmModel.from_pretrained(path, add_pooling_layer=False, attn_implementation=attn,
-                                        local_files_only=True)
-    from protbench.models.esm_checkpoint import esm_module_from_fair_esm
+        check_esm_folder(path, expected, f"{arch}-{size}")
+        from protbench.models.esm_checkpoint import refusing_pickles
 
-    return esm_module_from_fair_esm(path, attn=attn)
+        with refusing_pickles(path):
+            return EsmModel.from_pretrained(path, add_pooling_layer=False, attn_implementation=attn,
+                                            local_files_only=True)
+    from protbench.models.esm_checkpoint import CheckpointError, esm_module_from_fair_esm
+
+    module = esm_module_from_fair_esm(path, attn=attn)
+    if (got := _sizes(module.config)) != (want := _sizes(expected)):
+        raise CheckpointError(f"{path}: {_describe(got)}, but {arch}-{size} is {_describe(want)}; its numbers would "
+                              f"be recorded as {arch}-{size}'s. Pass the checkpoint of that size, or choose the model "
+                              f"of this size")
+    return module
+
+
+_SIZE_FIELDS = ("num_hidden_layers", "hidden_size", "num_attention_heads", "intermediate_size", "vocab_size")
+
+
+def _sizes(cfg: Any) -> dict[str, Any]:
+    get = cfg.get if isinstance(cfg, dict) else (lambda k: getattr(cfg, k, None))
+    return {k: get(k) for k in _SIZE_FIELDS}
+
+
+def _describe(sizes: dict[str, Any]) -> str:
+    return (f"{sizes['num_hidden_layers']} layers, {sizes['hidden_size']}-d, {sizes['num_attention_heads']} heads, "
+            f"feed-forward {sizes['intermediate_size']}, {sizes['vocab_size']} tokens")
+
+
+def check_esm_folder(path: Path, expected: Any, label: str) -> None:
+    """A transformers folder given for ``label`` must hold that architecture: ``config.json``'s layers, width,
+    heads, feed-forward width and vocabulary size equal the named size's, and ``vocab.txt`` (when present) lists
+    :data:`ESM_ALPHABET` in order (tokens are built from that alphabet, so another order would feed the weights
+    the wrong residues silently). Anything else is refused naming the file, before any weights are read."""
+    from protbench.models.esm_checkpoint import CheckpointError
+
+    config = path / "config.json"
+    if not config.is_file():
+        raise CheckpointError(f"{config}: missing; a transformers weights folder holds config.json beside "
+                              f"model.safetensors (or pytorch_model.bin)")
+    try:
+        data = json.loads(config.read_bytes().decode("utf-8"))
+    except (ValueError, RecursionError) as exc:
+        raise CheckpointError(f"{config}: not a readable JSON config ({type(exc).__name__}: {str(exc)[:80]})") from None
+    if not isinstance(data, dict):
+        raise CheckpointError(f"{config}: not a JSON object")
+    got, want = _sizes(data), _sizes(expected)
+    if got != want:
+        raise CheckpointError(f"{config}: {_describe(got)}, but {label} is {_describe(want)}; its numbers would be "
+                              f"recorded as {label}'s. Pass the weights folder of that size, or choose the model of "
+                              f"this size")
+    vocab = path / "vocab.txt"
+    if vocab.exists():
+        try:
+            tokens = tuple(t.strip() for t in vocab.read_bytes().decode("utf-8").splitlines() if t.strip())
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CheckpointError(f"{vocab}: not readable text ({type(exc).__name__})") from None
+        if tokens != ESM_ALPHABET:
+            at = next((i for i, (a, b) in enumerate(zip(tokens, ESM_ALPHABET)) if a != b),
+                      min(len(tokens), len(ESM_ALPHABET)))
+            line = repr(tokens[at]) if at < len(tokens) else "(end of file)"
+            raise CheckpointError(f"{vocab}: line {at + 1} is {line}, ESM's alphabet has "
+                                  f"{ESM_ALPHABET[at] if at < len(ESM_ALPHABET) else '(no more tokens)'!r} there; "
+                                  f"protbench tokenises with the fixed {len(ESM_ALPHABET)}-token ESM alphabet, so a "
+                                  f"different vocabulary would silently feed the weights the wrong residues. Refused")
 
 
 @dataclass

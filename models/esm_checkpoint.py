@@ -16,11 +16,15 @@ you trust). The language-model and contact heads are dropped: the suite only use
 from __future__ import annotations
 
 import argparse
+import contextlib
+import pickle
 import re
 from pathlib import Path
 from typing import Any, Mapping
 
 import torch
+
+from protbench.commands.options import UsageError
 
 # Released ESM-2 checkpoints: (layers, width) -> attention heads, used when a file carries no config.
 _ESM2_HEADS = {(6, 320): 20, (12, 480): 20, (30, 640): 20, (33, 1280): 20, (36, 2560): 40, (48, 5120): 40}
@@ -47,8 +51,27 @@ _TOP_MAP = {
 _DROPPED = re.compile(r"^(lm_head\.|contact_head\.|embed_out)|\.rot_emb\.inv_freq$")
 
 
-class CheckpointError(ValueError):
-    """A fair-esm file that cannot be read or mapped; the message names the file and the problem."""
+class CheckpointError(UsageError):
+    """A weights file or folder that cannot be read, mapped or trusted to be the architecture asked for; the
+    message names the file and the problem (a ValueError; exit 2 on the command line)."""
+
+
+@contextlib.contextmanager
+def refusing_pickles(folder: Path):
+    """Around a transformers ``from_pretrained`` of ``folder``: a ``pytorch_model.bin`` that needs more than
+    tensors unpickled (transformers loads it with ``weights_only=True``, so nothing in it runs) is refused with
+    our message naming the file, instead of transformers' advice to load it unsafely."""
+    try:
+        yield
+    except Exception as exc:
+        text = f"{type(exc).__name__}: {exc}"
+        if isinstance(exc, pickle.UnpicklingError) or "weights_only" in text or "Unpickl" in text:
+            files = [p for p in sorted(Path(folder).glob("*.bin"))] or [Path(folder)]
+            raise CheckpointError(
+                f"{files[0]}: refused — it needs more than tensors to be unpickled, and protbench never executes "
+                f"code from a weights file (nothing in it was run). Use model.safetensors, or the file as "
+                f"released") from None
+        raise
 
 
 def read_checkpoint(path: str | Path) -> dict[str, Any]:

@@ -18,6 +18,78 @@ ROW_COLUMNS = ["model", "task", "family", "profile", "split", "metric", "mean", 
                "status", "protocol", "identity", "kind", "path"]
 
 
+class ApiArgumentError(ValueError):
+    """An argument of the Python API outside its allowed values; the message names it and what is allowed."""
+
+
+class ApiTypeError(TypeError):
+    """An argument of the Python API of the wrong type; the message names it and the type expected."""
+
+
+PROFILES = ("real", "smoke")
+OVERWRITE = ("never", "always", "only-missing")
+
+
+def _names(value: Any, what: str) -> list[str]:
+    """``value`` as a list of ids: None, or an iterable of strings (a bare string is refused: it would be
+    iterated letter by letter)."""
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes)):
+        raise ApiTypeError(f"{what} must be a list of ids, e.g. {what}=[{value!r}], not the string {value!r}")
+    try:
+        items = list(value)
+    except TypeError:
+        raise ApiTypeError(f"{what} must be a list of ids, not {type(value).__name__}") from None
+    for v in items:
+        if not isinstance(v, str):
+            raise ApiTypeError(f"{what}: every id is a string, got {v!r} ({type(v).__name__})")
+    return items
+
+
+def _whole(value: Any, what: str, minimum: int, optional: bool = False) -> int | None:
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ApiTypeError(f"{what} must be a whole number >= {minimum}{' or None' if optional else ''}, "
+                           f"not {value!r} ({type(value).__name__})")
+    if value < minimum:
+        raise ApiArgumentError(f"{what} must be a whole number >= {minimum}, not {value}")
+    return int(value)
+
+
+def _choice(value: Any, what: str, allowed: Sequence[str]) -> str:
+    if not isinstance(value, str) or value not in allowed:
+        raise ApiArgumentError(f"{what} must be one of {', '.join(map(repr, allowed))}, not {value!r}")
+    return value
+
+
+def check_run_arguments(seeds: Any, profile: Any, limit: Any, overwrite: Any, protocol: Any, preset: Any,
+                        params: Any, model_options: Any) -> list[int]:
+    """The arguments of :func:`run` checked before any fetch or compute; returns the seeds as a list."""
+    from .protocols import names as protocol_names
+    from .protocols.params import PRESETS
+
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
+        raise ApiTypeError(f"seeds must be a list of whole numbers >= 0, e.g. seeds=[0, 1, 2], not {seeds!r}")
+    seeds = [_whole(s, "seeds: each seed", 0) for s in seeds]
+    if not seeds:
+        raise ApiArgumentError("seeds must hold at least one seed, e.g. seeds=[0]")
+    if len(set(seeds)) != len(seeds):
+        raise ApiArgumentError(f"seeds must be distinct, got {seeds}")
+    _choice(profile, "profile", PROFILES)
+    _whole(limit, "limit", 1, optional=True)
+    _choice(overwrite, "overwrite", OVERWRITE)
+    if protocol is not None:
+        _choice(protocol, "protocol", protocol_names())
+    if preset is not None:
+        _choice(preset, "preset", tuple(PRESETS))
+    for what, d in (("params", params), ("model_options", model_options)):
+        if d is not None and not isinstance(d, dict):
+            raise ApiTypeError(f"{what} must be a dict, not {type(d).__name__}")
+    return seeds
+
+
 def _registries(include: Sequence[str | Path] = ()):
     from .registry import load_registries
 
@@ -33,8 +105,12 @@ def _entry_for(reg: Any, model: Any) -> str:
         reg.models.get(model)
         return model
     if not hasattr(model, "meta") or not hasattr(model, "embed_proteins"):
-        raise TypeError("model must be a registered name or an object with .meta and .embed_proteins(seqs)")
+        raise ApiTypeError("model must be a registered name or an object with .meta and .embed_proteins(seqs)")
     name = model.meta.name
+    if name in reg.models:
+        raise ApiArgumentError(
+            f"the model object's meta.name {name!r} is the id of a registered model ({reg.models.origins[name]}): "
+            f"its results would be recorded as {name!r}'s. Give the object another meta.name")
     if name not in reg.models:
         reg.models.add(name, ModelEntry(name, lambda **_: model, "a Python object", model_capabilities(model)),
                        "protbench.run(model=<object>)")
@@ -55,12 +131,14 @@ def run(model: Any, tasks: Iterable[str] | None = None, families: Iterable[str] 
     from .fetch import Fetcher, default_cache_dir, mirrors_from_env
     from .runner import RunConfig, Runner, select_tasks
 
-    reg = _registries(include)
+    reg = _registries(include)        # plugins first: they may add protocols
+    seeds = check_run_arguments(seeds, profile, limit, overwrite, protocol, preset, params, model_options)
+    task_ids, family_names = _names(tasks, "tasks"), _names(families, "families")
     options = dict(model_options or {})
     if isinstance(model, str):
         model, options = reg.resolve_model(model, options)      # a Hugging Face id -> its architecture
     name = _entry_for(reg, model)
-    ids = select_tasks(reg, tasks or [], families or [])
+    ids = select_tasks(reg, task_ids, family_names)
     if not ids:
         raise ValueError("no tasks selected: give tasks=[...] or families=[...] (see protbench.list_tasks())")
     cache = Path(cache_dir) if cache_dir else default_cache_dir()
@@ -90,17 +168,36 @@ def _rows(path: Path, res: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def load_results(path: str | Path | Iterable[str | Path] = "results"):
-    """Every result file under ``path`` (a folder, a file, or a list of them) as a DataFrame."""
+def load_results(path: str | Path | Iterable[str | Path] = "results", errors: str = "raise"):
+    """Every result file under ``path`` (a folder, a file, or a list of them) as a DataFrame.
+
+    A bad file (special file, non-UTF-8 bytes, JSON that does not parse or nests too deeply, ``NaN`` or
+    ``Infinity``, oversized numbers, anything the schema refuses) is **refused**: ``errors="raise"`` (default)
+    raises :class:`protbench.results.ResultError` naming the file; ``errors="skip"`` leaves it out with a
+    warning naming it (what ``protbench leaderboard`` and ``compare`` do).
+    """
+    import warnings
+
     import pandas as pd
 
     from . import results as R
 
+    if errors not in ("raise", "skip"):
+        raise ApiArgumentError(f"errors must be 'raise' or 'skip', not {errors!r}")
     paths = [path] if isinstance(path, (str, Path)) else list(path)
     rows: list[dict[str, Any]] = []
     for p in paths:
         for f in R.result_files(Path(p)):
-            rows += _rows(f, R.read_result(f))
+            try:
+                res = R.read_result(f)
+                try:
+                    rows += _rows(f, res)
+                except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+                    raise R.ResultError(f"{f}: not a readable result ({type(exc).__name__}: {exc})") from None
+            except R.ResultError as exc:
+                if errors == "raise":
+                    raise
+                warnings.warn(f"skipped {exc}", stacklevel=2)
     return pd.DataFrame(rows, columns=ROW_COLUMNS)
 
 
@@ -113,6 +210,10 @@ def load_task(task_id: str, profile: str = "real", limit: int | None = None, mir
     from . import stages
     from .fetch import Fetcher, default_cache_dir, mirrors_from_env
 
+    _choice(profile, "profile", PROFILES)
+    _whole(limit, "limit", 1, optional=True)
+    if not isinstance(task_id, str):
+        raise ApiTypeError(f"task_id must be a task id string, not {type(task_id).__name__}")
     task = _registries().tasks.get(task_id)
     fetcher = Fetcher(cache_dir=Path(cache_dir) if cache_dir else default_cache_dir(),
                       mirrors=[Path(m) for m in mirror] if mirror else mirrors_from_env(), offline=offline,

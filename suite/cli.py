@@ -16,7 +16,8 @@ from typing import Sequence
 from .commands.catalog import cmd_list, cmd_show
 from .commands.data import cmd_cache, cmd_data_check, cmd_leakage, cmd_prefetch
 from .commands.options import (EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, _kv, add_data_options,  # noqa: F401
-                               check_device, existing_dir, non_negative_int, positive_int, shard_spec)
+                               UsageError, check_device, existing_dir, no_abbreviations, non_negative_int, positive_int,
+                               shard_spec)
 from .commands.run import cmd_embed, cmd_run
 
 COMMAND_MODULES = (
@@ -105,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also export the embeddings: ids, sequences, embeddings (n, dim) float32 (numpy .npz)")
     p.add_argument("--residues", action="store_true",
                    help="with --out: per-residue vectors too (residue_embeddings + residue_offsets)")
+    p.add_argument("--force", action="store_true", help="with --out: replace an existing file")
     add_data_options(p)
     p.set_defaults(func=cmd_embed)
 
@@ -164,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     for modname in COMMAND_MODULES:
         importlib.import_module(modname).add_commands(sub)
-    return parser
+    return no_abbreviations(parser)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -191,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (RegistryError, FetchError, ValueError, FileNotFoundError, OSError, MmseqsError,
             MmseqsNotFoundError) as exc:
         print(f"protbench {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE if isinstance(exc, (RegistryError, ParamError)) else EXIT_FAILED
+        return EXIT_USAGE if isinstance(exc, (RegistryError, ParamError, UsageError)) else EXIT_FAILED
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -68,9 +68,11 @@ N_EXAMPLES = 5
 IDENTITY_DEFINITION = ("MMseqs2 fident (--alignment-mode 3 --seq-id-mode 0): identical aligned columns / alignment "
                        "length of the best local alignment to any reference sequence; only hits with E <= evalue "
                        "covering >= coverage of the query (--cov-mode 2) count; exact copies count as 1.0")
-INSTALL_HINT = ("install MMseqs2 with `apt-get install mmseqs2` (Debian/Ubuntu) or "
-                "`conda install -c conda-forge -c bioconda mmseqs2`, or pass the binary's path (mmseqs=...); "
-                "exact-duplicate leakage needs no MMseqs2: use exact_only=True")
+INSTALL_HINT = ("install MMseqs2 (the Debian package mmseqs2: `apt-get install mmseqs2`, or the bioconda package "
+                "mmseqs2: `conda install -c conda-forge -c bioconda mmseqs2`), or set the environment variable "
+                "PROTBENCH_MMSEQS to the binary's path (Python API: mmseqs=PATH); exact-copy leakage needs no "
+                "MMseqs2: `protbench leakage --exact-only`, `protbench run --leakage exact` "
+                "(Python API: exact_only=True)")
 FASTA_SUFFIXES = (".fasta", ".fa", ".faa", ".fas")
 JSON_SUFFIXES = (".jsonl", ".json", ".ndjson")
 
@@ -189,7 +191,9 @@ def _atomic_json(path: Path, obj: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        os.chmod(tmp, 0o644)                        # mkstemp creates 0600; cache files are shareable
+        from .store import current_umask
+
+        os.chmod(tmp, 0o666 & ~current_umask())     # mkstemp creates 0600; cache files follow the umask
         with os.fdopen(fd, "w") as fh:
             json.dump(obj, fh)
         os.replace(tmp, path)

@@ -82,6 +82,30 @@ class ModelEntry:
     needs_weights: bool = False
     protocol: str | None = None
 
+    def option_names(self) -> frozenset[str] | None:
+        """The options the factory takes by name; None when it takes any (a ``**kwargs`` not named ``_…``)."""
+        factory = load_name(self.factory) if isinstance(self.factory, str) else self.factory
+        try:
+            params = inspect.signature(factory).parameters
+        except (TypeError, ValueError):
+            return None
+        if any(p.kind is inspect.Parameter.VAR_KEYWORD and not p.name.startswith("_") for p in params.values()):
+            return None
+        return frozenset(n for n, p in params.items()
+                         if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY))
+
+    def check_options(self, options: dict[str, Any], implicit: Iterable[str] = ("device",)) -> None:
+        """Refuse options the factory does not take (a misspelt ``--model-opt`` key, ``--weights`` for a
+        weight-free model) before any work; ``implicit`` options are the harness's own (``device``)."""
+        allowed = self.option_names()
+        if allowed is None:
+            return
+        unknown = sorted(set(options) - set(allowed) - set(implicit))
+        if unknown:
+            takes = ", ".join(sorted(set(allowed) - set(implicit))) or "no options"
+            raise RegistryError(f"model {self.name!r} has no option {', '.join(map(repr, unknown))} "
+                                f"(--model-opt KEY=VALUE / --weights); it takes: {takes}")
+
     def create(self, **options: Any) -> Any:
         """Build the model, passing only the options the factory accepts."""
         factory = load_name(self.factory) if isinstance(self.factory, str) else self.factory

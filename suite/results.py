@@ -15,6 +15,7 @@ import math
 import os
 import platform
 import socket
+import stat
 import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
@@ -52,7 +53,9 @@ SCHEMA: dict[str, Any] = {
             "type": "object", "additionalProperties": {
                 "type": "object", "required": ["mean", "n"],
                 "properties": {"mean": {"type": ["number", "null"]}, "std": {"type": ["number", "null"]},
-                               "n": {"type": "integer"}, "ci": {"type": "array"}}}}},
+                               "n": {"type": "integer"},
+                               "ci": {"type": "array", "minItems": 2, "maxItems": 2,
+                                      "items": {"type": ["number", "null"]}}}}}},
         "dataset": {"type": "object"},
         "environment": {"type": "object"},
         "timings_s": {"type": "object", "additionalProperties": {"type": "number"}},
@@ -247,16 +250,77 @@ def clean(o: Any) -> Any:
     return o
 
 
-def read_result(path: Path) -> dict[str, Any]:
-    """Load and validate one result file (:class:`ResultError` names the file on any problem)."""
+MAX_RESULT_BYTES = 256 * 2**20      # a result is kilobytes; a larger "result" is not read into memory
+MAX_INT_DIGITS = 19                 # every integer a result records (counts, seeds, sizes) fits in 64 bits
+
+
+def _number_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number (a score must be finite; protbench writes null for none)")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:20]} overflows a float")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise ValueError(f"an integer of {len(text.lstrip('-'))} digits (at most {MAX_INT_DIGITS} are read)")
+    return int(text)
+
+
+def parse_result_text(raw: bytes, where: str) -> Any:
+    """Strict JSON of a result file: UTF-8, finite numbers only (``NaN``/``Infinity`` literals and overflowing
+    floats refused), integers of at most :data:`MAX_INT_DIGITS` digits, bounded nesting. Any problem is a
+    :class:`ResultError` naming ``where``."""
     try:
-        data = json.loads(Path(path).read_text())
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ResultError(f"{where}: not UTF-8 text (byte {exc.start}); a result file is JSON written by "
+                          f"protbench: restore or delete it") from None
+    try:
+        return json.loads(text, parse_constant=_number_constant, parse_float=_finite_float, parse_int=_bounded_int)
+    except RecursionError:
+        raise ResultError(f"{where}: JSON nested too deeply to be a result file; delete or restore it") from None
     except json.JSONDecodeError as exc:
-        raise ResultError(f"{path}: not valid JSON ({exc})") from None
-    if isinstance(data, dict) and data.get("schema_version") not in (None, SCHEMA_VERSION):
-        raise ResultError(f"{path}: schema version {data.get('schema_version')} is not supported "
+        raise ResultError(f"{where}: not valid JSON ({exc})") from None
+    except ValueError as exc:     # NaN/Infinity, an overflowing float, an integer of too many digits
+        raise ResultError(f"{where}: not a valid result file ({exc}); delete or restore it") from None
+
+
+def read_result(path: Path) -> dict[str, Any]:
+    """Load and validate one result file (:class:`ResultError` names the file on any problem).
+
+    Refused, never read into a crash or a hang: anything but a regular file (a FIFO, a device, a folder), a
+    file over :data:`MAX_RESULT_BYTES`, bytes that are not UTF-8, JSON that does not parse or is nested too
+    deeply, ``NaN``/``Infinity`` or overflowing numbers, integers of more than :data:`MAX_INT_DIGITS` digits,
+    and anything the schema does not allow (e.g. a ``ci`` that is not ``[low, high]``).
+    """
+    path = Path(path)
+    try:
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            raise ResultError(f"{path}: not a regular file (a folder, FIFO or device); move it out of the "
+                              f"results folder")
+        if st.st_size > MAX_RESULT_BYTES:
+            raise ResultError(f"{path}: {st.st_size} bytes, larger than any result file "
+                              f"({MAX_RESULT_BYTES} bytes at most); move it out of the results folder")
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_RESULT_BYTES + 1)
+    except OSError as exc:
+        raise ResultError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    data = parse_result_text(raw, str(path))
+    if not isinstance(data, dict):
+        raise ResultError(f"{path}: not a result (a JSON {type(data).__name__}, not an object)")
+    if data.get("schema_version") not in (None, SCHEMA_VERSION):
+        raise ResultError(f"{path}: schema version {str(data.get('schema_version'))[:40]} is not supported "
                           f"(this protbench reads version {SCHEMA_VERSION})")
-    validate(data, str(path))
+    try:
+        validate(data, str(path))
+    except RecursionError:
+        raise ResultError(f"{path}: JSON nested too deeply to be a result file; delete or restore it") from None
     return data
 
 
@@ -265,19 +329,30 @@ def result_files(root: Path) -> Iterator[Path]:
 
     Hidden files and folders (``.partial/`` seed checkpoints, ``.splits/``) are skipped, and so are JSON
     files of other tools kept beside results (e.g. pretraining summaries): a result file is a JSON object
-    with a ``schema_version`` key. Files that do not parse are still yielded, so their errors surface.
+    with a ``schema_version`` key. Files that cannot be read as JSON (special files, non-UTF-8 bytes, bad or
+    too deeply nested JSON, oversized files) are still yielded, so that :func:`read_result` names them.
     """
     root = Path(root)
-    if root.is_file():
+    if not root.is_dir():
         yield root
         return
     for p in sorted(root.rglob("*.json")):
         if any(part.startswith(".") for part in p.relative_to(root).parts):
             continue
         try:
-            data = json.loads(p.read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            st = p.stat()
+            if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_RESULT_BYTES:
+                yield p
+                continue
+            raw = p.read_bytes()
+            data = parse_result_text(raw, str(p))
+        except OSError:
             yield p
             continue
+        except ResultError:     # a result (named by read_result), or another tool's lax JSON (skipped)
+            try:
+                data = json.loads(raw)
+            except (ValueError, RecursionError):
+                data = {"schema_version": None}
         if isinstance(data, dict) and "schema_version" in data:
             yield p

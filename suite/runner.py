@@ -25,7 +25,7 @@ from .embed import CachedEmbeddings, EmbedConfig
 from .fetch import Fetcher
 from .interfaces import model_capabilities
 from .progress import say
-from .protocols.params import parse_items, resolve
+from .protocols.params import ParamError, parse_items, resolve
 from .registry import Registries, RegistryError
 from .spec import Family
 from .store import ResultStore
@@ -81,8 +81,17 @@ class RunConfig:
         nested = all(isinstance(v, dict) for v in self.params.values())
         self.params = {k: dict(v) for k, v in self.params.items()} if nested and self.params \
             else parse_items(self.params)
-        for proto, overrides in self.params.items():   # unknown protocols/fields fail before any work
+        for proto, overrides in self.params.items():   # unknown protocols/fields, bad values fail before any work
             resolve(proto, overrides, self.preset, self.quick)
+        if self.protocol is not None:
+            if self.protocol not in P.names():
+                raise ParamError(f"--protocol {self.protocol!r}: unknown protocol; known: {', '.join(P.names())}")
+            resolve(self.protocol, self.params.get(self.protocol), self.preset, self.quick)
+        if self.limit is not None and (isinstance(self.limit, bool) or not isinstance(self.limit, int)
+                                       or self.limit < 1):
+            raise ParamError(f"--limit must be a whole number >= 1, not {self.limit!r}")
+        if not self.seeds or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in self.seeds):
+            raise ParamError(f"--seeds must be whole numbers >= 0 (at least one), not {self.seeds!r}")
 
 
 RANDOM_INIT = "random-init"
@@ -192,6 +201,7 @@ class Runner:
         self.reg = registries
         self.entry = registries.models.get(config.model)
         check_weights(self.entry, config.model_options, config.random_init)
+        self.entry.check_options(config.model_options)
         self._model: Any = None
         self._weights: Any = None
         self._emb: CachedEmbeddings | None = None
@@ -202,6 +212,7 @@ class Runner:
             opts = dict(self.config.model_options)
             opts.setdefault("device", self.config.device)
             model = self.entry.create(**opts)
+            check_model_name(self.reg, self.config.model, model)
             if self.config.random_init:
                 rename(model, f"{self.config.model}@{RANDOM_INIT}")
             self._model = model
@@ -443,6 +454,27 @@ class Runner:
         if predictions and cfg.save_predictions:
             result["predictions_file"] = ev.store.write_predictions(task.spec.id, predictions).name
         return result
+
+
+def check_model_name(reg: Registries, model_id: str, model: Any) -> None:
+    """Record ``model`` under the id it was asked for. A plugin's model is recorded under its registered id
+    whatever its ``meta.name`` says (renamed, with a warning: a plugin wrapping ``FeatureModel("aac")`` must
+    not write into ``aac``'s results). A built-in may name its weights (``esm2:FOLDER``, a Hugging Face id), but
+    never as another registered model (``--model-opt name=aac``): refused, naming both."""
+    name = getattr(getattr(model, "meta", None), "name", None)
+    if name == model_id:
+        return
+    origin = reg.models.origins.get(model_id, "")
+    if not origin.startswith("built-in"):
+        log.warning("model %r (%s) names itself %r; its results are recorded under the registered id %r",
+                    model_id, origin, name, model_id)
+        rename(model, model_id)
+        return
+    if name in reg.models:
+        raise RegistryError(
+            f"model {model_id!r} ({origin}) would record its results as {name!r}, the id of another registered "
+            f"model ({reg.models.origins.get(name)}), and overwrite them. Refused: drop --model-opt name={name} or "
+            f"choose a name no model is registered under")
 
 
 def rename(model: Any, name: str) -> None:

@@ -40,12 +40,21 @@ def safe_component(name: str) -> str:
     return cleaned
 
 
+def current_umask() -> int:
+    """The process umask (read by setting it and back: there is no other portable way)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` via temp file + fsync + rename (the folder is created)."""
+    """Write ``data`` to ``path`` via temp file + fsync + rename (the folder is created). The file's mode is
+    ``0666 & ~umask``, as for any file the user creates (``umask 002``: group-readable and writable)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~current_umask())      # mkstemp makes 0600; a shared results folder needs the umask's
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

@@ -10,13 +10,14 @@ HF_ID = "facebook/esm2_t6_8M_UR50D"
 
 
 def _hf_cache(root):
-    """A tiny random ESM-2 saved in the Hugging Face cache layout (refs/main -> snapshots/<commit>/)."""
+    """A random ESM-2 8M (the id's architecture: a folder of another size is refused) saved in the Hugging Face
+    cache layout (refs/main -> snapshots/<commit>/)."""
     from protbench.models.esm import ESM2
 
     repo = root / f"models--{HF_ID.replace('/', '--')}"
     commit = "0" * 40
     snap = repo / "snapshots" / commit
-    ESM2("tiny", seed=3).module.save_pretrained(snap)
+    ESM2("8m", seed=3).module.save_pretrained(snap)
     (repo / "refs").mkdir(parents=True)
     (repo / "refs" / "main").write_text(commit)
     return root
@@ -34,7 +35,7 @@ def test_hf_id_runs_from_the_offline_cache_and_is_recorded_under_its_name(tmp_pa
     assert out.returncode == 0, out.stderr
     res = json.loads((tmp_path / "r" / "facebook_esm2_t6_8M_UR50D" / "smoke" / "beta-lactamase.json").read_text())
     assert res["status"] == "ok" and res["model"]["name"] == HF_ID
-    assert res["model"]["parameters"]["layers"] == 2                 # the cached (tiny) weights were loaded
+    assert res["model"]["parameters"]["layers"] == 6                 # the cached weights were loaded
     assert res["identity"]["weights"]["sha256"]
 
 

@@ -53,8 +53,12 @@ def test_fair_esm2_checkpoint_matches_fair_esm(tmp_path):
     _check_against(ESM2(size="tiny", weights=str(path)), _fair_reference(fair, SEQS))
 
 
-def test_fair_esm1b_checkpoint_matches_fair_esm(tmp_path):
+def test_fair_esm1b_checkpoint_matches_fair_esm(tmp_path, monkeypatch):
     import esm
+
+    from protbench.models import esm as esm_module
+
+    monkeypatch.setitem(esm_module.ESM1B_SIZES, "650m", (2, 64, 4))   # the entry checks the size: a tiny "650m"
 
     torch.manual_seed(1)
     args = argparse.Namespace(arch="roberta_large", layers=2, embed_dim=64, ffn_embed_dim=256, attention_heads=4,
@@ -76,12 +80,15 @@ def test_fair_esm1b_checkpoint_matches_fair_esm(tmp_path):
     _check_against(ours, _fair_reference(fair, SEQS))
 
 
-def test_hf_esm_folder_roundtrip(tmp_path):
+def test_hf_esm_folder_roundtrip(tmp_path, monkeypatch):
+    from protbench.models import esm as esm_module
+
     src = ESM2(size="tiny", seed=5)
     src.module.save_pretrained(tmp_path / "esm")
     loaded = ESM2(size="tiny", weights=str(tmp_path / "esm"))
     np.testing.assert_allclose(loaded.embed_proteins(SEQS), src.embed_proteins(SEQS), atol=1e-5)
     assert loaded.meta.fingerprint == src.meta.fingerprint
+    monkeypatch.setitem(esm_module.ESM2_SIZES, "650m", (2, 64, 4))   # protst-esm2 checks the size: a tiny "650m"
     protst = load_registries(entry_points=False).models.get("protst-esm2").create(weights=str(tmp_path / "esm"))
     assert protst.meta.name == "protst-esm2" and "ProtDescribe (Swiss-Prot text)" in protst.meta.training_data
     np.testing.assert_allclose(protst.embed_proteins(SEQS), src.embed_proteins(SEQS), atol=1e-5)

@@ -105,6 +105,9 @@ def cmd_data_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+LEAKAGE_SPLITS = ("train", "valid", "test")
+
+
 def cmd_leakage(args: argparse.Namespace) -> int:
     """Homology leakage: evaluation splits against train (or a pretraining corpus) by exact copy and identity."""
     from tabulate import tabulate
@@ -112,9 +115,25 @@ def cmd_leakage(args: argparse.Namespace) -> int:
     from .. import stages
     from ..leakage import corpus_leakage, leakage_report, read_corpus_sequences
 
+    if args.split not in LEAKAGE_SPLITS:         # checked before any fetch: a typo would report n = 0
+        print(f"protbench leakage: error: --split {args.split!r}: choose one of {', '.join(LEAKAGE_SPLITS)}",
+              file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        thresholds = tuple(float(t) for t in args.thresholds.split(","))
+    except ValueError:
+        thresholds = ()
+    if not thresholds or not all(0 < t <= 1 for t in thresholds):
+        print(f"protbench leakage: error: --thresholds {args.thresholds!r}: comma-separated identities, each a "
+              f"number > 0 and <= 1 (e.g. 0.3,0.5,0.9)", file=sys.stderr)
+        return EXIT_USAGE
+    if args.threads < 1:
+        print(f"protbench leakage: error: --threads must be a whole number >= 1, not {args.threads}", file=sys.stderr)
+        return EXIT_USAGE
     reg = registries(args)
+    for tid in args.tasks:
+        reg.tasks.get(tid)                        # an unknown task fails before any fetch
     fetcher = make_fetcher(args)
-    thresholds = tuple(float(t) for t in args.thresholds.split(","))
     cache_dir = Path(fetcher.cache_dir) / "leakage"
     corpus = read_corpus_sequences(args.corpus) if args.corpus else None
     rows, reports = [], {}

@@ -11,6 +11,11 @@ from typing import Any, Sequence
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
+class UsageError(ValueError):
+    """Input the user gave that is refused before any work (weights of another architecture, a pickle weights
+    file, ...): exit 2 on the command line, like an unknown id or setting."""
+
+
 def _kv(items: Sequence[str] | None) -> dict[str, Any]:
     """``["a=1", "b=x"]`` -> ``{"a": 1, "b": "x"}`` (values parsed as JSON when they parse)."""
     out: dict[str, Any] = {}
@@ -77,6 +82,27 @@ def int_at_least(minimum: int):
     return parse
 
 
+def number_in(low: float, high: float | None = None, low_open: bool = False, high_open: bool = False):
+    """An argparse type: a finite number in the range (a usage error, exit 2, otherwise; the message says the
+    range)."""
+    import math
+
+    text_range = (f"{'>' if low_open else '>='} {low:g}"
+                  + ("" if high is None else f" and {'<' if high_open else '<='} {high:g}"))
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number {text_range}, got {text!r}") from None
+        if not math.isfinite(value) or (value <= low if low_open else value < low) or \
+                (high is not None and (value >= high if high_open else value > high)):
+            raise argparse.ArgumentTypeError(f"must be a finite number {text_range}, got {text}")
+        return value
+
+    return parse
+
+
 positive_int = int_at_least(1)
 non_negative_int = int_at_least(0)
 
@@ -109,3 +135,15 @@ def check_device(parser: argparse.ArgumentParser, args: argparse.Namespace) -> N
         if not torch.cuda.is_available():
             parser.exit(EXIT_USAGE, f"protbench {args.command}: error: --device {device}: CUDA is not available "
                                     f"(torch {torch.__version__}, no usable GPU); use --device cpu\n")
+
+
+def no_abbreviations(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Turn off argparse's prefix matching on ``parser`` and every sub-parser: ``--jo 2`` is an error, not
+    ``--jobs 2`` (a spelling that ``run --jobs`` could not strip from its workers' command lines), and a
+    future option never changes what an old abbreviation meant."""
+    parser.allow_abbrev = False
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                no_abbreviations(sub)
+    return parser

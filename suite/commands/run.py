@@ -45,6 +45,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.dry_run:
         return dry_run(reg, config)
     if args.jobs > 1:
+        if config.claims is not None:     # a worker never starts workers (no process can multiply itself)
+            print("--jobs in a `run --jobs` worker: refused (a worker evaluates; only the parent starts workers)",
+                  file=sys.stderr)
+            return EXIT_USAGE
         if args.shard:
             print("--jobs and --shard: give one (--jobs N deals the work to N local shards itself)", file=sys.stderr)
             return EXIT_USAGE
@@ -163,10 +167,14 @@ def cmd_embed(args: argparse.Namespace) -> int:
     from .. import stages
     from ..cache import EmbeddingCache
     from ..embed import CachedEmbeddings, EmbedConfig
-    from ..runner import RANDOM_INIT, check_weights, rename, select_tasks
+    from ..runner import RANDOM_INIT, check_model_name, check_weights, rename, select_tasks
     from ..sequences import read_fasta
 
     world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    if problem := embed_usage_problem(args):
+        print(f"protbench embed: error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     import torch
 
     torch.set_num_threads(args.threads or max(1, (os.cpu_count() or 1) // world))
@@ -181,7 +189,9 @@ def cmd_embed(args: argparse.Namespace) -> int:
     options.setdefault("device", args.device)
     entry = reg.models.get(model_name)
     check_weights(entry, options, args.random_init)
+    entry.check_options(options)
     model = entry.create(**options)
+    check_model_name(reg, model_name, model)
     if args.random_init:
         rename(model, f"{args.model}@{RANDOM_INIT}")
     fetcher = make_fetcher(args)
@@ -200,17 +210,18 @@ def cmd_embed(args: argparse.Namespace) -> int:
         for i, extra in enumerate(data.extra.get("sequences", ())):
             named.setdefault(extra, f"{tid}:candidate:{i}")
     seqs = list(named)
+    if not seqs:
+        print("protbench embed: error: no sequences to embed (the FASTA files and tasks selected hold none)",
+              file=sys.stderr)
+        return EXIT_USAGE
     emb = CachedEmbeddings(model, EmbeddingCache(Path(fetcher.cache_dir) / "embeddings"),
                            EmbedConfig(token_budget=args.token_budget, policy=args.policy))
     emb.warm(seqs)
-    if args.out and int(os.environ.get("RANK", "0")) == 0:
-        if world > 1:
-            import torch.distributed as dist
-
-            dist.barrier()
-        export_embeddings(args.out, emb, named, residues=args.residues)
-        print(f"wrote {len(named)} embeddings to {args.out}", flush=True)
-    rank = int(os.environ.get("RANK", "0"))
+    if args.out:        # every rank reads (a collective under torchrun: all wait for every shard); rank 0 writes
+        arrays = export_arrays(emb, named, residues=args.residues)
+        if rank == 0:
+            write_npz(args.out, arrays)
+            print(f"wrote {len(named)} embeddings to {args.out}", flush=True)
     print(f"rank {rank}/{world}: {len(set(seqs))} distinct sequences, embedded {emb.stats.embedded} here, "
           f"{emb.stats.cache_hits} from cache, {emb.stats.forward_batches} batches, {emb.stats.seconds:.1f} s",
           flush=True)
@@ -221,15 +232,46 @@ def cmd_embed(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def embed_usage_problem(args: argparse.Namespace) -> str | None:
+    """What makes an ``embed`` command unusable, found before any model, fetch or embedding (None: nothing):
+    nothing selected, ``--residues`` without ``--out``, and an ``--out`` that is not a ``.npz`` path, exists
+    (without ``--force``), is a folder, or lies in a place that cannot be written."""
+    if not (args.fasta or args.tasks or args.families or args.all):
+        return "nothing to embed: give --fasta FILE, --tasks IDS, --families NAMES or --all"
+    for fasta in args.fasta or []:
+        if not Path(fasta).is_file():
+            return f"--fasta {fasta}: no such file"
+    if args.residues and not args.out:
+        return "--residues only applies with --out FILE.npz"
+    if not args.out:
+        return None
+    out = Path(args.out)
+    if out.suffix != ".npz":
+        return f"--out {out}: the export is a numpy .npz archive; name the file FILE.npz"
+    if out.is_dir():
+        return f"--out {out} is a folder; give a file path ending in .npz"
+    if out.exists() and not getattr(args, "force", False):
+        return f"--out {out} exists; pass --force to replace it, or choose another name"
+    for parent in out.absolute().parents:
+        if parent.exists():
+            if not parent.is_dir():
+                return f"--out {out}: {parent} is a file, not a folder"
+            if not os.access(parent, os.W_OK | os.X_OK):
+                return f"--out {out}: {parent} is not writable"
+            break
+    return None
+
+
 def export_embeddings(path: Path, emb: Any, named: dict[str, str], residues: bool = False) -> Path:
     """``.npz``: ``ids`` (n,), ``sequences`` (n,), ``embeddings`` (n, dim) float32 pooled; with ``residues``
     also ``residue_embeddings`` (total residues, dim) and ``residue_offsets`` (n + 1,): protein i's rows are
     ``residue_embeddings[offsets[i]:offsets[i + 1]]``. Plus ``model`` and ``fingerprint`` (strings)."""
-    import io
+    return write_npz(Path(path), export_arrays(emb, named, residues))
 
+
+def export_arrays(emb: Any, named: dict[str, str], residues: bool = False) -> dict[str, Any]:
+    """The arrays of :func:`export_embeddings` (read from the cache: under torchrun every rank calls this)."""
     import numpy as np
-
-    from ..store import atomic_write_bytes
 
     seqs = list(named)
     arrays = {"ids": np.array([named[s] for s in seqs]), "sequences": np.array(seqs),
@@ -239,6 +281,17 @@ def export_embeddings(path: Path, emb: Any, named: dict[str, str], residues: boo
         per = emb.residues(seqs)
         arrays["residue_embeddings"] = np.concatenate(per) if per else np.zeros((0, emb.meta.dim), np.float32)
         arrays["residue_offsets"] = np.concatenate([[0], np.cumsum([len(r) for r in per])]).astype(np.int64)
+    return arrays
+
+
+def write_npz(path: Path, arrays: dict[str, Any]) -> Path:
+    """``arrays`` as a compressed numpy ``.npz`` at ``path``, atomically."""
+    import io
+
+    import numpy as np
+
+    from ..store import atomic_write_bytes
+
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)
     return atomic_write_bytes(Path(path), buf.getvalue())

@@ -17,18 +17,19 @@ from protbench.spec import SeedResult
 from . import ProtocolSpec
 from .context import ProtocolContext
 from .supervised import ScoringConfig, finish, labels
+from .settings import setting
 
 
 @dataclass(frozen=True)
 class KnnConfig(ScoringConfig):
     """Aligner and search settings; ``candidates`` training sequences per query survive the prefilter."""
 
-    candidates: int = 32
-    ks: tuple[int, ...] = (1, 3, 5, 10, 20)
-    weightings: tuple[str, ...] = ("uniform", "identity")
-    gap_open: int = 11
-    gap_extend: int = 1
-    block: int = 512
+    candidates: int = setting(32, low=1)
+    ks: tuple[int, ...] = setting((1, 3, 5, 10, 20), low=1)
+    weightings: tuple[str, ...] = setting(("uniform", "identity"), choices=("uniform", "identity"))
+    gap_open: int = setting(11, low=0)
+    gap_extend: int = setting(1, low=0)
+    block: int = setting(512, low=1)
 
     def __post_init__(self) -> None:
         for w in self.weightings:

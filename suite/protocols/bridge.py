@@ -16,6 +16,7 @@ from protbench.spec import Capability, SeedResult
 
 from . import ProtocolSpec
 from .context import ProtocolContext
+from .settings import setting
 
 
 @dataclass(frozen=True)
@@ -30,19 +31,19 @@ class BridgeConfig:
     ``candidates``: ``annotated`` tails, or ``all`` terms of the aspect (GO variants).
     """
 
-    hidden: int = 256
-    n_blocks: int = 1
-    dropout: float = 0.1
-    temperature: float = 0.07
-    lr: float = 1e-3
-    weight_decay: float = 1e-4
-    batch_size: int = 512
-    rounds: int = 12
-    round_steps: int = 50
-    patience: int = 3
-    max_valid_queries: int = 2000
-    negatives: str = "batch"
-    candidates: str = "annotated"
+    hidden: int = setting(256, low=1)
+    n_blocks: int = setting(1, low=0)
+    dropout: float = setting(0.1, low=0, high=1, high_open=True)
+    temperature: float = setting(0.07, low=0, low_open=True)
+    lr: float = setting(1e-3, low=0, low_open=True)
+    weight_decay: float = setting(1e-4, low=0)
+    batch_size: int = setting(512, low=1)
+    rounds: int = setting(12, low=1)
+    round_steps: int = setting(50, low=1)
+    patience: int = setting(3, low=0)
+    max_valid_queries: int = setting(2000, low=1)
+    negatives: str = setting("batch", choices=("batch", "all"))
+    candidates: str = setting("annotated", choices=("annotated", "all"))
 
     def __post_init__(self) -> None:
         if self.negatives not in ("batch", "all"):

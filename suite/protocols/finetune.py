@@ -15,18 +15,19 @@ from protbench.spec import Capability, SeedResult
 from . import ProtocolSpec
 from .context import ProtocolContext
 from .supervised import ScoringConfig, finish, labels
+from .settings import setting
 
 
 @dataclass(frozen=True)
 class FinetuneConfig(ScoringConfig):
-    epochs: int = 20
-    batch_size: int = 8
-    lr: float = 5e-4          # head learning rate
-    lr_ratio: float = 0.1     # encoder lr = lr * lr_ratio (ProtST)
-    patience: int = 3
-    max_length: int = 550
-    dropout: float = 0.1
-    weight_decay: float = 0.0
+    epochs: int = setting(20, low=1)
+    batch_size: int = setting(8, low=1)
+    lr: float = setting(5e-4, low=0, low_open=True)          # head learning rate
+    lr_ratio: float = setting(0.1, low=0)     # encoder lr = lr * lr_ratio (ProtST)
+    patience: int = setting(3, low=0)
+    max_length: int = setting(550, low=1)
+    dropout: float = setting(0.1, low=0, high=1, high_open=True)
+    weight_decay: float = setting(0.0, low=0)
 
     @classmethod
     def quick(cls) -> "FinetuneConfig":

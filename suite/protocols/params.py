@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
 from . import UnknownProtocol, get, names
+from .settings import ParamError, allowed_of, check_config, check_values, describe
 
-
-class ParamError(ValueError):
-    """A ``--param``/``--preset`` the protocols do not know (a usage error)."""
+__all__ = ["ParamError", "PRESETS", "Preset", "check_config", "config_dict", "convert", "parse_items", "preset",
+           "resolve"]
 
 
 @dataclass(frozen=True)
@@ -129,10 +129,12 @@ def parse_items(items: Iterable[str] | Mapping[str, Any] | None) -> dict[str, di
 
 
 def describe_fields(config_type: type) -> str:
-    """``name: type = default`` for every field, one per line."""
+    """``name: type = default (allowed values)`` for every field, one per line."""
     hints = typing.get_type_hints(config_type)
     default = config_type()
+    allowed = allowed_of(config_type)
     return "\n".join(f"  {f.name}: {_type_name(hints[f.name])} = {getattr(default, f.name)!r}"
+                     + (f"  ({describe(*allowed[f.name])})" if f.name in allowed else "")
                      for f in dataclasses.fields(config_type))
 
 
@@ -203,11 +205,18 @@ def resolve(protocol: str, overrides: Mapping[str, Any] | None = None, preset_na
         if name not in names:
             raise ParamError(f"--param {protocol}.{name}: {protocol} has no field {name!r}; its fields "
                              f"(with defaults):\n{describe_fields(config_type)}")
-        changes[name] = convert(value, hints[name], f"--param {protocol}.{name}")
+        try:
+            changes[name] = convert(value, hints[name], f"--param {protocol}.{name}")
+        except ParamError as exc:
+            allowed = allowed_of(config_type).get(name)
+            raise ParamError(f"{exc}; allowed: {describe(*allowed)}" if allowed else str(exc)) from None
+    check_values(protocol, config_type, changes)
     try:
-        return config_type(**changes) if not changes else dataclasses.replace(config_type(), **changes)
+        config = config_type(**changes) if not changes else dataclasses.replace(config_type(), **changes)
     except (TypeError, ValueError) as exc:
         raise ParamError(f"{protocol} config: {exc}") from None
+    check_config(protocol, config)
+    return config
 
 
 def config_dict(config: Any) -> dict[str, Any]:

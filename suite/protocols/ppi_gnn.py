@@ -18,6 +18,7 @@ from protbench.spec import Capability, SeedResult, TaskData
 
 from . import ProtocolSpec
 from .context import ProtocolContext
+from .settings import setting
 
 
 @dataclass(frozen=True)
@@ -37,26 +38,26 @@ class PpiGnnConfig:
     the PLM papers' projection). Training uses the run's torch threads (``--threads``).
     """
 
-    split_seed: int | None = 0
+    split_seed: int | None = setting(0, low=0)
     split_file: str = ""
     split_sha256: str = ""
-    test_fraction: float = 0.2
-    valid_fraction: float = 0.1
-    hidden: int = 256
-    layers: int = 1
-    dropout: float = 0.5
-    lr: float = 1e-3
-    weight_decay: float = 5e-4
-    batch_size: int = 2048
-    max_epochs: int = 200
-    patience: int = 30
+    test_fraction: float = setting(0.2, low=0, high=1, low_open=True, high_open=True)
+    valid_fraction: float = setting(0.1, low=0, high=1, high_open=True)
+    hidden: int = setting(256, low=1)
+    layers: int = setting(1, low=1)
+    dropout: float = setting(0.5, low=0, high=1, high_open=True)
+    lr: float = setting(1e-3, low=0, low_open=True)
+    weight_decay: float = setting(5e-4, low=0)
+    batch_size: int = setting(2048, low=1)
+    max_epochs: int = setting(200, low=1)
+    patience: int = setting(30, low=0)
     standardize: bool = True
-    aggregation: str = "mean"
+    aggregation: str = setting("mean", choices=("sum", "mean"))
     hide_batch_edges: bool = False
-    graph: str = "train"
-    select_on: str = "valid"
-    lr_plateau_patience: int = 0
-    input_dim: int = 0
+    graph: str = setting("train", choices=("train", "all"))
+    select_on: str = setting("valid", choices=("valid", "test", "last"))
+    lr_plateau_patience: int = setting(0, low=0)
+    input_dim: int = setting(0, low=0)
 
     def __post_init__(self) -> None:
         if self.aggregation not in ("sum", "mean"):
@@ -65,6 +66,9 @@ class PpiGnnConfig:
             raise ValueError(f"graph must be 'train' or 'all', not {self.graph!r}")
         if self.select_on not in ("valid", "test", "last"):
             raise ValueError(f"select_on must be 'valid', 'test' or 'last', not {self.select_on!r}")
+        if self.test_fraction + self.valid_fraction >= 1:
+            raise ValueError(f"test_fraction + valid_fraction must be below 1 (train keeps the rest), not "
+                             f"{self.test_fraction} + {self.valid_fraction}")
 
     @classmethod
     def quick(cls) -> "PpiGnnConfig":

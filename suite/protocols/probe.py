@@ -15,6 +15,7 @@ from protbench.spec import Capability, SeedResult
 from . import ProtocolSpec
 from .context import ProtocolContext
 from .supervised import ScoringConfig, finish, labels
+from .settings import setting
 
 
 @dataclass(frozen=True)
@@ -28,19 +29,19 @@ class ProbeConfig(ScoringConfig):
     order's seed (None: the run's seed).
     """
 
-    heads: tuple[str, ...] = ("linear", "mlp")
-    hidden: int = 512
-    dropout: float = 0.1
-    learning_rates: tuple[float, ...] = (1e-3,)
-    weight_decays: tuple[float, ...] = (0.0,)
-    batch_size: int = 1024
-    max_epochs: int = 40
-    patience: int = 5
-    ridge_alphas: tuple[float, ...] = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
+    heads: tuple[str, ...] = setting(("linear", "mlp"), choices=("linear", "mlp", "peer-mlp"))
+    hidden: int = setting(512, low=1)
+    dropout: float = setting(0.1, low=0, high=1, high_open=True)
+    learning_rates: tuple[float, ...] = setting((1e-3,), low=0, low_open=True)
+    weight_decays: tuple[float, ...] = setting((0.0,), low=0)
+    batch_size: int = setting(1024, low=1)
+    max_epochs: int = setting(40, low=1)
+    patience: int = setting(5, low=0)
+    ridge_alphas: tuple[float, ...] = setting((1e-4, 1e-3, 1e-2, 1e-1, 1.0), low=0, low_open=True)
     standardize_inputs: bool = True
     standardize_targets: bool = True
-    eval_every: int = 1
-    shuffle_seed: int | None = None
+    eval_every: int = setting(1, low=1)
+    shuffle_seed: int | None = setting(None, low=0)
 
     def __post_init__(self) -> None:
         for h in self.heads:

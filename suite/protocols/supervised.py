@@ -17,6 +17,7 @@ from protbench.metrics.bootstrap import bootstrap_cis
 from protbench.spec import SeedResult, TaskData
 
 from .context import ProtocolContext
+from .settings import setting
 
 SPLITS = ("train", "valid", "test")
 # bootstrap resamples of the test split per task type (multi-label metrics sort n*C scores: fewer)
@@ -32,7 +33,7 @@ class ScoringConfig:
     """Fields every supervised protocol config has. ``ci_resamples``: bootstrap resamples of the test
     split (None: 1,000, or 200 for multi-label; 0: no intervals)."""
 
-    ci_resamples: int | None = None
+    ci_resamples: int | None = setting(None, low=0)
 
 
 def labels_of(data: TaskData, split: str, task_type: str, n_outputs: int | None) -> np.ndarray:

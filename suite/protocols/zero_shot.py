@@ -14,13 +14,14 @@ from protbench.spec import Capability, SeedResult
 
 from . import ProtocolSpec
 from .context import ProtocolContext
+from .settings import setting
 
 
 @dataclass(frozen=True)
 class ZeroShotConfig:
     """``candidates``: ``annotated`` tails, or ``all`` terms of the aspect (GO variants)."""
 
-    candidates: str = "annotated"
+    candidates: str = setting("annotated", choices=("annotated", "all"))
 
     @classmethod
     def quick(cls) -> "ZeroShotConfig":
