@@ -209,6 +209,21 @@ class Cell:
     b: torch.Tensor     # (4d,)
 
 
+RANDOM_INIT_NOTE = ("random weights: every array of the published npz replaced by i.i.d. normal draws with that "
+                    "array's own mean and standard deviation (the scale of each matrix, gain and bias is kept, its "
+                    "learned structure is not)")
+
+
+def random_arrays(arrays: dict[str, np.ndarray], seed: int) -> dict[str, np.ndarray]:
+    """The random-weight control's arrays (see :data:`RANDOM_INIT_NOTE`): same keys, shapes and dtypes, seeded."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for key in sorted(arrays):
+        a = arrays[key]
+        out[key] = rng.normal(float(a.mean()), float(a.std()), size=a.shape).astype(a.dtype)
+    return out
+
+
 def build_cells(arrays: dict[str, np.ndarray], size: int) -> list[Cell]:
     import torch
 
@@ -271,7 +286,8 @@ class UniRep:
     """
 
     def __init__(self, size: int | str = 1900, weights: str | Path | None = None, representation: str = "mean",
-                 dtype: str = "float32", device: str = "cpu", name: str | None = None):
+                 dtype: str = "float32", device: str = "cpu", name: str | None = None, random_init: bool = False,
+                 seed: int = 0):
         size = int(size)
         if size not in SIZES:
             raise ValueError(f"unknown UniRep size {size}; choose one of {sorted(SIZES)}")
@@ -287,6 +303,9 @@ class UniRep:
         self.weights_file, version = resolve_weights(size, weights)
         self.weights_sha256 = file_sha256(self.weights_file)
         arrays = load_arrays(self.weights_file, size)
+        self.random_init = bool(random_init)
+        if self.random_init:      # the control: this architecture, no UniRef50 knowledge
+            arrays = random_arrays(arrays, int(seed))
         self.cells = build_cells(arrays, size)
         mdt = getattr(torch, dtype)
         emb = torch.from_numpy(arrays["embedding"])
@@ -297,15 +316,17 @@ class UniRep:
         dim = size * (3 if representation == "fusion" else 1)
         caps = {Capability.PROTEIN} | ({Capability.RESIDUE} if representation in ("mean", "final_h") else set())
         label = name or ("unirep" if size == 1900 else f"unirep-{size}")
+        init = f"-random{int(seed)}" if self.random_init else ""
         self.meta = ModelMeta(
-            name=label, fingerprint=f"unirep{size}-{self.weights_sha256[:16]}-{representation}-{dtype}-v1",
+            name=label, fingerprint=f"unirep{size}-{self.weights_sha256[:16]}{init}-{representation}-{dtype}-v1",
             dim=dim, max_length=100_000, capabilities=frozenset(caps), layer="last", pooling=representation,
             revision=f"{DISTRIBUTION} {version}" if version else str(self.weights_file),
             training_data=("UniRef50 (UniRep, Alley et al. 2019)",),
             description=f"UniRep mLSTM, {SIZES[size]} cell(s) x {size} units, {representation} ({LICENCE})",
             parameters={"size": size, "representation": representation, "dtype": dtype,
                         "weights": str(self.weights_file), "weights_sha256": self.weights_sha256,
-                        "weights_from": f"{DISTRIBUTION} {version}" if version else "user path"})
+                        "weights_from": f"{DISTRIBUTION} {version}" if version else "user path",
+                        **({"init": RANDOM_INIT_NOTE, "init_seed": int(seed)} if self.random_init else {})})
 
     def states(self, seqs: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, list[int]]:
         """Last cell's hidden states ``(T, B, d)`` and final ``h, c`` ``(B, d)`` (fp32) in the given order,

@@ -112,6 +112,12 @@ def check_weights(entry: Any, options: dict[str, Any], random_init: bool = False
             f"--weights PATH (a local file or folder; {entry.description}). Without weights the model would be "
             f"randomly initialised and its numbers would pass as those of {entry.name!r}. To run the architecture "
             f"with random weights on purpose, pass --random-init (recorded as '{entry.name}@{RANDOM_INIT}').")
+    if random_init and not getattr(entry, "needs_weights", False):
+        takes = entry.option_names() if hasattr(entry, "option_names") else frozenset()
+        if takes is not None and "random_init" not in takes:
+            # its numbers would be labelled random-init while its factory built the usual model
+            raise RegistryError(f"model {entry.name!r} has no random initialisation: --random-init applies to models "
+                                f"that load pretrained weights (ESM-2, UniRep, ...); run {entry.name!r} without it")
 
 
 _HASHES: dict[tuple[str, int, int], str] = {}
@@ -211,6 +217,8 @@ class Runner:
         if self._model is None:
             opts = dict(self.config.model_options)
             opts.setdefault("device", self.config.device)
+            if self.config.random_init:
+                opts["random_init"] = True        # a factory that finds its own weights must not load them
             model = self.entry.create(**opts)
             check_model_name(self.reg, self.config.model, model)
             if self.config.random_init:

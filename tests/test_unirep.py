@@ -325,3 +325,36 @@ def test_listed_with_weights_status_and_licences():
         desc = rows.loc[name, "description"]
         assert desc.startswith(f"UniRep-{size}, {U.weights_status(size)};")
         assert "GPL-3.0-only" in desc and "CC BY-NC 4.0" in desc
+
+
+def test_random_init_is_a_random_weight_control_not_the_published_weights(tmp_path):
+    """--random-init on unirep-64 builds the same architecture with random weights (each array drawn with the
+    published array's mean and std, seeded) and records it: other vectors, another fingerprint, weights
+    provenance 'random-init'; a weight-free model refuses --random-init instead of mislabelling its numbers."""
+    import json
+    import subprocess
+    import sys
+
+    from protbench.models.unirep import UniRep
+
+    try:
+        real = UniRep(size=64)
+    except FileNotFoundError as exc:
+        pytest.skip(str(exc))
+    rand = UniRep(size=64, random_init=True, seed=0)
+    again = UniRep(size=64, random_init=True, seed=0)
+    seqs = ["MKTAYIAKQR", "GSHMLE"]
+    a, b, c = real.embed_proteins(seqs), rand.embed_proteins(seqs), again.embed_proteins(seqs)
+    np.testing.assert_array_equal(b, c)                               # seeded
+    assert not np.allclose(a, b, atol=1e-3)
+    assert rand.meta.fingerprint != real.meta.fingerprint and rand.meta.parameters["init_seed"] == 0
+    out = tmp_path / "r"
+    base = [sys.executable, "-m", "protbench.cli", "run", "--tasks", "beta-lactamase", "--profile", "smoke",
+            "--limit", "20", "--offline", "--output-dir", str(out), "--cache-dir", str(tmp_path / "c")]
+    done = subprocess.run(base + ["--model", "unirep-64", "--random-init"], capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    res = json.loads((out / "unirep-64@random-init" / "smoke" / "beta-lactamase.json").read_text())
+    assert res["identity"]["weights"] == "random-init" and "random" in res["model"]["fingerprint"]
+    refused = subprocess.run(base + ["--model", "aac", "--random-init"], capture_output=True, text=True, timeout=300)
+    assert refused.returncode == 2 and "no random initialisation" in refused.stderr
