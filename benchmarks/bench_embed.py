@@ -36,15 +36,11 @@ from protbench.embed import CachedEmbeddings, EmbedConfig, token_budget_batches
 from protbench.models.esm import DTYPES, ESM2, ESM2_SIZES
 from protbench.sequences import read_fasta
 
+import mirror_files
+
 
 def find_fasta() -> Path:
-    roots = [Path(p) for p in os.environ.get("PROTBENCH_MIRROR", "").split(os.pathsep) if p]
-    roots.append(Path(__file__).resolve().parents[2] / "shared" / "data")
-    for r in roots:
-        hits = list(r.rglob("deeploc_test_set.fasta")) if r.is_dir() else []
-        if hits:
-            return hits[0]
-    raise SystemExit("deeploc_test_set.fasta not found: set PROTBENCH_MIRROR to the data mirror")
+    return mirror_files.find_fasta(hint="")
 
 
 def anchor_fair_esm(seqs: list[str], size: str, budget: int, threads: int) -> float:

@@ -34,15 +34,11 @@ from protbench.embed import token_budget_batches
 from protbench.models.unirep import AA_TO_INT, SIZES, UniRep
 from protbench.sequences import read_fasta
 
+import mirror_files
+
 
 def find_fasta() -> Path:
-    roots = [Path(p) for p in os.environ.get("PROTBENCH_MIRROR", "").split(os.pathsep) if p]
-    roots.append(Path(__file__).resolve().parents[2] / "shared" / "data")
-    for r in roots:
-        hits = list(r.rglob("deeploc_test_set.fasta")) if r.is_dir() else []
-        if hits:
-            return hits[0]
-    raise SystemExit("deeploc_test_set.fasta not found: set PROTBENCH_MIRROR to the data mirror, or use --random N")
+    return mirror_files.find_fasta(hint=", or use --random N")
 
 
 def sequences(args: argparse.Namespace) -> list[str]:
