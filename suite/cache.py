@@ -383,8 +383,11 @@ class EmbeddingCache:
 
 def write_shard(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
     """Write one shard: temporary file in the same folder, fsync, rename (readers never see half a shard)."""
+    from .store import current_umask
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
     try:
+        os.fchmod(fd, 0o666 & ~current_umask())    # mkstemp makes 0600; a cache shared by a lab needs the umask's
         with os.fdopen(fd, "wb") as fh:
             np.savez(fh, **arrays)
             fh.flush()
@@ -396,7 +399,6 @@ def write_shard(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
 
 
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
+    from .store import atomic_write_bytes
+
+    atomic_write_bytes(path, data)

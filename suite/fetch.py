@@ -371,6 +371,7 @@ class Fetcher:
         target = self.download_dir / source.filename
         fd, tmp_name = tempfile.mkstemp(dir=self.download_dir, prefix=f".{source.filename}.", suffix=".part")
         tmp = Path(tmp_name)
+        os.fchmod(fd, _file_mode())
         try:
             request = urllib.request.Request(source.url, headers={"User-Agent": "protbench"})
             try:
@@ -409,9 +410,17 @@ def _set_aside(path: Path, exc: Exception) -> None:
     log.warning("a bad copy in the cache was set aside as %s: %s", rejected, str(exc).split("\n", 1)[0])
 
 
+def _file_mode() -> int:
+    """``0666 & ~umask``: cached downloads are readable as any file the user creates (mkstemp makes 0600)."""
+    from .store import current_umask
+
+    return 0o666 & ~current_umask()
+
+
 def _atomic_copy(src: Path, dst: Path) -> None:
     dst.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.", suffix=".part")
+    os.fchmod(fd, _file_mode())
     os.close(fd)
     try:
         shutil.copyfile(src, tmp)

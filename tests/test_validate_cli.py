@@ -104,6 +104,31 @@ def test_results_and_predictions_follow_the_umask(tmp_path):
         assert stat.S_IMODE(p.stat().st_mode) == 0o664, p
 
 
+def test_cache_files_follow_the_umask(tmp_path):
+    """The embedding cache and the downloads/ copies (a lab's shared --cache-dir) are written with the umask's mode,
+    not mkstemp's 0600."""
+    from protbench.cache import write_shard
+    from protbench.fetch import Fetcher
+    from protbench.spec import DataSource
+
+    src_file = tmp_path / "mirror" / "x.txt"
+    src_file.parent.mkdir()
+    src_file.write_text("hello\n")
+    old = os.umask(0o002)
+    try:
+        write_shard(tmp_path / "shard.npz", {"keys": np.array([b"k"]), "vectors": np.zeros((1, 2), np.float32)})
+        fetcher = Fetcher(cache_dir=tmp_path / "cache", mirrors=[src_file.parent], offline=True)
+        copied = fetcher.prefetch([DataSource("x.txt", "https://example.org/x.txt", unverified="test file")])
+        assert main(["run", "--model", "aac", *SMOKE, "--output-dir", str(tmp_path / "r"),
+                     "--cache-dir", str(tmp_path / "c2"), "--param", "probe.heads=linear"]) == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "shard.npz").stat().st_mode) == 0o664
+    assert stat.S_IMODE(copied["x.txt"].stat().st_mode) == 0o664
+    shards = [p for p in files_under(tmp_path / "c2") if p.suffix == ".npz"]
+    assert shards and all(stat.S_IMODE(p.stat().st_mode) == 0o664 for p in shards), shards
+
+
 # --- embed --out ---------------------------------------------------------------------------------------------
 
 @pytest.fixture
