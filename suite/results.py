@@ -147,21 +147,30 @@ def environment() -> dict[str, Any]:
 KERNEL_ISA = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "avx512_fp16",
               "avx_vnni", "amx_tile", "amx_bf16", "amx_int8")
 # Where two results were computed on different numeric platforms, their scores agree within this relative
-# tolerance, not bit for bit (measured: aac beta-lactamase MAE/RMSE differ in the 9th significant digit between
-# an AVX-512 CPU without AMX and one with AMX, same package versions; Spearman identical).
+# tolerance, not bit for bit. Measured: aac beta-lactamase MAE/RMSE differ in the 9th significant digit between
+# an AVX-512 CPU without AMX and one with AMX, and by 4e-8 (relative) between two AMX hosts that agreed on
+# instruction sets, BLAS core type and torch dispatch (so ``cpu``, ``caches`` and ``torch_kernels`` are now
+# recorded too: MKL and oneDNN choose code paths and block sizes, and so summation order, by CPU and cache).
 CROSS_PLATFORM_RTOL = 1e-6
+# The numeric_platform fields that must be equal, and the environment fields beside them, for a bit-exact claim
+PLATFORM_KEYS = ("blas", "torch_cpu_capability", "isa", "cpu", "caches", "torch_kernels")
+PLATFORM_ENV_KEYS = ("torch", "numpy", "torch_threads", "blas_threads")
 
 
 def numeric_platform() -> dict[str, Any]:
-    """What decides which floating-point kernels run, and so a result's last digits: each BLAS library's
-    kernel architecture as threadpoolctl reports it (OpenBLAS's core type, e.g. ``SkylakeX``, ``Haswell``),
-    torch's CPU dispatch level (``torch.backends.cpu.get_cpu_capability()``, e.g. ``AVX512``) and the
-    CPU's kernel-relevant instruction sets (:data:`KERNEL_ISA`, from ``/proc/cpuinfo`` where it exists).
+    """What decides which floating-point kernels run, and how they block their sums, and so a result's last
+    digits: each BLAS library's kernel architecture as threadpoolctl reports it (OpenBLAS's core type, e.g.
+    ``SkylakeX``), torch's CPU dispatch level (``torch.backends.cpu.get_cpu_capability()``, e.g. ``AVX512``),
+    the math libraries built into torch (``torch_kernels``: MKL and oneDNN versions), the CPU's identity
+    (``cpu``: vendor, family, model, stepping; ``cpu_model`` is only the name, often generic under a
+    hypervisor), its cache sizes (``caches``, e.g. ``L2 1024K``) and its kernel-relevant instruction sets
+    (:data:`KERNEL_ISA`), from ``/proc/cpuinfo`` and ``/sys`` where they exist.
 
     Two runs with equal platforms (and equal versions and threads, recorded beside) reproduce bit for bit;
     across platforms, numbers agree within :data:`CROSS_PLATFORM_RTOL` (see :func:`same_numeric_platform`).
     """
-    out: dict[str, Any] = {"cpu_model": None, "isa": None, "torch_cpu_capability": None, "blas": []}
+    out: dict[str, Any] = {"cpu_model": None, "cpu": None, "caches": cache_sizes(), "isa": None,
+                           "torch_cpu_capability": None, "torch_kernels": None, "blas": []}
     try:
         from threadpoolctl import threadpool_info
 
@@ -174,6 +183,7 @@ def numeric_platform() -> dict[str, Any]:
         import torch
 
         out["torch_cpu_capability"] = torch.backends.cpu.get_cpu_capability()
+        out["torch_kernels"] = torch_math_libraries(torch.__config__.show())
     except Exception:  # pragma: no cover
         pass
     try:
@@ -181,28 +191,56 @@ def numeric_platform() -> dict[str, Any]:
     except OSError:
         out["cpu_model"] = platform.processor() or None
         return out
+    ident: dict[str, str] = {}
     for line in text.splitlines():
         key, _, value = line.partition(":")
         key = key.strip()
-        if key == "model name" and out["cpu_model"] is None:
+        if not key:      # the first processor's block ends at the first blank line
+            if ident or out["isa"] is not None:
+                break
+            continue
+        if key == "model name":
             out["cpu_model"] = value.strip()
-        elif key == "flags" and out["isa"] is None:
+        elif key in ("vendor_id", "cpu family", "model", "stepping", "CPU implementer", "CPU part",
+                     "CPU variant", "CPU revision"):
+            ident[key.replace(" ", "_")] = value.strip()
+        elif key in ("flags", "Features") and out["isa"] is None:
             flags = set(value.split())
             out["isa"] = [f for f in KERNEL_ISA if f in flags]
+    out["cpu"] = ident or None
     return out
 
 
+def cache_sizes(root: Path = Path("/sys/devices/system/cpu/cpu0/cache")) -> list[str] | None:
+    """CPU 0's caches as ``"L<level> <type> <size>"`` (e.g. ``"L2 Unified 1024K"``), or None where not exposed."""
+    try:
+        found = []
+        for index in sorted(root.glob("index*")):
+            level, kind, size = ((index / f).read_text().strip() for f in ("level", "type", "size"))
+            found.append(f"L{level} {kind} {size}")
+        return found or None
+    except OSError:
+        return None
+
+
+def torch_math_libraries(config: str) -> list[str]:
+    """The MKL and oneDNN lines of ``torch.__config__.show()`` (their versions), e.g.
+    ``["Intel(R) oneAPI Math Kernel Library Version 2024.2-Product Build 20240605 …", "oneDNN v3.7.1 …"]``."""
+    keep = ("math kernel library", "mkl-dnn", "onednn", "openblas")
+    return [line.strip(" -") for line in config.splitlines()
+            if any(k in line.lower() for k in keep) and not line.strip(" -").lower().startswith("build settings")]
+
+
 def same_numeric_platform(env_a: dict[str, Any] | None, env_b: dict[str, Any] | None) -> bool:
-    """True when two results' environments ran the same kernels: equal BLAS (library, kernel architecture,
-    version), torch CPU dispatch level and instruction sets, and equal torch/numpy versions. A result without
-    a recorded platform (written before it was recorded) counts as a different platform."""
+    """True when two results' environments ran the same kernels the same way: equal :data:`PLATFORM_KEYS`
+    (BLAS library, kernel architecture and version; torch CPU dispatch level and math libraries; CPU identity,
+    caches and instruction sets) and equal torch/numpy versions and thread counts. A result without a recorded
+    platform, or with an older record that lacks a field, counts as a different platform."""
     pa, pb = (env_a or {}).get("numeric_platform"), (env_b or {}).get("numeric_platform")
-    if not pa or not pb:
+    if not pa or not pb or any(k not in pa or k not in pb for k in PLATFORM_KEYS):
         return False
-    keys = ("blas", "torch_cpu_capability", "isa")
-    versions = ("torch", "numpy")
-    return all(pa.get(k) == pb.get(k) for k in keys) and all((env_a or {}).get(v) == (env_b or {}).get(v)
-                                                              for v in versions)
+    return all(pa[k] == pb[k] for k in PLATFORM_KEYS) and all(
+        (env_a or {}).get(v) == (env_b or {}).get(v) for v in PLATFORM_ENV_KEYS)
 
 
 def git_revision() -> str | None:
