@@ -25,6 +25,7 @@ import textwrap
 from typing import Iterable
 
 from .collect import Board
+from .reproduction import SUBSETS, mean_std, paired_interval, ppi_readings, reproductions
 from .tables import MARK_BETTER, MARK_CAVEAT, MARK_PARTIAL, MARK_REPORTED, MARK_WORSE, Entry, Table, split_by_group
 
 NOTE_WIDTH = 300
@@ -183,6 +184,58 @@ def leakage_rows(board: Board) -> list[list[str]]:
     return rows
 
 
+# -- appendix: reproductions and PPI protocol readings (see reproduction.py) -------------------------
+REPRO_TITLE = "Appendix: reproductions"
+REPRO_CAPTION = ("Measured cells beside the published number of the same model and task. Verdict: within 2σ when "
+                 "|Δ| ≤ 2 × the published std over the paper's runs, given only where the cell ran the paper's "
+                 "protocol (its protbench preset) and the paper gives its spread.")
+REPRO_HEADERS = ["model", "task", "metric", "measured (mean ± std, seeds)", "published (mean ± std)", "Δ",
+                 "|Δ| / σ", "verdict"]
+PPI_TITLE = "Appendix: PPI protocol readings"
+PPI_CAPTION = ("The same PPI runs read at the epoch the protocol selects and at the last epoch (GNN-PPI saves both "
+               "checkpoints), with the paired difference over seeds (95 % t interval), and the selected epoch's "
+               "score on test pairs with both / one / no protein in a non-test pair (GNN-PPI's BS / ES / NS; "
+               "mean test pairs per seed in brackets). Graph: all = held-out pairs are message-passing edges (GCA), "
+               "train = training pairs only (GCT).")
+PPI_HEADERS = ["model", "task", "graph, epoch chosen on", "seeds", "selected epoch", "last epoch",
+               "last − selected [95 % CI]", "BS", "ES", "NS"]
+
+
+def _mean_std_text(values: list[float]) -> str:
+    if not values:
+        return "–"
+    mean, std = mean_std(values)
+    return fmt(mean) + ("" if std is None else f" ± {fmt(std)}")
+
+
+def reproduction_rows(board: Board) -> list[list[str]]:
+    rows = []
+    for r in reproductions(board):
+        m, p = r.measured, r.published
+        preset = f", preset {r.measured_preset}" if r.measured_preset else ""
+        rows.append([r.model, r.task, r.metric,
+                     f"{fmt(m.mean)}" + ("" if m.std is None else f" ± {fmt(m.std)}") + f" ({m.n}{preset})",
+                     fmt(p.mean) + ("" if p.std is None else f" ± {fmt(p.std)}"), fmt(r.delta, signed=True),
+                     "–" if r.sigmas is None else f"{r.sigmas:.2f}", r.verdict])
+    return rows
+
+
+def ppi_reading_rows(board: Board) -> list[list[str]]:
+    rows = []
+    for r in ppi_readings(board):
+        diff = paired_interval(r.selected, r.last)
+        subsets = []
+        for name, _ in SUBSETS:
+            sizes = r.subset_sizes.get(name) or [0]
+            n = sum(sizes) / len(sizes)
+            subsets.append(f"{_mean_std_text(r.subsets.get(name, []))} [{n:.0f}]")
+        rows.append([r.model, r.task, f"{r.graph}, {r.selected_on}", str(len(r.selected)),
+                     _mean_std_text(r.selected), _mean_std_text(r.last),
+                     "–" if diff is None else f"{fmt(diff[0], signed=True)} [{fmt(diff[1], signed=True)}, "
+                                             f"{fmt(diff[2], signed=True)}]", *subsets])
+    return rows
+
+
 def _appendix_markdown(title: str, caption: str, headers: list[str], rows: list[list[str]], align: str) -> str:
     if not rows:
         return ""
@@ -201,17 +254,25 @@ def _appendix_html(anchor: str, title: str, caption: str, headers: list[str], ro
 
 
 def appendix_markdown(board: Board) -> str:
-    overlap = _appendix_markdown(OVERLAP_TITLE, OVERLAP_CAPTION, OVERLAP_HEADERS, overlap_rows(board),
-                                 "|---|---|---:|---:|---|")
-    leakage = _appendix_markdown(LEAKAGE_TITLE, LEAKAGE_CAPTION, LEAKAGE_HEADERS, leakage_rows(board),
-                                 "|---|---|---:|---:|---:|---:|---:|")
-    return "\n".join(a for a in (overlap, leakage) if a)
+    parts = (
+        _appendix_markdown(REPRO_TITLE, REPRO_CAPTION, REPRO_HEADERS, reproduction_rows(board),
+                           "|---|---|---|---:|---:|---:|---:|---|"),
+        _appendix_markdown(PPI_TITLE, PPI_CAPTION, PPI_HEADERS, ppi_reading_rows(board),
+                           "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"),
+        _appendix_markdown(OVERLAP_TITLE, OVERLAP_CAPTION, OVERLAP_HEADERS, overlap_rows(board),
+                           "|---|---|---:|---:|---|"),
+        _appendix_markdown(LEAKAGE_TITLE, LEAKAGE_CAPTION, LEAKAGE_HEADERS, leakage_rows(board),
+                           "|---|---|---:|---:|---:|---:|---:|"))
+    return "\n".join(a for a in parts if a)
 
 
 def appendix_html(board: Board) -> str:
-    overlap = _appendix_html("overlap", OVERLAP_TITLE, OVERLAP_CAPTION, OVERLAP_HEADERS, overlap_rows(board))
-    leakage = _appendix_html("leakage", LEAKAGE_TITLE, LEAKAGE_CAPTION, LEAKAGE_HEADERS, leakage_rows(board))
-    return "\n".join(a for a in (overlap, leakage) if a)
+    parts = (
+        _appendix_html("reproductions", REPRO_TITLE, REPRO_CAPTION, REPRO_HEADERS, reproduction_rows(board)),
+        _appendix_html("ppi-readings", PPI_TITLE, PPI_CAPTION, PPI_HEADERS, ppi_reading_rows(board)),
+        _appendix_html("overlap", OVERLAP_TITLE, OVERLAP_CAPTION, OVERLAP_HEADERS, overlap_rows(board)),
+        _appendix_html("leakage", LEAKAGE_TITLE, LEAKAGE_CAPTION, LEAKAGE_HEADERS, leakage_rows(board)))
+    return "\n".join(a for a in parts if a)
 
 
 # -- Markdown -------------------------------------------------------------------------------------

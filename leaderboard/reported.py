@@ -8,11 +8,13 @@ measured numbers. ``protbench leaderboard`` reads them from
 ``results/reported/<model>/<task>.json``; :func:`write_reported` regenerates
 those files from :data:`REPORTED` (a test checks they agree).
 
-Metric names follow ``protbench.metrics``: ``fmax``, ``micro_aupr``, ``mrr``.
+Metric names follow ``protbench.metrics``: ``fmax``, ``micro_aupr``, ``mrr``, ``micro_f1`` (a fraction; papers
+print percent). A reported number with a published spread (``stds``) and the protbench ``preset`` that runs the
+publication's protocol gets a within-2σ verdict in the leaderboard's reproduction appendix.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +27,18 @@ PROTST = "Xu et al. 2023, ProtST: Multi-Modality Learning of Protein Sequences a
 BIOBRIDGE = "Wang et al. 2023, BioBridge: Bridging Biomedical Foundation Models via Knowledge Graphs (arXiv 2310.03320)"
 TRANSCRIPTION = ("transcribed into docs/BENCHMARKS.md from a secondary copy of the table; check against the paper "
                  "before citing")
+GNN_PPI = ("Lv et al. 2021, Learning Unknown from Correlations: Graph Neural Network for Inter-novel-protein "
+           "Interaction Prediction, IJCAI 2021 (arXiv 2105.06709)")
+GNN_PPI_TABLE = ("micro-F1 (%) by split, mean ± std where given: the benchmark figure of the GNN-PPI README "
+                 "(lvguofeng/GNN_PPI @ cd1843ebec57, images/benchmark.png)")
+GNN_PPI_TRANSCRIPTION = ("transcribed into protbench issue 27 and docs/reproducing-published.md §4 from the README "
+                         "figure; SHS148k and STRING without their spread; check against the figure before citing")
 FUNCTION_TASKS = {"ec": "function", "go-bp": "function", "go-mf": "function", "go-cc": "function"}
 CROSSMODAL_TASKS = {t: "cross-modal" for t in ("prot2bp", "prot2mf", "prot2cc", "prot2drug", "disease2prot")}
-MAIN_METRIC = {**{t: "fmax" for t in FUNCTION_TASKS}, **{t: "mrr" for t in CROSSMODAL_TASKS}}
-FAMILY = {**FUNCTION_TASKS, **CROSSMODAL_TASKS}
+PPI_TASKS = {f"{graph}{split}": "ppi" for graph in ("shs27k", "shs148k", "string") for split in ("", "-dfs", "-random")}
+MAIN_METRIC = {**{t: "fmax" for t in FUNCTION_TASKS}, **{t: "mrr" for t in CROSSMODAL_TASKS},
+               **{t: "micro_f1" for t in PPI_TASKS}}
+FAMILY = {**FUNCTION_TASKS, **CROSSMODAL_TASKS, **PPI_TASKS}
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,9 @@ class Reported:
     table: str
     protocol: str
     model_paper: str = ""           # the model's own paper, when the number is quoted from another one
+    stds: dict[str, float] = field(default_factory=dict)   # metric -> published std over the paper's runs
+    preset: str = ""                # the protbench preset that runs the publication's protocol ("" if none)
+    transcription: str = TRANSCRIPTION
 
 
 REPORTED: tuple[Reported, ...] = (
@@ -59,21 +72,34 @@ REPORTED: tuple[Reported, ...] = (
       for model, values in (("protst-esm2-650m", (0.878, 0.482, 0.668, 0.487)),
                             ("esm2-650m", (0.874, 0.472, 0.662, 0.472)))
       for t, v in zip(("ec", "go-bp", "go-mf", "go-cc"), values)),
+    # GNN-PPI's own model (BFS is the tasks' default split; published in percent)
+    *(Reported("gnn-ppi", t, {"micro_f1": mean}, GNN_PPI, GNN_PPI_TABLE,
+               "GNN-PPI's encoder and GIN trained end to end, held-out pairs in the message-passing graph (GCA) and "
+               "the only evaluation set; reproduced by protbench run --model gnn-ppi --preset gnn-ppi",
+               stds={"micro_f1": std} if std is not None else {}, preset="gnn-ppi",
+               transcription=GNN_PPI_TRANSCRIPTION)
+      for t, mean, std in (("shs27k-random", 0.8791, 0.0039), ("shs27k", 0.6381, 0.0179),
+                           ("shs27k-dfs", 0.7472, 0.0526), ("shs148k-random", 0.9226, None),
+                           ("shs148k", 0.7137, None), ("shs148k-dfs", 0.8267, None),
+                           ("string-random", 0.9543, None), ("string", 0.7837, None), ("string-dfs", 0.9107, None))),
 )
 
 
 def result_of(rep: Reported) -> dict[str, Any]:
     """The result JSON (schema version :data:`protbench.results.SCHEMA_VERSION`) of one reported cell."""
     source = {"paper": rep.paper, "table": rep.table, "protocol": rep.protocol, "split": "test",
-              "transcription": TRANSCRIPTION}
+              "transcription": rep.transcription}
     if rep.model_paper:
         source["model_paper"] = rep.model_paper
+    if rep.preset:
+        source["preset"] = rep.preset
     return {
         "schema_version": R.SCHEMA_VERSION, "kind": "reported", "status": "ok", "profile": "real",
         "task": {"id": rep.task, "family": FAMILY[rep.task], "main_metric": MAIN_METRIC[rep.task],
                  "metrics": sorted(rep.scores), "variant": "full", "higher_is_better": True},
         "model": {"name": rep.model},
-        "summary": {"test": {m: {"mean": v, "n": 1} for m, v in rep.scores.items()}},
+        "summary": {"test": {m: {"mean": v, "n": 1, **({"std": rep.stds[m]} if m in rep.stds else {})}
+                             for m, v in rep.scores.items()}},
         "source": source,
         "created": "2026-11-25T00:00:00+00:00",
     }

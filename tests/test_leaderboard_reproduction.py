@@ -1,0 +1,78 @@
+"""The reproduction appendix (measured vs published, within-2σ verdicts) and the PPI protocol readings (selected
+vs last epoch, BS/ES/NS), on result files shaped like committed ones with planted numbers."""
+from __future__ import annotations
+
+import copy
+import json
+import statistics
+from pathlib import Path
+
+import pytest
+from scipy import stats
+
+from protbench.leaderboard.collect import collect
+from protbench.leaderboard.render import appendix_markdown
+from protbench.leaderboard.reported import write_reported
+from protbench.leaderboard.reproduction import paired_interval, ppi_readings, reproductions
+
+TEMPLATE = Path(__file__).resolve().parents[1] / "results" / "aac" / "shs27k.json"
+
+
+def write_measured(root: Path, model: str, task: str, preset: str | None, selected: list[float],
+                   last: list[float]) -> None:
+    """A ppi result for ``task`` (the committed aac SHS27k file's layout) with planted per-seed scores."""
+    res = json.loads(TEMPLATE.read_text())
+    res["model"]["name"] = model
+    res["task"]["id"] = task
+    res["protocol"]["preset"] = preset
+    seed0 = res["seeds"]["0"]
+    res["seeds"] = {}
+    for i, (s, t) in enumerate(zip(selected, last)):
+        seed = copy.deepcopy(seed0)
+        seed["scores"]["test"]["micro_f1"] = s
+        seed["info"]["test_last_epoch"]["micro_f1"] = t
+        seed["info"]["test_subsets"]["both"] = {"n": 10 + i, "micro_f1": s + 0.1}
+        res["seeds"][str(i)] = seed
+    res["summary"]["test"]["micro_f1"] = {"mean": statistics.mean(selected), "std": statistics.stdev(selected),
+                                          "n": len(selected)}
+    (root / model).mkdir(parents=True, exist_ok=True)
+    (root / model / f"{task}.json").write_text(json.dumps(res))
+
+
+@pytest.fixture()
+def board(tmp_path):
+    write_reported(tmp_path)     # GNN-PPI published: SHS27k BFS 63.81 ± 1.79, DFS 74.72 ± 5.26
+    write_measured(tmp_path, "gnn-ppi", "shs27k", "gnn-ppi", [0.60, 0.63, 0.66, 0.62, 0.64],
+                   [0.55, 0.60, 0.61, 0.58, 0.56])
+    write_measured(tmp_path, "gnn-ppi", "shs27k-dfs", "gnn-ppi", [0.50, 0.52, 0.51], [0.50, 0.50, 0.50])
+    write_measured(tmp_path, "gnn-ppi", "shs27k-random", None, [0.88, 0.88], [0.88, 0.88])
+    return collect([tmp_path / "gnn-ppi", tmp_path / "reported"])
+
+
+def test_verdicts_follow_the_published_spread_and_protocol(board):
+    rows = {r.task: r for r in reproductions(board)}
+    assert set(rows) == {"shs27k", "shs27k-dfs", "shs27k-random"}      # no measured SHS148k/STRING cells
+    bfs = rows["shs27k"]
+    assert bfs.delta == pytest.approx(0.63 - 0.6381) and bfs.sigmas == pytest.approx(0.0081 / 0.0179)
+    assert bfs.verdict == "within 2σ"
+    dfs = rows["shs27k-dfs"]     # 0.51 vs 0.7472 ± 0.0526: 4.5σ
+    assert dfs.sigmas == pytest.approx(0.2372 / 0.0526) and dfs.verdict == "outside 2σ"
+    assert rows["shs27k-random"].verdict.startswith("other protocol (measured with the default protocol")
+    text = appendix_markdown(board)
+    assert "## Appendix: reproductions" in text
+    assert "| gnn-ppi | shs27k | micro\\_f1 | 0.630 ± 0.022 (5, preset gnn-ppi) | 0.638 ± 0.018 | -0.008 | 0.45 " \
+           "| within 2σ |" in text
+
+
+def test_ppi_readings_pair_selected_and_last_epoch_over_seeds(board):
+    got = {r.task: r for r in ppi_readings(board)}
+    bfs = got["shs27k"]
+    assert bfs.selected == [0.60, 0.63, 0.66, 0.62, 0.64] and bfs.last == [0.55, 0.60, 0.61, 0.58, 0.56]
+    assert bfs.subsets["both"] == pytest.approx([0.70, 0.73, 0.76, 0.72, 0.74])
+    d = [-0.05, -0.03, -0.05, -0.04, -0.08]
+    mean, lo, hi = paired_interval(bfs.selected, bfs.last)
+    half = stats.t.ppf(0.975, 4) * statistics.stdev(d) / 5 ** 0.5
+    assert mean == pytest.approx(statistics.mean(d)) and (lo, hi) == pytest.approx((mean - half, mean + half))
+    assert paired_interval([0.5], [0.4]) is None
+    text = appendix_markdown(board)
+    assert "## Appendix: PPI protocol readings" in text and "| gnn-ppi | shs27k | train, valid | 5 |" in text
