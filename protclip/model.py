@@ -11,7 +11,8 @@ The protein encoder is a :class:`~protbench.protclip.protein_encoders.ProteinEnc
 Parameters (names chosen to match the released ``FSTForPretrain`` where it has
 the same module): ``protein_model`` (the encoder's module), ``text_model`` (BERT-family),
 ``protein_projection``/``text_projection`` (→ D), ``logit_scale`` (log 1/T),
-``mlm_head`` (the encoder's unimodal head: ESM-2's MLM head, UniRep's next-residue head), ``bsr_decoder`` + ``bsr_head`` (released ``decoder`` / ``t2p_mlm_head``),
+``mlm_head`` (the encoder's unimodal head: ESM-2's MLM head, UniRep's next-residue head),
+``bsr_decoder`` + ``bsr_head`` (released ``decoder`` / ``t2p_mlm_head``),
 ``prototypes`` (released ``proto_bank.prototype``), ``local_logit_scale``.
 """
 from __future__ import annotations

@@ -71,7 +71,7 @@ class ProteinEncoder(ABC):
 
     @abstractmethod
     def unimodal_head(self, dim: int) -> nn.Module:
-        """The unimodal objective's head ``(..., D) → (..., V)`` logits (``dim``: the shared width, if it needs one)."""
+        """The unimodal objective's head, ``(..., D) → (..., V)`` logits (``dim``: shared width, if used)."""
 
     #: the unimodal term reads the unmasked ids, so the model may reuse the states it already has
     unimodal_on_clean_ids: ClassVar[bool] = False

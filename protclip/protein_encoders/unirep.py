@@ -138,7 +138,9 @@ class MLSTMCell(nn.Module):
 
 
 class UniRepModule(nn.Module):
-    """Embedding ``(26, 10)`` and ``cells`` stacked mLSTM cells of ``size`` units; ``forward(tokens) → (B, T, size)``."""
+    """Embedding ``(26, 10)`` and ``cells`` stacked mLSTM cells of ``size`` units.
+
+    ``forward(tokens (B, T)) → (B, T, size)``: the last cell's hidden states."""
 
     def __init__(self, size: int, cells: int):
         super().__init__()
@@ -225,7 +227,8 @@ class UniRepEncoder(ProteinEncoder):
 
     def describe(self) -> str:
         init = self._provenance.get("unirep_init", "")
-        return f"UniRep mLSTM {len(self.module.cells)} cell(s) x {self.hidden_size} units" + (f", {init}" if init else "")
+        out = f"UniRep mLSTM {len(self.module.cells)} cell(s) x {self.hidden_size} units"
+        return out + (f", {init}" if init else "")
 
     def provenance(self) -> dict[str, Any]:
         return {"protein_encoder": self.kind, **self._provenance}
