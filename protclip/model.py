@@ -5,10 +5,14 @@
 (``protein_states``, ``embed_proteins``, ``embed_texts``) serve the suite model
 and the zero-shot evaluation.
 
+The protein encoder is a :class:`~protbench.protclip.protein_encoders.ProteinEncoder`
+(``protein_encoder``: ESM-2 by default, or UniRep) whose module is ``protein_model``.
+
 Parameters (names chosen to match the released ``FSTForPretrain`` where it has
-the same module): ``protein_model`` (ESM-2), ``text_model`` (BERT-family),
+the same module): ``protein_model`` (the encoder's module), ``text_model`` (BERT-family),
 ``protein_projection``/``text_projection`` (→ D), ``logit_scale`` (log 1/T),
-``mlm_head``, ``bsr_decoder`` + ``bsr_head`` (released ``decoder`` / ``t2p_mlm_head``),
+``mlm_head`` (the encoder's unimodal head: ESM-2's MLM head, UniRep's next-residue head),
+``bsr_decoder`` + ``bsr_head`` (released ``decoder`` / ``t2p_mlm_head``),
 ``prototypes`` (released ``proto_bank.prototype``), ``local_logit_scale``.
 """
 from __future__ import annotations
@@ -20,34 +24,41 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from protbench.models.esm import PAD, residue_positions, tokenize
+from protbench.models.esm import PAD, tokenize
 from protbench.pooling import masked_mean
 
 from . import distributed as dist_utils
 from .config import ProtCLIPConfig
-from .encoders import build_protein_encoder, build_text_encoder, tokenize_texts
+from .encoders import build_text_encoder, tokenize_texts
 from .heads import CrossAttentionDecoder, projection, token_head
 from .objectives import bsr_loss, gc_loss, gumbel_assign, mlm_loss, pda_loss, pda_segments, pda_weights
+from .protein_encoders import build_protein_encoder
 
 VOCAB = 33
 
 
 class ProtCLIP(nn.Module):
-    """ProtCLIP with ESM-2 + BERT-family encoders; ``forward(batch) -> {"loss", "gc", "mlm", "bsr", "pda"}``."""
+    """ProtCLIP with a protein encoder (ESM-2 or UniRep) + a BERT-family text encoder;
+    ``forward(batch) -> {"loss", "gc", "mlm", "bsr", "pda"}``.
 
-    def __init__(self, cfg: ProtCLIPConfig, attn: str = "sdpa"):
+    ``from_checkpoint=True``: every tensor will be loaded from a checkpoint, so the protein
+    encoder need not read its pretrained files (UniRep skips them; ESM-2 is built as always).
+    """
+
+    def __init__(self, cfg: ProtCLIPConfig, attn: str = "sdpa", from_checkpoint: bool = False):
         super().__init__()
         self.cfg = cfg
-        self.protein_model = build_protein_encoder(cfg, attn)
+        self.protein_encoder = build_protein_encoder(cfg, attn, from_checkpoint)
+        self.protein_model = self.protein_encoder.module
         self.text_model, self.tokenizer = build_text_encoder(cfg)
-        dp = self.protein_model.config.hidden_size
+        dp = self.protein_encoder.hidden_size
         dt = self.text_model.config.hidden_size
         d = cfg.projection_dim
         torch.manual_seed(cfg.seed + 2)
         self.protein_projection = projection(dp, d)
         self.text_projection = projection(dt, d)
         self.logit_scale = nn.Parameter(torch.tensor(math.log(1 / cfg.logit_scale_init)))
-        self.mlm_head = token_head(dp, d, VOCAB)
+        self.mlm_head = self.protein_encoder.unimodal_head(d)
         self.bsr_decoder = CrossAttentionDecoder(d, cfg.bsr_heads, cfg.bsr_softmax_over)
         self.bsr_head = token_head(d, d, VOCAB)
         self.prototypes = nn.Embedding(cfg.proto_num, cfg.proto_dim)
@@ -57,10 +68,9 @@ class ProtCLIP(nn.Module):
 
     # -- parameters ---------------------------------------------------------------------------------
     def apply_freezing(self) -> None:
-        """Freeze the text encoder (``freeze_text``), ESM's unused contact head, and heads of switched-off objectives."""
-        contact = getattr(self.protein_model, "contact_head", None)
-        if contact is not None:
-            contact.requires_grad_(False)
+        """Freeze what the protein encoder freezes (ESM's unused contact head; UniRep per ``unirep_train``),
+        the text encoder (``freeze_text``), and heads of switched-off objectives."""
+        self.protein_encoder.apply_freezing(self.mlm_head)
         if self.cfg.freeze_text:
             self.text_model.requires_grad_(False)
             if self.cfg.freeze_text_mode == "eval":
@@ -111,8 +121,8 @@ class ProtCLIP(nn.Module):
 
     # -- encoders -----------------------------------------------------------------------------------
     def protein_states(self, ids: torch.Tensor) -> torch.Tensor:
-        """``(B, L, Dp)`` last-layer ESM-2 states for token ids ``(B, L)``."""
-        return self.protein_model(input_ids=ids, attention_mask=(ids != PAD).long()).last_hidden_state
+        """``(B, L, Dp)`` protein-encoder states for batch-layout token ids ``(B, L)`` (ESM-2: last layer)."""
+        return self.protein_encoder.states(ids)
 
     def text_states(self, texts: Sequence[str], max_length: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """``(states (B, T, Dt), attention_mask (B, T) bool, word_mask (B, T) bool)`` for a list of texts.
@@ -148,7 +158,8 @@ class ProtCLIP(nn.Module):
         return states, enc["attention_mask"].bool().to(dev), enc["word_mask"].to(dev)
 
     def shared_protein(self, states: torch.Tensor, residues: torch.Tensor) -> torch.Tensor:
-        """``(B, D)`` L2-normalised shared-space protein vectors from states and the residue mask."""
+        """``(B, D)`` L2-normalised shared-space protein vectors from states and the pooling mask
+        (``protein_encoder.pool_mask``: ESM-2 residues; UniRep start + residues)."""
         return F.normalize(self.protein_projection(masked_mean(states, residues)), dim=-1)
 
     def shared_text(self, states: torch.Tensor, word_mask: torch.Tensor) -> torch.Tensor:
@@ -159,7 +170,7 @@ class ProtCLIP(nn.Module):
         """``(B, D)`` shared-space vectors (``space="shared"``) or ``(B, Dp)`` encoder means (``"encoder"``)."""
         ids = tokenize(list(seqs)).to(next(self.parameters()).device)
         states = self.protein_states(ids)
-        res = residue_positions(ids)
+        res = self.protein_encoder.pool_mask(ids)
         if space == "encoder":
             return masked_mean(states, res).float()
         return self.shared_protein(states, res).float()
@@ -187,19 +198,20 @@ class ProtCLIP(nn.Module):
         zero = self.logit_scale.new_zeros(())
         total = zero
         need_text = cfg.enabled("gc") or cfg.enabled("bsr")
-        need_states = cfg.enabled("gc") or cfg.enabled("pda")
+        reuse = self.protein_encoder.unimodal_on_clean_ids      # unimodal term reads the unmasked ids
+        need_states = cfg.enabled("gc") or cfg.enabled("pda") or (cfg.enabled("mlm") and reuse)
         if need_text:
             t_states, t_attn, t_words = self.text_states(batch["texts"], cfg.max_text_length)
         if need_states:
             states = self.protein_states(ids)
         if cfg.enabled("gc"):
-            p = self.shared_protein(states, res)
+            p = self.shared_protein(states, self.protein_encoder.pool_mask(ids))
             t = self.shared_text(t_states, t_words)
             p_all, t_all = dist_utils.gather_with_grad(p), dist_utils.gather_with_grad(t)
             terms["gc"] = gc_loss(p_all, t_all, self.scale(self.logit_scale)) * batch.get("gc_weight", 1.0)
             total = total + w["gc"] * terms["gc"]
         if cfg.enabled("mlm"):
-            logits = self.mlm_head(self.protein_states(batch["mlm_ids"]))
+            logits = self.mlm_head(states if reuse else self.protein_states(batch["mlm_ids"]))
             terms["mlm"] = mlm_loss(logits, batch["mlm_labels"], denom["mlm"])
             total = total + w["mlm"] * scale * terms["mlm"]
         if cfg.enabled("bsr"):

@@ -1,7 +1,8 @@
 """The four ProtCLIP objectives as small functions of tensors (GC, MLM, BSR, PDA).
 
 Shapes: B proteins, L protein tokens, T text tokens, P = 4 properties, D the
-shared-space width (``projection_dim``), V = 33 ESM tokens.
+shared-space width (``projection_dim``), V = 33 ESM tokens (the batch alphabet; UniRep's
+next-residue term, which stands in for MLM, has V = 25: :mod:`protbench.protclip.protein_encoders.unirep`).
 
 Defaults follow the official code (diaoshaoyou/ProtCLIP); each deviation is an
 option or one of three fixes of official bugs, all listed in ``docs/protclip.md``.

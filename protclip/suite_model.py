@@ -7,8 +7,9 @@ Options (``--model-opt KEY=VALUE``):
   ``model.safetensors`` (``config.json`` beside it; Zenodo record 15245588).
   Required for ``protclip``; ``protclip-tiny`` without it is the tiny random init.
 * ``space`` — what ``embed_proteins`` / ``embed_residues`` return:
-  ``"encoder"`` (default; masked mean of the ESM-2 last layer, the part of the
-  model the paper carries into downstream tasks) or ``"shared"`` (the
+  ``"encoder"`` (default; the protein encoder's pooled vector — masked mean of the
+  ESM-2 last layer, or UniRep's mean hidden state — the part of the model the paper
+  carries into downstream tasks) or ``"shared"`` (the
   L2-normalised ``projection_dim``-d shared space; residues are projected but
   not normalised). ``embed_texts`` always returns the shared space, so only
   ``space="shared"`` declares ``SHARED_SPACE`` — run zero-shot cross-modal tasks
@@ -19,7 +20,13 @@ Options (``--model-opt KEY=VALUE``):
   released weights need it for ``embed_texts`` (PubMedBERT's vocab).
 * ``dtype`` — ``float32`` (default) or ``bfloat16``: the protein encoder's compute
   dtype for pooled vectors (run through the lean ESM-2 engine,
-  :mod:`protbench.models.esm_fast`; pooling and projection stay fp32).
+  :mod:`protbench.models.esm_fast`; pooling and projection stay fp32). UniRep
+  checkpoints run in float32 only.
+
+The protein encoder's kind and settings come from the checkpoint's config
+(``protein_encoder``: ESM-2 or UniRep); the results' fingerprint hashes every weight
+of the loaded model, and ``parameters`` record the encoder's provenance (for UniRep
+the sha256 of the published npz it started from).
 * ``max_length`` — residues kept per protein (default 1022, ESM-2's limit; longer
   sequences are truncated by the embedding engine). Both are in the fingerprint.
 """
@@ -32,7 +39,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from protbench.models.esm import DTYPES, PAD, residue_positions, state_fingerprint, tokenize
+from protbench.models.esm import DTYPES, residue_positions, state_fingerprint, tokenize
 from protbench.pooling import masked_mean
 from protbench.spec import Capability, ModelMeta
 
@@ -43,13 +50,12 @@ ZENODO = "https://zenodo.org/records/15245588"
 class _TrainableEncoder:
     """Fine-tuning view: a fresh copy of the protein encoder; calling it pools ``(B, Dp)`` with gradients."""
 
-    def __init__(self, module: torch.nn.Module, dim: int, device: str):
-        self.module, self.dim, self.device = module, dim, device
+    def __init__(self, encoder, device: str):
+        self.encoder, self.module, self.dim, self.device = encoder, encoder.module, encoder.hidden_size, device
 
     def __call__(self, seqs: Sequence[str]) -> torch.Tensor:
         ids = tokenize(list(seqs)).to(self.device)
-        out = self.module(input_ids=ids, attention_mask=(ids != PAD).long()).last_hidden_state
-        return masked_mean(out, residue_positions(ids)).float()
+        return self.encoder.pooled(ids).float()
 
 
 class ProtCLIPSuiteModel:
@@ -87,13 +93,18 @@ class ProtCLIPSuiteModel:
         self.space, self.device = space, device
         self.dtype, self._lean = dtype, None
         cfg = self.model.cfg
-        enc_dim = self.model.protein_model.config.hidden_size
+        encoder = self.model.protein_encoder
+        if encoder.kind != "esm2" and dtype != "float32":
+            raise ValueError(f"dtype {dtype!r} is for ESM-2 encoders; this checkpoint's {encoder.kind} runs in float32")
+        enc_dim = encoder.hidden_size
         caps = {Capability.PROTEIN, Capability.TEXT, Capability.RESIDUE, Capability.FINETUNE}
         if space == "shared":
             caps.add(Capability.SHARED_SPACE)
         extra = {"dtype": dtype} if dtype != "float32" else {}
         if int(max_length) != 1022:
             extra["max_length"] = int(max_length)
+        if encoder.kind != "esm2":           # ESM-2 fingerprints stay as before (cache keys)
+            extra["protein_encoder"] = encoder.kind
         fp = state_fingerprint(self.model, {"arch": "protclip", "space": space, **extra})
         label = name if weights is None else f"{name}:{Path(weights).name}"
         if space == "shared":      # result folders are keyed on the name: never mix the two spaces
@@ -104,17 +115,18 @@ class ProtCLIPSuiteModel:
             max_length=int(max_length), capabilities=frozenset(caps),
             layer="encoder-last" if space == "encoder" else "shared", pooling="mean",
             text_dim=cfg.projection_dim, revision=revision,
-            description=f"ProtCLIP (ESM-2 {self.model.protein_model.config.num_hidden_layers} layers, "
-                        f"{enc_dim}-d; shared space {cfg.projection_dim}-d)",
+            description=f"ProtCLIP ({encoder.describe()}; shared space {cfg.projection_dim}-d)",
             parameters={"space": space, "weights": str(weights) if weights else None, "dtype": dtype,
                         "max_length": int(max_length),
-                        "seed": seed if weights is None else None, "projection_dim": cfg.projection_dim},
+                        "seed": seed if weights is None else None, "projection_dim": cfg.projection_dim,
+                        **({} if encoder.kind == "esm2" else {"protein_encoder": encoder.provenance()})},
         )
 
     @torch.no_grad()
     def embed_proteins(self, seqs: Sequence[str]) -> np.ndarray:
         """``(B, D)`` pooled vectors: the lean engine for rotary ESM-2 encoders, else the model's own forward."""
-        if self.dtype == "float32" and self._lean is None and not _rotary(self.model.protein_model):
+        if self.dtype == "float32" and self._lean is None and (self.model.protein_encoder.kind != "esm2"
+                                                                or not _rotary(self.model.protein_model)):
             return self.model.embed_proteins(list(seqs), space=self.space).cpu().numpy().astype(np.float32)
         if self._lean is None:
             from protbench.models.esm_fast import EsmInference
@@ -143,9 +155,10 @@ class ProtCLIPSuiteModel:
         return [states[i, 1:1 + len(s)] for i, s in enumerate(seqs)]
 
     def trainable_encoder(self) -> _TrainableEncoder:
-        module = copy.deepcopy(self.model.protein_model).to(self.device).float().train()
-        module.requires_grad_(True)
-        return _TrainableEncoder(module, module.config.hidden_size, self.device)
+        encoder = copy.deepcopy(self.model.protein_encoder)
+        encoder.module.to(self.device).float().train()
+        encoder.module.requires_grad_(True)
+        return _TrainableEncoder(encoder, self.device)
 
 
 def _rotary(module: torch.nn.Module) -> bool:

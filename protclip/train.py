@@ -286,8 +286,7 @@ class Trainer:
         self.max_steps = cfg.max_steps or cfg.epochs * self.steps_per_epoch
         self.model = ProtCLIP(self.mcfg).to(cfg.device)
         if cfg.gradient_checkpointing:
-            pm = self.model.protein_model
-            (getattr(pm, "activation_checkpointing_enable", None) or pm.gradient_checkpointing_enable)()
+            self.model.protein_encoder.enable_gradient_checkpointing()
         if cfg.cache_text or cfg.text_cache_file:
             if self.model.text_dropout_active():
                 raise ValueError("the text-state cache (cache_text / text_cache_file) stores deterministic states, but "

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from protbench.protclip.checkpoint import (load_model, load_released, load_state_into, map_released_state,
-                                           save_model)
+                                           released_config, save_model)
 from protbench.protclip.config import ProtCLIPConfig, named_config
 from protbench.protclip.data import ProtAnnoRecord, write_protanno
 from protbench.protclip.model import ProtCLIP
@@ -31,7 +31,7 @@ def test_named_sizes_and_validation():
 
 def test_released_config_json_round_trip(tmp_path):
     cfg = named_config("tiny")
-    released = cfg.to_released()
+    released = released_config(cfg)
     for key in ("protein_model_config", "text_model_config", "projection_dim", "proto_num", "proto_dim",
                 "logit_scale_init", "local_logit_scale_init", "protein_mask_probability", "text_mask_probability"):
         assert key in released
@@ -41,7 +41,7 @@ def test_released_config_json_round_trip(tmp_path):
     assert back.projection_dim == 32 and back.proto_num == 16 and back.logit_scale_init == 0.07
     assert back.protein_model_config["hidden_size"] == 64 and back.text_model_config["hidden_size"] == 32
     assert back.extra["fusion_num_heads"] == 8 and back.text_tokenizer == "none"
-    assert back.to_released()["fusion_num_heads"] == 8
+    assert released_config(back)["fusion_num_heads"] == 8
     cfg.save(tmp_path / "ours.json")
     assert ProtCLIPConfig.load(tmp_path / "ours.json") == cfg
 
@@ -102,7 +102,7 @@ def test_released_files_load_end_to_end(tmp_path):
     cfg = named_config("tiny", seed=3)
     state = official_tiny_state(1)
     save_file(state, str(tmp_path / "model.safetensors"))
-    (tmp_path / "config.json").write_text(json.dumps(cfg.to_released()))
+    (tmp_path / "config.json").write_text(json.dumps(released_config(cfg)))
     model = load_released(tmp_path / "model.safetensors")
     assert model.tokenizer is None                  # released weights ship no vocabulary
     _check_official_values(model, state, [n for n in state if n.startswith(OFFICIAL_UNUSED) or
