@@ -7,6 +7,8 @@ and the zero-shot evaluation.
 
 The protein encoder is a :class:`~protbench.protclip.protein_encoders.ProteinEncoder`
 (``protein_encoder``: ESM-2 by default, or UniRep) whose module is ``protein_model``.
+With a frozen encoder, ``protein_cache`` (:mod:`protbench.protclip.protein_cache`) supplies the states of
+the unmasked ids (GC, PDA, a clean unimodal term); BSR's span-masked ids always run the encoder.
 
 Parameters (names chosen to match the released ``FSTForPretrain`` where it has
 the same module): ``protein_model`` (the encoder's module), ``text_model`` (BERT-family),
