@@ -74,8 +74,9 @@ def task_sequences(task_ids: Sequence[str], registry=None, fetcher=None, profile
 
 
 def corpus_eval_leakage(corpus: Sequence[str], evaluation: Mapping[str, Mapping[str, Sequence[str]]],
-                        identity: float = 0.5, exact_only: bool | None = None, cache_dir: str | os.PathLike | None = None,
-                        threads: int = 1, mmseqs: str | os.PathLike | None = None) -> dict[str, Any]:
+                        identity: float = 0.5, exact_only: bool | None = None,
+                        cache_dir: str | os.PathLike | None = None, threads: int = 1,
+                        mmseqs: str | os.PathLike | None = None) -> dict[str, Any]:
     """Leakage of every ``evaluation[task][split]`` (and ``"all"``, the distinct union) against ``corpus``.
 
     ``exact_only``: True — exact copies only; False — MMseqs2 required; None — identity too when MMseqs2 is
@@ -115,7 +116,7 @@ def run_leakage_check(tasks: str | Sequence[str], corpus: Sequence[str], out_pat
     ``out_path`` atomically and return it (keys as :func:`corpus_eval_leakage`, plus ``tasks`` and
     ``unavailable``). ``kw`` goes to :func:`task_sequences` (``registry``, ``fetcher``)."""
     from protbench.fetch import default_cache_dir
-    from protbench.leakage import _atomic_json
+    from protbench.store import atomic_write_bytes
 
     task_ids = resolve_tasks(tasks)
     missing: dict[str, str] = {}
@@ -124,7 +125,7 @@ def run_leakage_check(tasks: str | Sequence[str], corpus: Sequence[str], out_pat
     rep = corpus_eval_leakage(corpus, evaluation, identity=identity, exact_only=exact_only, threads=threads,
                               cache_dir=Path(default_cache_dir()) / "leakage")
     rep = {"tasks": task_ids, "unavailable": missing, **rep}
-    _atomic_json(Path(out_path), rep)
+    atomic_write_bytes(Path(out_path), (json.dumps(rep, indent=1, default=str) + "\n").encode())
     return rep
 
 
