@@ -65,7 +65,8 @@ def row_key(ids_row: torch.Tensor) -> str:
 def encoder_fingerprint(encoder, dtype: str) -> str:
     """What decides the cached states besides the sequence (see the module docstring)."""
     prov = encoder.provenance()
-    settings = "-".join(f"{k}={prov[k]}" for k in sorted(prov) if k not in ("protein_encoder", "unirep_train"))
+    skip = ("protein_encoder", "unirep_train", "weights_from")     # where the file came from: its sha256 decides
+    settings = "-".join(f"{k}={prov[k]}" for k in sorted(prov) if k not in skip)
     params = state_fingerprint(encoder.module, {"kind": encoder.kind, "format": FORMAT})
     return f"protclip-{encoder.kind}-{settings}-params{params}-{dtype}"
 
