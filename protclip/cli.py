@@ -78,6 +78,16 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         v = getattr(args, name)
         if v is not None:
             fields[name] = str(v) if isinstance(v, Path) else v
+    if args.protein_cache:
+        fields["protein_cache_dir"] = str(args.protein_cache)
+    if args.protein_cache_dtype:
+        fields["protein_cache_dtype"] = args.protein_cache_dtype
+    if args.leakage_tasks:
+        from .leakage import resolve_tasks
+
+        fields["leakage_tasks"] = resolve_tasks(args.leakage_tasks)
+    if args.leakage_identity is not None:
+        fields["leakage_identity"] = args.leakage_identity
     if args.betas is not None:
         fields["betas"] = tuple(args.betas)
     if args.bf16:
@@ -187,6 +197,17 @@ def add_commands(sub) -> None:
     p.add_argument("--unirep-train", choices=("all", "projections"),
                    help="all (default): UniRep trains with ProtCLIP; projections: embedding, mLSTM and "
                         "next-residue head frozen")
+    p.add_argument("--protein-cache", type=Path, metavar="DIR",
+                   help="cache a frozen protein encoder's clean states in DIR (needs --unirep-train projections): "
+                        "computed once, resumable, shared by runs; GC, PDA and the next-residue term read them, BSR "
+                        "still runs the encoder on its masked ids (docs/protclip.md)")
+    p.add_argument("--protein-cache-dtype", choices=("float32", "bfloat16"),
+                   help="compute precision of the cached states (default float32: the uncached losses)")
+    p.add_argument("--leakage-tasks", metavar="TASKS",
+                   help="before training, count evaluation sequences of these tasks (comma list; 'eval': the tasks "
+                        "ProtCLIP is evaluated on) found in the training corpus: exact copies, and >= "
+                        "--leakage-identity identity with MMseqs2; writes OUTPUT_DIR/leakage.json")
+    p.add_argument("--leakage-identity", type=float, help="identity threshold of --leakage-tasks (default 0.5)")
     p.add_argument("--random-init", action="store_true",
                    help="allow a paper size with randomly initialised encoders (smoke runs)")
     p.add_argument("--without", action="append", choices=("gc", "mlm", "bsr", "pda"),

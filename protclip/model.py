@@ -7,6 +7,8 @@ and the zero-shot evaluation.
 
 The protein encoder is a :class:`~protbench.protclip.protein_encoders.ProteinEncoder`
 (``protein_encoder``: ESM-2 by default, or UniRep) whose module is ``protein_model``.
+With a frozen encoder, ``protein_cache`` (:mod:`protbench.protclip.protein_cache`) supplies the states of
+the unmasked ids (GC, PDA, a clean unimodal term); BSR's span-masked ids always run the encoder.
 
 Parameters (names chosen to match the released ``FSTForPretrain`` where it has
 the same module): ``protein_model`` (the encoder's module), ``text_model`` (BERT-family),
@@ -64,6 +66,7 @@ class ProtCLIP(nn.Module):
         self.prototypes = nn.Embedding(cfg.proto_num, cfg.proto_dim)
         self.local_logit_scale = nn.Parameter(torch.tensor(math.log(1 / cfg.local_logit_scale_init)))
         self.text_cache: dict[str, torch.Tensor] | None = None
+        self.protein_cache = None     # a protein_cache.ProteinStateCache (frozen encoder only), set by the trainer
         self.apply_freezing()
 
     # -- parameters ---------------------------------------------------------------------------------
@@ -124,6 +127,13 @@ class ProtCLIP(nn.Module):
         """``(B, L, Dp)`` protein-encoder states for batch-layout token ids ``(B, L)`` (ESM-2: last layer)."""
         return self.protein_encoder.states(ids)
 
+    def clean_protein_states(self, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``(states (B, L, Dp), pooled (B, Dp) | None)`` of *unmasked* ids: from ``protein_cache`` when one is set
+        (the frozen encoder's states, computed once per sequence), else the encoder's states and ``None``."""
+        if self.protein_cache is None:
+            return self.protein_states(ids), None
+        return self.protein_cache.lookup(ids)
+
     def text_states(self, texts: Sequence[str], max_length: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """``(states (B, T, Dt), attention_mask (B, T) bool, word_mask (B, T) bool)`` for a list of texts.
 
@@ -169,11 +179,13 @@ class ProtCLIP(nn.Module):
     def embed_proteins(self, seqs: Sequence[str], space: str = "shared") -> torch.Tensor:
         """``(B, D)`` shared-space vectors (``space="shared"``) or ``(B, Dp)`` encoder means (``"encoder"``)."""
         ids = tokenize(list(seqs)).to(next(self.parameters()).device)
-        states = self.protein_states(ids)
+        states, pooled = self.clean_protein_states(ids)
         res = self.protein_encoder.pool_mask(ids)
+        if pooled is None:
+            pooled = masked_mean(states, res)
         if space == "encoder":
-            return masked_mean(states, res).float()
-        return self.shared_protein(states, res).float()
+            return pooled.float()
+        return F.normalize(self.protein_projection(pooled), dim=-1).float()
 
     @torch.no_grad()
     def embed_texts(self, texts: Sequence[str]) -> torch.Tensor:
@@ -202,10 +214,11 @@ class ProtCLIP(nn.Module):
         need_states = cfg.enabled("gc") or cfg.enabled("pda") or (cfg.enabled("mlm") and reuse)
         if need_text:
             t_states, t_attn, t_words = self.text_states(batch["texts"], cfg.max_text_length)
-        if need_states:
-            states = self.protein_states(ids)
+        if need_states:          # the unmasked ids: cached when protein_cache is set (GC, PDA, clean unimodal term)
+            states, pooled = self.clean_protein_states(ids)
         if cfg.enabled("gc"):
-            p = self.shared_protein(states, self.protein_encoder.pool_mask(ids))
+            p = (self.shared_protein(states, self.protein_encoder.pool_mask(ids)) if pooled is None
+                 else F.normalize(self.protein_projection(pooled), dim=-1))
             t = self.shared_text(t_states, t_words)
             p_all, t_all = dist_utils.gather_with_grad(p), dist_utils.gather_with_grad(t)
             terms["gc"] = gc_loss(p_all, t_all, self.scale(self.logit_scale)) * batch.get("gc_weight", 1.0)
@@ -214,7 +227,7 @@ class ProtCLIP(nn.Module):
             logits = self.mlm_head(states if reuse else self.protein_states(batch["mlm_ids"]))
             terms["mlm"] = mlm_loss(logits, batch["mlm_labels"], denom["mlm"])
             total = total + w["mlm"] * scale * terms["mlm"]
-        if cfg.enabled("bsr"):
+        if cfg.enabled("bsr"):       # span-masked ids: always the encoder itself (protein_cache docstring)
             s_states = self.protein_states(batch["bsr_ids"])
             if not cfg.bsr_grad_to_encoder:
                 s_states = s_states.detach()

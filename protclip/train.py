@@ -109,6 +109,16 @@ class PretrainConfig:
     later epochs skip the text encoder; ``text_cache_file``: also fill the cache
     for every train/valid/retrieval text before training and save it there, so
     several runs (ablations) share one pass of the text encoder.
+    ``protein_cache_dir``: a folder for the frozen protein encoder's clean states
+    (:mod:`protbench.protclip.protein_cache`; needs ``states_cacheable``, e.g. UniRep with
+    ``unirep_train="projections"``): before training, the (cropped) train / valid and retrieval
+    sequences are computed once (batched, resumable after a kill), then GC, PDA and the clean unimodal
+    term read them in every step, epoch and run; BSR still runs the encoder on its masked ids.
+    ``protein_cache_dtype``: the compute precision of that pass (``"float32"`` gives the uncached
+    losses to float rounding; ``"bfloat16"``: bf16 recurrent matmuls, UniRep only).
+    ``leakage_tasks``: task ids whose evaluation sequences are checked against the training corpus
+    before training (:mod:`protbench.protclip.leakage`; exact copies always, ≥ ``leakage_identity``
+    identity when MMseqs2 is installed); the report is written to ``leakage.json``.
     ``resume``: ``"auto"`` continues from the latest checkpoint in ``output_dir``
     when one exists; a folder path resumes from it; ``None`` starts fresh.
     """
@@ -146,6 +156,10 @@ class PretrainConfig:
     gradient_checkpointing: bool | None = None
     cache_text: bool = False
     text_cache_file: str | None = None
+    protein_cache_dir: str | None = None
+    protein_cache_dtype: str = "float32"
+    leakage_tasks: list[str] | None = None
+    leakage_identity: float = 0.5
     device: str = "cpu"
     seed: int = 0
     threads: int | None = None
@@ -293,6 +307,11 @@ class Trainer:
                                  "with freeze_text_mode='train' (official) the frozen text encoder applies dropout "
                                  "while training; add --model-set freeze_text_mode=eval to train with cached states")
             self.model.text_cache = load_text_cache(cfg.text_cache_file, self.model)
+        if cfg.protein_cache_dir:
+            from .protein_cache import ProteinStateCache
+
+            self.model.protein_cache = ProteinStateCache(cfg.protein_cache_dir, self.model.protein_encoder,
+                                                         cfg.protein_cache_dtype)
         params = [p for p in self.model.parameters() if p.requires_grad]
         adam = {"lr": cfg.lr, "betas": tuple(cfg.betas), "eps": 1e-8, "weight_decay": cfg.weight_decay}
         self.zero = bool(cfg.zero1) and self.world.size > 1
@@ -535,6 +554,21 @@ def fill_text_cache(tr: "Trainer", records: list[ProtAnnoRecord], batch_size: in
     return len(m.text_cache) - before
 
 
+def fill_protein_cache(tr: "Trainer", records: list[ProtAnnoRecord], full: list[ProtAnnoRecord] = ()) -> int:
+    """Compute (once) the frozen encoder's states of ``records`` as training crops them (the deterministic window:
+    ``protein_crop="first"``) and of ``full`` uncropped (retrieval embeds whole sequences); the main process
+    fills, the others wait. Returns how many proteins were computed."""
+    from .data import crop
+
+    c, cache = tr.mcfg, tr.model.protein_cache
+    added = 0
+    if tr.world.main:
+        seqs = [crop(r.seq, c.max_protein_length, None, c.protein_crop) for r in records] + [r.seq for r in full]
+        added = cache.fill(seqs)
+    dist_utils.barrier()
+    return added
+
+
 def _retrieval(trainer: Trainer, records: list[ProtAnnoRecord]) -> dict[str, Any] | None:
     if not records or not trainer.world.main:
         return None
@@ -581,6 +615,19 @@ def pretrain(cfg: PretrainConfig) -> dict[str, Any]:
         if added and tr.world.main:
             torch.save({"text_config": _text_config(tr.model), "states": tr.model.text_cache}, cfg.text_cache_file)
         tr.log({"step": tr.step, "event": "text_cache", "added": added, "seconds": time.time() - t1})
+    if tr.model.protein_cache is not None:
+        t1 = time.time()
+        added = fill_protein_cache(tr, tr.train_records + tr.valid_records, retrieval_records)
+        tr.log({"step": tr.step, "event": "protein_cache", "added": added, "seconds": time.time() - t1})
+    leakage = None
+    if cfg.leakage_tasks and tr.world.main:
+        from .leakage import run_leakage_check, summary_line
+
+        rep = run_leakage_check(cfg.leakage_tasks, [r.seq for r in tr.train_records + tr.valid_records],
+                                tr.out / "leakage.json", identity=cfg.leakage_identity, threads=cfg.threads or 1)
+        leakage = {"report": str(tr.out / "leakage.json"), "summary": summary_line(rep),
+                   "unavailable": sorted(rep["unavailable"])}
+        tr.log({"step": tr.step, "event": "leakage", **leakage})
     training = {"recipe": cfg.recipe, "precision": cfg.precision, "zero1": tr.zero, "batch_size": cfg.batch_size,
                 "grad_accum": cfg.grad_accum, "micro_batch_per_process": tr.micro,
                 "gc_negatives": tr.micro * tr.world.size, "token_loss_mean": cfg.token_loss_mean,
@@ -667,6 +714,10 @@ def pretrain(cfg: PretrainConfig) -> dict[str, Any]:
         "checkpoint": str(final_folder), "best": str(tr.out / "best") if (tr.out / "best").exists() else None,
         "log": str(tr.log_path),
     })
+    if tr.model.protein_cache is not None:
+        summary["protein_cache"] = tr.model.protein_cache.describe()
+    if leakage is not None:
+        summary["leakage"] = leakage
     if tr.world.main:
         ckpt.write_json(tr.out / "summary.json", summary)
     return summary

@@ -29,9 +29,10 @@ unimodal head under ``mlm_head.*``; the encoder kind and its settings are fields
 reading pretrained files whose tensors the checkpoint will overwrite.
 
 Caching: when :attr:`ProteinEncoder.states_cacheable` is true (frozen weights, no
-dropout), ``states(ids)`` of unmasked ids depends on the sequence only, so a caller may
-compute each protein's states once and reuse them (as ``ProtCLIP.text_cache`` does for
-the frozen text encoder). No protein-state cache is implemented yet.
+dropout), ``states(ids)`` of unmasked ids depends on the sequence only, so
+:mod:`protbench.protclip.protein_cache` computes each protein's states once with
+:meth:`ProteinEncoder.clean_states` (batched, no gradients; an encoder may override it
+with a faster inference path, as UniRep does) and reuses them in every step.
 
 A new encoder is one module in this package: a subclass, a ``build(cfg, attn,
 from_checkpoint)`` and a ``unimodal_batch(cfg, ids, residues, generator)`` function,
@@ -83,6 +84,14 @@ class ProteinEncoder(ABC):
     def states_cacheable(self) -> bool:
         """Whether ``states`` of unmasked ids depends on the sequence only (frozen, no dropout)."""
         return False
+
+    @torch.no_grad()
+    def clean_states(self, ids: torch.Tensor, dtype: str = "float32") -> torch.Tensor:
+        """``(B, L, D)`` float32 states of unmasked ids without gradients, as :meth:`states` gives them (what the
+        protein-state cache stores). ``dtype``: the compute precision; the default path supports float32 only."""
+        if dtype != "float32":
+            raise ValueError(f"{self.kind}: clean_states supports dtype float32 only, not {dtype!r}")
+        return self.states(ids).float()
 
     def enable_gradient_checkpointing(self) -> None:
         """Trade compute for memory where the encoder supports it (no-op otherwise)."""

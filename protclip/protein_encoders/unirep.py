@@ -225,6 +225,42 @@ class UniRepEncoder(ProteinEncoder):
     def states_cacheable(self) -> bool:
         return self.train == "projections"
 
+    @torch.no_grad()
+    def clean_states(self, ids: torch.Tensor, dtype: str = "float32") -> torch.Tensor:
+        """``(B, L, D)`` float32 states (as :meth:`states`, no gradients) through the suite's batched scan
+        (:func:`protbench.models.unirep.run_cell`): rows sorted longest first, each step updates only the rows
+        still inside their sequence, cell 0's input projections are 26-row tables. ``dtype="bfloat16"`` runs
+        the two recurrent matmuls in bf16 (fp32 states), as ``protbench.models.unirep`` does. Runs on the CPU."""
+        if dtype not in ur.DTYPES:
+            raise ValueError(f"unknown dtype {dtype!r}; choose one of {ur.DTYPES}")
+        mdt = getattr(torch, dtype)
+        mask = self.pool_mask(ids)                                   # start + residues: the steps of each row
+        steps = mask.sum(1).tolist()
+        B, L = ids.shape
+        D = self.hidden_size
+        out = torch.zeros(B, L, D)
+        if not B or max(steps, default=0) == 0:
+            return out
+        order = sorted(range(B), key=lambda i: -steps[i])
+        T = steps[order[0]]
+        toks = self.tokens(ids.cpu())[order, :T].t().contiguous()       # (T, B), longest row first
+        active = [sum(1 for i in order if steps[i] > t) for t in range(T)]
+        mod = self.module
+        hs = None
+        for k, cell in enumerate(mod.cells):
+            wx, wmx = cell.normed(cell.wx, cell.gx).float().cpu(), cell.normed(cell.wmx, cell.gmx).float().cpu()
+            wh, wmh = cell.normed(cell.wh, cell.gh).cpu().to(mdt), cell.normed(cell.wmh, cell.gmh).cpu().to(mdt)
+            b = cell.b.float().cpu()
+            if k == 0:
+                emb = mod.embedding.float().cpu()
+                hs, _, _ = ur.run_cell(emb @ wx + b, emb @ wmx, wh, wmh, active, ids=toks)
+            else:
+                flat = hs.reshape(-1, D)
+                hs, _, _ = ur.run_cell((flat @ wx + b).reshape(T, B, -1), (flat @ wmx).reshape(T, B, -1),
+                                       wh, wmh, active)
+        out[torch.tensor(order), :T] = hs.transpose(0, 1)
+        return (out * mask.cpu().unsqueeze(-1)).to(ids.device)     # the scan runs on the CPU (as the suite's)
+
     def describe(self) -> str:
         init = self._provenance.get("unirep_init", "")
         out = f"UniRep mLSTM {len(self.module.cells)} cell(s) x {self.hidden_size} units"
