@@ -1,4 +1,4 @@
-"""Shared fixtures: a private cache per test, and the real-data mirror (skip cleanly without it)."""
+"""Shared fixtures: a private cache per test, the real-data mirror (skip cleanly without it), one torch thread."""
 from __future__ import annotations
 
 import os
@@ -35,3 +35,15 @@ def private_cache(tmp_path_factory, monkeypatch) -> Path:
     d = tmp_path_factory.mktemp("pbcache")
     monkeypatch.setenv("PROTBENCH_CACHE", str(d))
     return d
+
+
+@pytest.fixture()
+def one_torch_thread():
+    """Tiny step-by-step mLSTMs (ProtCLIP over UniRep): one torch thread, restored after; two contending
+    threads on a busy 2-core machine made them ~100x slower."""
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)

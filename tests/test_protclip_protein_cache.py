@@ -16,12 +16,7 @@ TEXT = ("PROTEIN NAME: protein {i}. FUNCTION: binds ligand {j}. SUBCELLULAR LOCA
         "SIMILARITY: family {i}.")
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _records(n=8, seed=0):

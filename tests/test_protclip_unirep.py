@@ -13,13 +13,7 @@ import torch
 from protbench.protclip.config import named_config
 from protbench.protclip.data import ProtAnnoRecord, collate, write_protanno
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny step-by-step mLSTMs: one thread is ~100x faster than two contending ones on a busy machine."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 TINY = {"protein_encoder": "unirep", "unirep_size": 16, "unirep_cells": 1, "unirep_init": "random"}
