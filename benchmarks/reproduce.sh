@@ -43,11 +43,6 @@ for m in "unirep" "unirep --random-init"; do
   run --model $m --tasks beta-lactamase ec-partial --seeds $SEEDS
   run --model $m --tasks shs27k shs27k-dfs shs27k-random --seeds $SEEDS
 done
-# GNN-PPI's own model and protocol (--preset gnn-ppi: vec5 encoder trained end to end with the GIN, 300 epochs,
-# the epoch chosen on the held-out pairs, which are also message-passing edges, as GNN-PPI does), 5 seeds, one
-# split per seed, against its published SHS27k numbers (docs/reproducing-published.md §4); two single-thread
-# workers (~1.3-1.5 s per epoch each on this class of CPU)
-run --model gnn-ppi --preset gnn-ppi --tasks shs27k shs27k-dfs shs27k-random --seeds 0 1 2 3 4 --jobs 2 --threads 1
 # baseline rows on four real tasks (CPU settings recorded as protocol overrides)
 for task in beta-lactamase fluorescence stability binloc; do
   run --model dde --tasks $task --seeds $SEEDS --param probe.heads=mlp --param probe.max_epochs=20 --param probe.patience=3

@@ -253,12 +253,19 @@ def _appendix_html(anchor: str, title: str, caption: str, headers: list[str], ro
     return "\n".join(out + ["</table>"])
 
 
-def appendix_markdown(board: Board) -> str:
+def reproduction_markdown(board: Board) -> str:
+    """The reproduction and PPI-reading appendices alone (``benchmarks/reproduce_gnn_ppi.py``'s table)."""
     parts = (
         _appendix_markdown(REPRO_TITLE, REPRO_CAPTION, REPRO_HEADERS, reproduction_rows(board),
                            "|---|---|---|---:|---:|---:|---:|---|"),
         _appendix_markdown(PPI_TITLE, PPI_CAPTION, PPI_HEADERS, ppi_reading_rows(board),
-                           "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"),
+                           "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"))
+    return "\n".join(a for a in parts if a)
+
+
+def appendix_markdown(board: Board) -> str:
+    parts = (
+        reproduction_markdown(board),
         _appendix_markdown(OVERLAP_TITLE, OVERLAP_CAPTION, OVERLAP_HEADERS, overlap_rows(board),
                            "|---|---|---:|---:|---|"),
         _appendix_markdown(LEAKAGE_TITLE, LEAKAGE_CAPTION, LEAKAGE_HEADERS, leakage_rows(board),
