@@ -239,7 +239,7 @@ def ppi_reading_rows(board: Board) -> list[list[str]]:
 def _appendix_markdown(title: str, caption: str, headers: list[str], rows: list[list[str]], align: str) -> str:
     if not rows:
         return ""
-    out = [f"## {title}", "", md_escape(caption), "", "| " + " | ".join(headers) + " |", align]
+    out = [f"## {title}", "", md_escape(caption), "", "| " + " | ".join(md_escape(h) for h in headers) + " |", align]
     out += ["| " + " | ".join(md_escape(c) for c in r) + " |" for r in rows]
     return "\n".join(out + [""])
 

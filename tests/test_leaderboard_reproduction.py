@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import statistics
 from pathlib import Path
 
@@ -60,6 +61,8 @@ def test_verdicts_follow_the_published_spread_and_protocol(board):
     assert rows["shs27k-random"].verdict.startswith("other protocol (measured with the default protocol")
     text = appendix_markdown(board)
     assert "## Appendix: reproductions" in text
+    header = next(line for line in text.splitlines() if line.startswith("| model | task | metric"))
+    assert len(re.findall(r"(?<!\\)\|", header)) == 9     # 8 columns: |Δ| is escaped, not a column break
     assert "| gnn-ppi | shs27k | micro\\_f1 | 0.630 ± 0.022 (5, preset gnn-ppi) | 0.638 ± 0.018 | -0.008 | 0.45 " \
            "| within 2σ |" in text
 
