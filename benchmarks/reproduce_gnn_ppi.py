@@ -1,7 +1,7 @@
 """GNN-PPI reproduced with its own model and protocol: SHS27k BFS / DFS / random, protbench beside the paper.
 
     python benchmarks/reproduce_gnn_ppi.py [--tasks shs27k shs27k-dfs shs27k-random] [--seeds 0 1 2 3 4]
-                                           [--jobs 2] [--out benchmarks/results/gnn_ppi]
+                                           [--jobs 2] [--out benchmarks/results/gnn_ppi] [--table-only]
 
 Runs ``protbench run --model gnn-ppi --preset gnn-ppi`` (GNN-PPI's vec5 encoder trained end to end with the GIN,
 300 epochs, held-out pairs in the message-passing graph and choosing the epoch, one split per seed; see
@@ -29,13 +29,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", nargs="+", default=["0", "1", "2", "3", "4"])
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "gnn_ppi")
+    ap.add_argument("--table-only", action="store_true", help="write table.md from the results in --out, run nothing")
     args = ap.parse_args(argv)
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
            "OPENBLAS_NUM_THREADS": "1"}
     cmd = ["protbench", "run", "--model", "gnn-ppi", "--preset", "gnn-ppi", "--tasks", *args.tasks,
            "--seeds", *args.seeds, "--jobs", str(args.jobs), "--threads", "1", "--offline",
            "--output-dir", str(args.out)]
-    status = subprocess.run(cmd, env=env, check=False).returncode
+    status = 0 if args.table_only else subprocess.run(cmd, env=env, check=False).returncode
 
     from protbench.leaderboard.collect import collect
     from protbench.leaderboard.render import reproduction_markdown
