@@ -57,7 +57,9 @@ if [ "$FINAL" = results ]; then
 else
   mkdir -p "$FINAL" && cp -r "$WORK/results"/. "$FINAL"/
 fi
-# the main leaderboard: every model folder except pretraining/ (small CPU pretraining runs, their own table)
+# the main leaderboard: every model folder except pretraining/ (small CPU pretraining runs, their own table),
+# plus GNN-PPI's reproduction (benchmarks/reproduce_gnn_ppi.py, its own command: ~1 h on 2 cores) where present
 protbench leaderboard $(find "$FINAL" -mindepth 1 -maxdepth 1 -type d ! -name pretraining | sort) \
+  $(find benchmarks/results/gnn_ppi -mindepth 1 -maxdepth 1 -type d 2>/dev/null | sort) \
   --out "${LEADERBOARD_OUT:-leaderboard/out}" --reference aac -q
 echo "reproduced into $FINAL (log: $LOG)"
