@@ -119,7 +119,7 @@ def _steps(cfg, n=8, lr=5e-3):
         terms["loss"].backward()
         opt.step()
         model.clamp_logit_scales()
-        history.append({k: float(v) for k, v in terms.items()})
+        history.append({k: float(v.detach()) for k, v in terms.items()})
     return model, history
 
 
