@@ -37,6 +37,10 @@ def main(argv: list[str] | None = None) -> int:
            "--seeds", *args.seeds, "--jobs", str(args.jobs), "--threads", "1", "--offline",
            "--output-dir", str(args.out)]
     status = 0 if args.table_only else subprocess.run(cmd, env=env, check=False).returncode
+    if not (args.out / "gnn-ppi").is_dir():
+        print(f"reproduce_gnn_ppi: no results in {args.out / 'gnn-ppi'}; run without --table-only first "
+              f"(or give --out the folder that holds gnn-ppi/)", file=sys.stderr)
+        return status or 2
 
     from protbench.leaderboard.collect import collect
     from protbench.leaderboard.render import reproduction_markdown

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import statistics
 from dataclasses import dataclass, field
 
 from .collect import Board, Cell, Stat
@@ -129,10 +130,8 @@ def _reading(cell: Cell) -> PpiReading | None:
 
 
 def mean_std(values: list[float]) -> tuple[float, float | None]:
-    n = len(values)
-    mean = sum(values) / n
-    std = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else None
-    return mean, std
+    """Mean and sample std (None for one value)."""
+    return statistics.mean(values), statistics.stdev(values) if len(values) > 1 else None
 
 
 def paired_interval(a: list[float], b: list[float], level: float = 0.95) -> tuple[float, float, float] | None:
