@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "weights on purpose (recorded as MODEL@random-init)")
     p.add_argument("--model-opt", action="append", metavar="KEY=VALUE", help="model option (repeatable), "
                    "e.g. dtype=bfloat16, layer=6")
+    p.add_argument("--name", metavar="MODEL@VARIANT", help="record the results under this name (its own folder "
+                   "and leaderboard row), e.g. aac@plm-ppi for aac under --preset plm-ppi")
     p.add_argument("--seeds", nargs="+", type=non_negative_int, default=[0],
                    help="seeds of the evaluation protocol")
     p.add_argument("--output-dir", type=Path, default=Path("results"), help="results folder (default: results/)")

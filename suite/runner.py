@@ -61,6 +61,7 @@ class RunConfig:
     shard: tuple[int, int] | None = None   # (I, N): compute only this shard's (task, seed) pairs
     claims: Path | None = None     # run --jobs workers: take (task, seed) pairs by claim files in this folder
     random_init: bool = False      # run a weights-needing model with random weights, recorded as NAME@random-init
+    name: str | None = None        # record the results under this model name (a variant: aac@plm-ppi)
     threads: int | None = None     # torch threads for every stage (None: all cores); recorded in the environment
     leakage: str = "exact"         # homology-leakage report of real data: off | exact | identity (MMseqs2, cached)
 
@@ -78,6 +79,8 @@ class RunConfig:
             raise ValueError(f"--threads must be at least 1, not {self.threads}")
         if self.random_init and self.model_options.get("weights"):
             raise ValueError("--random-init and --weights exclude each other")
+        if self.name is not None:
+            check_variant_name(self.name, self.model, self.random_init)
         nested = all(isinstance(v, dict) for v in self.params.values())
         self.params = {k: dict(v) for k, v in self.params.items()} if nested and self.params \
             else parse_items(self.params)
@@ -95,6 +98,24 @@ class RunConfig:
 
 
 RANDOM_INIT = "random-init"
+
+
+def check_variant_name(name: str, model: str, random_init: bool = False) -> None:
+    """``--name``: the model name results are recorded under, so one model's runs under another protocol preset
+    or options get their own folder and leaderboard row (``aac@plm-ppi``) instead of replacing its default
+    results. It must extend the model's own name (``MODEL@…``) — a variant never passes for another model —
+    and keep ``@random-init`` visible when the weights are random."""
+    from .registry import ID_PATTERN
+
+    if not ID_PATTERN.fullmatch(name):
+        raise ParamError(f"--name {name!r}: a name starts with a letter or digit and holds only letters, digits and "
+                         f"._@:+- (it names the results folder)")
+    if not name.startswith(f"{model}@"):
+        raise ParamError(f"--name {name!r} must start with the model's name and '@' ({model}@VARIANT, e.g. "
+                         f"{model}@plm-ppi), so the variant never reads as another model")
+    if random_init and f"@{RANDOM_INIT}" not in name:
+        raise ParamError(f"--name {name!r} with --random-init must keep '@{RANDOM_INIT}' in it "
+                         f"(e.g. {model}@{RANDOM_INIT}@plm-ppi), so random weights stay visible")
 # exact: copies only (hashing, seconds); identity: + MMseqs2 identity bins (minutes to hours on mutational scans
 # of one protein, e.g. fluorescence: > 10 CPU-minutes in the prefilter alone), so it is asked for, not default
 LEAKAGE = ("off", "exact", "identity")
@@ -223,6 +244,8 @@ class Runner:
             check_model_name(self.reg, self.config.model, model)
             if self.config.random_init:
                 rename(model, f"{self.config.model}@{RANDOM_INIT}")
+            if self.config.name is not None:
+                rename(model, self.config.name)
             self._model = model
         return self._model
 

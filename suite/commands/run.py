@@ -39,7 +39,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         protocol=args.protocol, preset=args.preset, fetcher=make_fetcher(args),
         quick=args.quick or args.profile == "smoke", device=args.device,
         embed=EmbedConfig(token_budget=args.token_budget, policy=args.policy), params=parse_params(args.param),
-        shard=args.shard, random_init=args.random_init, threads=args.threads, leakage=args.leakage,
+        shard=args.shard, random_init=args.random_init, name=args.name, threads=args.threads, leakage=args.leakage,
         claims=Path(os.environ[CLAIMS_ENV]) if os.environ.get(CLAIMS_ENV) else None,
     )
     if args.dry_run:
@@ -58,7 +58,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if config.claims is not None:       # a --jobs worker: the expensive tasks first, as every worker
         ids = runner.work_order(ids)
     outcomes = []
-    label = args.model + ("@random-init" if args.random_init else "")
+    label = args.name or (args.model + ("@random-init" if args.random_init else ""))
 
     def report(o) -> None:
         score = f" test {reg.tasks.get(o.task).spec.main_metric}={o.main:.3f}" if o.main is not None else ""
@@ -155,7 +155,8 @@ def dry_run(reg: Any, config: Any) -> int:
             ok, missing = availability(task, config.fetcher)
             data = "real, local" if ok else ("missing: " + ", ".join(missing) +
                                              ("" if config.fetcher.offline else " (would download)"))
-        existing = ResultStore(config.output_dir, config.model, config.profile).result_path(tid)
+        name = config.name or config.model + ("@random-init" if config.random_init else "")
+        existing = ResultStore(config.output_dir, name, config.profile).result_path(tid)
         note = "skipped: protocol not allowed" if protocol not in task.spec.protocols else ""
         rows.append((tid, protocol, data, "exists (kept if same identity)" if existing.exists() else "", note))
     print(tabulate(rows, headers=["task", "protocol", "data", "result", "note"]))
