@@ -58,8 +58,11 @@ else
   mkdir -p "$FINAL" && cp -r "$WORK/results"/. "$FINAL"/
 fi
 # the main leaderboard: every model folder except pretraining/ (small CPU pretraining runs, their own table),
-# plus GNN-PPI's reproduction (benchmarks/reproduce_gnn_ppi.py, its own command: ~1 h on 2 cores) where present
+# plus, where present, GNN-PPI's reproduction and the encoders under the PLM protocol (MODEL@plm-ppi rows) from
+# benchmarks/reproduce_gnn_ppi.py (its own command: ~2 h on 2 cores); its runs with one protocol choice changed
+# share the reproduction's model and tasks, so they stay in its own table (benchmarks/results/gnn_ppi/table.md)
 protbench leaderboard $(find "$FINAL" -mindepth 1 -maxdepth 1 -type d ! -name pretraining | sort) \
-  $(find benchmarks/results/gnn_ppi -mindepth 1 -maxdepth 1 -type d 2>/dev/null | sort) \
+  $(ls -d benchmarks/results/gnn_ppi/gnn-ppi 2>/dev/null) \
+  $(find benchmarks/results/gnn_ppi/plm-ppi -mindepth 1 -maxdepth 1 -type d ! -name '.*' 2>/dev/null | sort) \
   --out "${LEADERBOARD_OUT:-leaderboard/out}" --reference aac -q
 echo "reproduced into $FINAL (log: $LOG)"

@@ -25,7 +25,7 @@ import textwrap
 from typing import Iterable
 
 from .collect import Board
-from .reproduction import SUBSETS, mean_std, paired_interval, ppi_readings, reproductions
+from .reproduction import SUBSETS, mean_std, paired_interval, ppi_readings, protocol_effects, reproductions
 from .tables import MARK_BETTER, MARK_CAVEAT, MARK_PARTIAL, MARK_REPORTED, MARK_WORSE, Entry, Table, split_by_group
 
 NOTE_WIDTH = 300
@@ -230,10 +230,54 @@ def ppi_reading_rows(board: Board) -> list[list[str]]:
             n = sum(sizes) / len(sizes)
             subsets.append(f"{_mean_std_text(r.subsets.get(name, []))} [{n:.0f}]")
         rows.append([r.model, r.task, f"{r.graph}, {r.selected_on}", str(len(r.selected)),
-                     _mean_std_text(r.selected), _mean_std_text(r.last),
-                     "–" if diff is None else f"{fmt(diff[0], signed=True)} [{fmt(diff[1], signed=True)}, "
-                                             f"{fmt(diff[2], signed=True)}]", *subsets])
+                     _mean_std_text(r.selected), _mean_std_text(r.last), _interval_text(diff), *subsets])
     return rows
+
+
+EFFECTS_TITLE = "Protocol choices, measured"
+EFFECTS_CAPTION = ("The publication's protocol (reference) against the same protocol with one choice changed, same "
+                   "model, tasks and seeds (so the same held-out pairs): means over the seeds both ran and the paired "
+                   "difference changed − reference with its 95 % t interval.")
+EFFECTS_HEADERS = ["choice changed", "model", "task", "seeds", "reference", "changed", "changed − reference [95 % CI]"]
+
+
+def _interval_text(diff: tuple[float, float, float] | None) -> str:
+    if diff is None:
+        return "–"
+    return f"{fmt(diff[0], signed=True)} [{fmt(diff[1], signed=True)}, {fmt(diff[2], signed=True)}]"
+
+
+def protocol_effect_rows(reference: Board, changed: dict[str, Board]) -> list[list[str]]:
+    return [[e.choice, e.model, e.task, str(len(e.seeds)), _mean_std_text(list(e.reference)),
+             _mean_std_text(list(e.changed)), _interval_text(e.difference)]
+            for e in protocol_effects(reference, changed)]
+
+
+def protocol_effects_markdown(reference: Board, changed: dict[str, Board]) -> str:
+    """The protocol-choices table (``benchmarks/reproduce_gnn_ppi.py``): see :func:`protocol_effects`."""
+    return _appendix_markdown(EFFECTS_TITLE, EFFECTS_CAPTION, EFFECTS_HEADERS, protocol_effect_rows(reference, changed),
+                              "|---|---|---|---:|---:|---:|---:|")
+
+
+def ppi_models_markdown(board: Board, title: str, caption: str) -> str:
+    """Every measured real-data PPI cell of ``board``: one row per model (with its preset), one column per task,
+    mean ± std over seeds (seeds in brackets)."""
+    tasks = [t for t in board.task_ids(family="ppi", profile="real")
+             if any(c.task == t and c.kind == "measured" and c.profile == "real" for c in board.cells.values())]
+    rows = []
+    for model in board.models("real", kind="measured"):
+        cells = [board.get(model, t, "real", "measured") for t in tasks]
+        if not any(c is not None and c.status == "ok" for c in cells):
+            continue
+        presets = sorted({c.preset or "default" for c in cells if c is not None and c.status == "ok"})
+        texts = []
+        for c in cells:
+            st = c.stat(c.main_metric) if c is not None and c.status == "ok" else None
+            texts.append("–" if st is None else fmt(st.mean) + ("" if st.std is None else f" ± {fmt(st.std)}")
+                         + f" ({st.n})")
+        rows.append([model, ", ".join(presets), *texts])
+    return _appendix_markdown(title, caption, ["model", "protocol preset", *tasks], rows,
+                              "|---|---|" + "---:|" * len(tasks))
 
 
 def _appendix_markdown(title: str, caption: str, headers: list[str], rows: list[list[str]], align: str) -> str:

@@ -11,6 +11,12 @@ held-out scores at the last epoch (``info.test_last_epoch``) and split by whethe
 in non-test pairs (``info.test_subsets``: both / one / none = GNN-PPI's BS / ES / NS). Per cell: the score at
 the selected epoch, at the last epoch, their paired difference over seeds with a 95 % t interval, and the
 BS/ES/NS scores at the selected epoch.
+
+**Protocol choices.** The same model and tasks run twice, once under a publication's protocol and once with one
+of its choices changed (a validation split choosing the epoch, a message-passing graph of training pairs only),
+on the same seeds — so the same held-out pairs, since a split's test pairs are drawn before its validation
+pairs. Per task: both means and the paired difference over the seeds both ran (95 % t interval). The last-epoch
+reading of the reference runs is the first choice, from the same runs.
 """
 from __future__ import annotations
 
@@ -83,6 +89,7 @@ class PpiReading:
     metric: str
     selected_on: str                                   # "test" (GNN-PPI) or "valid"
     graph: str                                         # "all" (GCA) or "train" (GCT)
+    seeds: list[str] = field(default_factory=list)     # seed ids, in the order of the lists below
     selected: list[float] = field(default_factory=list)
     last: list[float] = field(default_factory=list)
     subsets: dict[str, list[float]] = field(default_factory=dict)     # both/one/none -> per-seed scores
@@ -111,14 +118,19 @@ def _reading(cell: Cell) -> PpiReading | None:
             seeds = json.loads(path.read_text()).get("seeds") or {}
         except (OSError, ValueError):
             continue
-        for _, seed in sorted(seeds.items()):
+        for seed_id, seed in sorted(seeds.items(), key=lambda kv: (not str(kv[0]).isdigit(), int(kv[0])
+                                                                   if str(kv[0]).isdigit() else 0, str(kv[0]))):
             info, score = seed.get("info") or {}, (seed.get("scores") or {}).get("test", {}).get(metric)
             last = (info.get("test_last_epoch") or {}).get(metric)
+            fit = info.get("fit") or {}
+            if last is None and fit.get("best_epoch") is not None and fit.get("best_epoch") == fit.get("epochs_run"):
+                last = score           # the last epoch was the one selected: the run kept no second state
             if score is None or last is None:
                 continue
             if reading is None:
                 reading = PpiReading(cell.model, cell.task, metric, str(info.get("selected_on", "")),
                                      str(info.get("graph_edges", "")))
+            reading.seeds.append(str(seed_id))
             reading.selected.append(float(score))
             reading.last.append(float(last))
             for name, _ in SUBSETS:
@@ -144,3 +156,45 @@ def paired_interval(a: list[float], b: list[float], level: float = 0.95) -> tupl
     mean, std = mean_std(d)
     half = stats.t.ppf(0.5 + level / 2, len(d) - 1) * std / math.sqrt(len(d))
     return mean, mean - half, mean + half
+
+
+# -- protocol choices -----------------------------------------------------------------------------------------
+LAST_EPOCH = "epoch: the last one, not the one the test pairs chose (same runs)"
+
+
+@dataclass(frozen=True)
+class ProtocolEffect:
+    """One choice of a protocol changed, on one model and task: per-seed test scores, paired by seed."""
+
+    choice: str
+    model: str
+    task: str
+    metric: str
+    seeds: tuple[str, ...]
+    reference: tuple[float, ...]
+    changed: tuple[float, ...]
+
+    @property
+    def difference(self) -> tuple[float, float, float] | None:
+        """Mean of changed − reference over the paired seeds, with its 95 % t interval (None below 2 seeds)."""
+        return paired_interval(list(self.reference), list(self.changed))
+
+
+def protocol_effects(reference: Board, changed: dict[str, Board]) -> list[ProtocolEffect]:
+    """The reference runs' last-epoch reading, then each ``changed[choice]`` board against the reference, for
+    every PPI cell both hold (same model and task), on the seeds both ran; in model and task order."""
+    ref = {(r.model, r.task): r for r in ppi_readings(reference)}
+    out = [ProtocolEffect(LAST_EPOCH, r.model, r.task, r.metric, tuple(r.seeds), tuple(r.selected), tuple(r.last))
+           for r in ref.values()]
+    for choice, board in changed.items():
+        for r in ppi_readings(board):
+            base = ref.get((r.model, r.task))
+            if base is None or base.metric != r.metric:
+                continue
+            mine = dict(zip(r.seeds, r.selected))
+            seeds = [s for s in base.seeds if s in mine]
+            theirs = dict(zip(base.seeds, base.selected))
+            out.append(ProtocolEffect(choice, r.model, r.task, r.metric, tuple(seeds),
+                                      tuple(theirs[s] for s in seeds), tuple(mine[s] for s in seeds)))
+    order = {t: i for i, t in enumerate(reference.task_ids())}
+    return sorted(out, key=lambda e: (e.model, order.get(e.task, len(order)), e.task))

@@ -12,9 +12,9 @@ import pytest
 from scipy import stats
 
 from protbench.leaderboard.collect import collect
-from protbench.leaderboard.render import appendix_markdown
+from protbench.leaderboard.render import appendix_markdown, protocol_effects_markdown
 from protbench.leaderboard.reported import write_reported
-from protbench.leaderboard.reproduction import paired_interval, ppi_readings, reproductions
+from protbench.leaderboard.reproduction import LAST_EPOCH, paired_interval, ppi_readings, protocol_effects, reproductions
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "results" / "aac" / "shs27k.json"
 
@@ -79,3 +79,29 @@ def test_ppi_readings_pair_selected_and_last_epoch_over_seeds(board):
     assert paired_interval([0.5], [0.4]) is None
     text = appendix_markdown(board)
     assert "## Appendix: PPI protocol readings" in text and "| gnn-ppi | shs27k | train, valid | 5 |" in text
+
+
+def test_protocol_choices_pair_runs_by_seed_id(tmp_path, board):
+    """A changed-choice folder that ran seeds 0, 2, 4 (one of them selecting its last epoch, so it kept no
+    last-epoch state) is paired with the reference's seeds 0, 2, 4 — not its first three."""
+    changed_root = tmp_path / "changed"
+    write_measured(changed_root, "gnn-ppi", "shs27k", "gnn-ppi", [0.50, 0.55, 0.70], [0.40, 0.45, 0.60])
+    path = changed_root / "gnn-ppi" / "shs27k.json"
+    res = json.loads(path.read_text())
+    res["seeds"] = {new: res["seeds"][old] for old, new in (("0", "0"), ("1", "2"), ("2", "4"))}
+    del res["seeds"]["4"]["info"]["test_last_epoch"]
+    res["seeds"]["4"]["info"]["fit"]["best_epoch"] = res["seeds"]["4"]["info"]["fit"]["epochs_run"] = 300
+    path.write_text(json.dumps(res))
+    effects = protocol_effects(board, {"graph: train": collect([changed_root / "gnn-ppi"])})
+    bfs = [e for e in effects if e.task == "shs27k"]
+    assert [e.choice for e in bfs] == [LAST_EPOCH, "graph: train"]
+    assert bfs[0].seeds == ("0", "1", "2", "3", "4") and bfs[0].changed == (0.55, 0.60, 0.61, 0.58, 0.56)
+    graph = bfs[1]
+    assert graph.seeds == ("0", "2", "4")
+    assert graph.reference == (0.60, 0.66, 0.64) and graph.changed == (0.50, 0.55, 0.70)
+    d = [-0.10, -0.11, 0.06]
+    mean, lo, hi = graph.difference
+    half = stats.t.ppf(0.975, 2) * statistics.stdev(d) / 3 ** 0.5
+    assert mean == pytest.approx(statistics.mean(d)) and (lo, hi) == pytest.approx((mean - half, mean + half))
+    text = protocol_effects_markdown(board, {"graph: train": collect([changed_root / "gnn-ppi"])})
+    assert "| graph: train | gnn-ppi | shs27k | 3 | 0.633 ± 0.031 | 0.583 ± 0.104 |" in text
