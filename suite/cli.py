@@ -76,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="evaluate in N worker processes on this machine: embeddings first, once, with every "
                         "core; then the (task, seed) pairs dealt to N shard workers of --threads each (default "
                         "cores/N); same results as one process with those --threads")
-    p.add_argument("--token-budget", type=positive_int, default=16384, help="padded tokens per embedding batch")
+    p.add_argument("--token-budget", type=positive_int, help="padded tokens per embedding batch (default: the "
+                   "model's preferred budget, else 16384)")
     p.add_argument("--policy", choices=("truncate", "chunk"), default="truncate",
                    help="sequences longer than the model's max length: truncate, or chunk and average")
     p.add_argument("--device", default="cpu", help="torch device (cpu, cuda, cuda:1)")
@@ -99,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model-opt", action="append", metavar="KEY=VALUE")
     p.add_argument("--profile", choices=("real", "smoke"), default="real")
     p.add_argument("--limit", type=positive_int)
-    p.add_argument("--token-budget", type=positive_int, default=16384)
+    p.add_argument("--token-budget", type=positive_int, help="padded tokens per batch (default: the model's, else 16384)")
     p.add_argument("--policy", choices=("truncate", "chunk"), default="truncate")
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=positive_int, help="torch threads (default: all cores)")

@@ -53,16 +53,20 @@ def check_finite(vecs: Sequence[np.ndarray], model: str, what: str) -> None:
                              f"(fp16 overflow?) and the inputs")
 
 
+DEFAULT_TOKEN_BUDGET = 16384      # padded tokens per batch unless the run or the model says otherwise
+
+
 @dataclass
 class EmbedConfig:
     """How the engine batches and treats long sequences.
 
     ``token_budget``: padded tokens per batch (batch size × longest length incl.
-    ``special_tokens``); ``policy``: ``truncate`` or ``chunk``; ``text_batch_size``:
+    ``special_tokens``); None: the model's own ``ModelMeta.token_budget``, else
+    :data:`DEFAULT_TOKEN_BUDGET`; ``policy``: ``truncate`` or ``chunk``; ``text_batch_size``:
     texts per batch for ``embed_texts``.
     """
 
-    token_budget: int = 16384
+    token_budget: int | None = None
     policy: str = "truncate"
     special_tokens: int = 2
     text_batch_size: int = 64
@@ -71,7 +75,7 @@ class EmbedConfig:
     def __post_init__(self) -> None:
         if self.policy not in POLICIES:
             raise ValueError(f"unknown long-sequence policy {self.policy!r}; choose one of {POLICIES}")
-        if self.token_budget < 1:
+        if self.token_budget is not None and self.token_budget < 1:
             raise ValueError("token_budget must be positive")
 
 
@@ -157,6 +161,11 @@ class CachedEmbeddings:
         policy = self.policy(kind)
         max_length = int(m.parameters.get("text_max_length", 512)) if kind == "text" else m.max_length
         return CacheKey(m.fingerprint, m.layer, m.pooling, max_length, policy, kind)
+
+    @property
+    def token_budget(self) -> int:
+        """Padded tokens per batch in force: the run's, else the model's preferred one, else the default."""
+        return self.config.token_budget or getattr(self.meta, "token_budget", None) or DEFAULT_TOKEN_BUDGET
 
     def policy(self, kind: str) -> str:
         """Long-sequence policy in force for ``kind`` (residue and text outputs are always truncated)."""
@@ -254,7 +263,7 @@ class CachedEmbeddings:
             pieces.extend((i, p) for p in parts)
         remaining = np.bincount([o for o, _ in pieces], minlength=len(seqs))
         acc: dict[int, list[tuple[np.ndarray, int]]] = {}
-        batches = token_budget_batches([len(p) for _, p in pieces], self.config.token_budget,
+        batches = token_budget_batches([len(p) for _, p in pieces], self.token_budget,
                                        self.config.special_tokens)
         for batch in batches:
             batch_pieces = [pieces[j][1] for j in batch]

@@ -479,7 +479,7 @@ class Runner:
                         "sources": S.describe_sources(files, sources), "stats": data.stats, "limit": cfg.limit},
         }
         if emb is not None:
-            result["embedding"] = {"token_budget": cfg.embed.token_budget, "policy": emb.policy("protein"),
+            result["embedding"] = {"token_budget": emb.token_budget, "policy": emb.policy("protein"),
                                    "forward_batches": emb.stats.forward_batches - before,
                                    "truncated": emb.stats.truncated, "chunked": emb.stats.chunked}
         if predictions and cfg.save_predictions:

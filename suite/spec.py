@@ -122,7 +122,8 @@ class ModelMeta:
     ``fingerprint`` must change whenever the model's outputs can change (weights,
     config, code version of a featuriser). ``max_length`` is in residues (without
     special tokens). ``training_data`` lists datasets the weights saw, for
-    leakage checks.
+    leakage checks. ``token_budget``: padded tokens per embedding batch the model prefers when a run gives
+    none (a recurrent model gains from more rows per step); None: the engine's default.
     """
 
     name: str
@@ -137,6 +138,7 @@ class ModelMeta:
     training_data: tuple[str, ...] = ()
     description: str = ""
     parameters: Mapping[str, Any] = field(default_factory=dict)
+    token_budget: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "capabilities", frozenset(Capability(c) for c in self.capabilities))

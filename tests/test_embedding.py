@@ -69,6 +69,24 @@ def test_token_budget_batches_respect_budget_and_sort():
     assert batches[0] == [5]  # longer than the budget: alone
 
 
+def test_token_budget_is_the_runs_else_the_models_else_the_default(tmp_path):
+    """A model may prefer larger batches (UniRep: more rows per recurrent step); a run's budget overrides it."""
+    from protbench.embed import DEFAULT_TOKEN_BUDGET
+
+    def batches(model_budget, run_budget):
+        model = CountingModel()
+        model.meta = replace(model.meta, token_budget=model_budget)
+        emb = CachedEmbeddings(model, EmbeddingCache(tmp_path / f"{model_budget}-{run_budget}"),
+                               EmbedConfig(token_budget=run_budget))
+        emb.proteins(SEQS)
+        return emb.token_budget, [len(c) for c in model.calls]
+
+    assert batches(None, None) == (DEFAULT_TOKEN_BUDGET, [len(SEQS)])
+    model_only, run_too = batches(100, None), batches(100, 1000)
+    assert model_only == (100, [len(b) for b in token_budget_batches([len(s) for s in SEQS], 100)])
+    assert run_too[0] == 1000 and len(run_too[1]) < len(model_only[1])
+
+
 def test_split_long_policies():
     assert split_long("ABCDEFG", 3, "truncate") == ["ABC"]
     assert split_long("ABCDEFG", 3, "chunk") == ["ABC", "DEF", "G"]

@@ -262,6 +262,7 @@ def test_weights_sha256_is_recorded_in_results(tmp_path):
     result = json.loads(Path(df.path.iloc[0]).read_text())
     assert result["identity"]["weights"] == {"file": "model_weights.npz", "sha256": file_sha256(path)}
     assert file_sha256(path)[:16] in result["model"]["fingerprint"]
+    assert result["embedding"]["token_budget"] == U.TOKEN_BUDGET      # UniRep's own budget: none was given
 
 
 def test_missing_install_names_the_command(monkeypatch):
