@@ -49,7 +49,7 @@ def stability_records() -> dict[str, list]:
     return stages.load(task, files, "real", None).splits
 
 
-def physicochemical(aaidx: Path, hidden: tuple[int, ...] = (512,)):
+def physicochemical(aaidx: Path, hidden: list[int] | None = None):
     """torchdrug's Moran module reading ``aaidx`` (md5-checked) from a private folder."""
     from torchdrug import models
 
@@ -57,7 +57,7 @@ def physicochemical(aaidx: Path, hidden: tuple[int, ...] = (512,)):
         raise SystemExit(f"{aaidx}: md5 is not torchdrug's AAidx.txt ({AAIDX_MD5}); give iFeature's data/AAidx.txt")
     folder = Path(tempfile.mkdtemp(prefix="td-aaidx-"))
     shutil.copy(aaidx, folder / "AAidx.txt")
-    return models.Physicochemical(str(folder), type="moran", nlag=30, hidden_dims=hidden)
+    return models.Physicochemical(str(folder), type="moran", nlag=30, hidden_dims=list(hidden or [512]))
 
 
 def torchdrug_features(module, seqs: list[str], batch: int = 256) -> np.ndarray:
@@ -89,11 +89,26 @@ def compare_features(args: argparse.Namespace, splits: dict[str, list]) -> dict:
             "rows_with_delta_over_1e-4": int((diff.max(axis=1) > 1e-4).sum())}
 
 
+def records_dataset():
+    """A torchdrug dataset class over a JSON file of sequences and targets (configurable like torchdrug's own
+    dataset classes, whose config the engine logs: its config is the file's path, not 69k sequences)."""
+    from torchdrug import core, data, transforms
+
+    class RecordsDataset(data.ProteinDataset, core.Configurable):
+        def __init__(self, path: str):
+            content = json.loads(Path(path).read_text())
+            self.load_sequence(content["sequences"], {"stability_score": content["stability_score"]},
+                               attributes=None, transform=transforms.ProteinView("residue"), atom_feature=None,
+                               bond_feature=None, residue_feature="default")
+
+    return RecordsDataset
+
+
 def train(args: argparse.Namespace, splits: dict[str, list], seed: int) -> dict:
     """PEER's Moran stability run, by torchdrug's task and engine."""
     import torch
     from torch.utils import data as torch_data
-    from torchdrug import core, data, tasks, transforms
+    from torchdrug import core, tasks
 
     torch.manual_seed(seed)
     np.random.seed(seed)
@@ -103,10 +118,9 @@ def train(args: argparse.Namespace, splits: dict[str, list], seed: int) -> dict:
         seqs += [r.sequence for r in recs]
         targets += [float(r.label) for r in recs]
         sizes.append(len(recs))
-    dataset = data.ProteinDataset()
-    dataset.load_sequence(seqs, {"stability_score": targets}, attributes=None,
-                          transform=transforms.ProteinView("residue"), atom_feature=None, bond_feature=None,
-                          residue_feature="default")
+    records = Path(tempfile.mkdtemp(prefix="td-stability-")) / "records.json"
+    records.write_text(json.dumps({"sequences": seqs, "stability_score": targets}))
+    dataset = records_dataset()(str(records))
     offsets = np.cumsum([0] + sizes)
     train_set, valid_set, test_set = (torch_data.Subset(dataset, range(offsets[i], offsets[i + 1])) for i in range(3))
     task = tasks.PropertyPrediction(physicochemical(args.aaidx), task=("stability_score",), criterion="mse",
