@@ -75,23 +75,14 @@ def commands(args: argparse.Namespace) -> list[tuple[str, list[str]]]:
 
 def table(args: argparse.Namespace) -> str:
     from protbench.leaderboard.collect import collect
-    from protbench.leaderboard.render import (PPI_CAPTION, PPI_HEADERS, PPI_TITLE, _appendix_markdown,
-                                              ppi_models_markdown, ppi_reading_rows, protocol_effects_markdown,
-                                              reproduction_rows, REPRO_CAPTION, REPRO_HEADERS, REPRO_TITLE)
+    from protbench.leaderboard.render import gnn_ppi_report_markdown
 
     reference = collect([args.out / "gnn-ppi", REPO / "results" / "reported" / "gnn-ppi"])
     changed = {choice: collect([args.out / folder / "gnn-ppi"]) for choice, (folder, _) in CHOICES.items()
                if (args.out / folder / "gnn-ppi").is_dir()}
-    readings = ppi_reading_rows(reference) + [r for b in changed.values() for r in ppi_reading_rows(b)]
-    encoders = [args.out / "gnn-ppi"] + sorted(p for p in (args.out / "plm-ppi").glob("*") if p.is_dir())
-    parts = [
-        _appendix_markdown(REPRO_TITLE, REPRO_CAPTION, REPRO_HEADERS, reproduction_rows(reference),
-                           "|---|---|---|---:|---:|---:|---:|---|"),
-        protocol_effects_markdown(reference, changed),
-        _appendix_markdown(PPI_TITLE, PPI_CAPTION, PPI_HEADERS, readings, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"),
-        ppi_models_markdown(collect(encoders), PLM_TITLE, PLM_CAPTION),
-    ]
-    return "\n".join(p for p in parts if p).replace("## Appendix: ", "## ")
+    encoders = [args.out / "gnn-ppi"] + sorted(p for p in (args.out / "plm-ppi").glob("*")
+                                               if p.is_dir() and not p.name.startswith("."))
+    return gnn_ppi_report_markdown(reference, changed, collect(encoders), PLM_TITLE, PLM_CAPTION)
 
 
 def main(argv: list[str] | None = None) -> int:

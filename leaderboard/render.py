@@ -307,6 +307,21 @@ def reproduction_markdown(board: Board) -> str:
     return "\n".join(a for a in parts if a)
 
 
+def gnn_ppi_report_markdown(reference: Board, changed: dict[str, Board], encoders: Board, encoders_title: str,
+                            encoders_caption: str) -> str:
+    """``benchmarks/reproduce_gnn_ppi.py``'s table: the reproduction, the protocol choices, the PPI readings of
+    the reference and every changed-choice board, and the encoders under one protocol."""
+    readings = ppi_reading_rows(reference) + [r for b in changed.values() for r in ppi_reading_rows(b)]
+    parts = (
+        _appendix_markdown(REPRO_TITLE, REPRO_CAPTION, REPRO_HEADERS, reproduction_rows(reference),
+                           "|---|---|---|---:|---:|---:|---:|---|"),
+        protocol_effects_markdown(reference, changed),
+        _appendix_markdown(PPI_TITLE, PPI_CAPTION, PPI_HEADERS, readings,
+                           "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"),
+        ppi_models_markdown(encoders, encoders_title, encoders_caption))
+    return "\n".join(a for a in parts if a).replace("## Appendix: ", "## ")
+
+
 def appendix_markdown(board: Board) -> str:
     parts = (
         reproduction_markdown(board),

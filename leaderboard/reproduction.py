@@ -118,8 +118,7 @@ def _reading(cell: Cell) -> PpiReading | None:
             seeds = json.loads(path.read_text()).get("seeds") or {}
         except (OSError, ValueError):
             continue
-        for seed_id, seed in sorted(seeds.items(), key=lambda kv: (not str(kv[0]).isdigit(), int(kv[0])
-                                                                   if str(kv[0]).isdigit() else 0, str(kv[0]))):
+        for seed_id, seed in sorted(seeds.items(), key=lambda kv: (len(kv[0]), kv[0])):   # "2" before "10"
             info, score = seed.get("info") or {}, (seed.get("scores") or {}).get("test", {}).get(metric)
             last = (info.get("test_last_epoch") or {}).get(metric)
             fit = info.get("fit") or {}

@@ -65,6 +65,11 @@ class RunConfig:
     threads: int | None = None     # torch threads for every stage (None: all cores); recorded in the environment
     leakage: str = "exact"         # homology-leakage report of real data: off | exact | identity (MMseqs2, cached)
 
+    @property
+    def result_name(self) -> str:
+        """The model name the results are recorded under: ``--name``, else MODEL (``@random-init`` when so)."""
+        return self.name or self.model + (f"@{RANDOM_INIT}" if self.random_init else "")
+
     def __post_init__(self) -> None:
         if self.shard is not None and not (0 <= self.shard[0] < self.shard[1]):
             raise ValueError(f"--shard I/N needs 0 <= I < N, not {self.shard[0]}/{self.shard[1]}")
@@ -242,10 +247,8 @@ class Runner:
                 opts["random_init"] = True        # a factory that finds its own weights must not load them
             model = self.entry.create(**opts)
             check_model_name(self.reg, self.config.model, model)
-            if self.config.random_init:
-                rename(model, f"{self.config.model}@{RANDOM_INIT}")
-            if self.config.name is not None:
-                rename(model, self.config.name)
+            if self.config.result_name != self.config.model:
+                rename(model, self.config.result_name)
             self._model = model
         return self._model
 

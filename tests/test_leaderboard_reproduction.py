@@ -105,3 +105,27 @@ def test_protocol_choices_pair_runs_by_seed_id(tmp_path, board):
     assert mean == pytest.approx(statistics.mean(d)) and (lo, hi) == pytest.approx((mean - half, mean + half))
     text = protocol_effects_markdown(board, {"graph: train": collect([changed_root / "gnn-ppi"])})
     assert "| graph: train | gnn-ppi | shs27k | 3 | 0.633 ± 0.031 | 0.583 ± 0.104 |" in text
+
+
+def test_reproduce_gnn_ppi_table_only_writes_every_section(tmp_path):
+    """``benchmarks/reproduce_gnn_ppi.py --table-only``: reproduction, protocol choices, readings of every folder
+    and the encoders table from planted results; exit 2 naming the folder when there are none."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "reproduce_gnn_ppi", Path(__file__).resolve().parents[1] / "benchmarks" / "reproduce_gnn_ppi.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert script.main(["--table-only", "--out", str(tmp_path / "empty")]) == 2
+    out = tmp_path / "gp"
+    write_measured(out, "gnn-ppi", "shs27k", "gnn-ppi", [0.60, 0.63, 0.66], [0.55, 0.60, 0.61])
+    write_measured(out / "graph-train", "gnn-ppi", "shs27k", "gnn-ppi", [0.40, 0.45, 0.50], [0.40, 0.40, 0.40])
+    write_measured(out / "plm-ppi", "aac@plm-ppi", "shs27k", "plm-ppi", [0.30, 0.35, 0.40], [0.30, 0.30, 0.30])
+    assert script.main(["--table-only", "--out", str(out)]) == 0
+    text = (out / "table.md").read_text()
+    for title in ("## reproductions", "## Protocol choices, measured", "## PPI protocol readings",
+                  "## Encoders under one PPI protocol"):
+        assert title in text
+    assert "| graph: training pairs only (GCT), at training and test time | gnn-ppi | shs27k | 3 | 0.630 ± 0.030 " \
+           "| 0.450 ± 0.050 | -0.180 " in text
+    assert "| aac@plm-ppi | plm-ppi | 0.350 ± 0.050 (3) |" in text

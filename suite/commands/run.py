@@ -58,7 +58,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if config.claims is not None:       # a --jobs worker: the expensive tasks first, as every worker
         ids = runner.work_order(ids)
     outcomes = []
-    label = args.name or (args.model + ("@random-init" if args.random_init else ""))
+    label = config.result_name
 
     def report(o) -> None:
         score = f" test {reg.tasks.get(o.task).spec.main_metric}={o.main:.3f}" if o.main is not None else ""
@@ -155,8 +155,7 @@ def dry_run(reg: Any, config: Any) -> int:
             ok, missing = availability(task, config.fetcher)
             data = "real, local" if ok else ("missing: " + ", ".join(missing) +
                                              ("" if config.fetcher.offline else " (would download)"))
-        name = config.name or config.model + ("@random-init" if config.random_init else "")
-        existing = ResultStore(config.output_dir, name, config.profile).result_path(tid)
+        existing = ResultStore(config.output_dir, config.result_name, config.profile).result_path(tid)
         note = "skipped: protocol not allowed" if protocol not in task.spec.protocols else ""
         rows.append((tid, protocol, data, "exists (kept if same identity)" if existing.exists() else "", note))
     print(tabulate(rows, headers=["task", "protocol", "data", "result", "note"]))
