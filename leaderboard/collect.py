@@ -89,6 +89,7 @@ class Cell:
     preset: str | None = None    # non-default protocol preset
     params: dict[str, Any] = field(default_factory=dict)   # protocol settings changed on the command line
     identity: dict[str, Any] = field(default_factory=dict)
+    trained_here: str | None = None   # weights trained by `protbench pretrain` (steps, device), not published ones
 
     @property
     def random_init(self) -> bool:
@@ -108,6 +109,8 @@ class Cell:
             out.append(f"{n} of {need} published seeds")
         if self.random_init:
             out.append("random-init weights")
+        if self.trained_here:
+            out.append(f"weights trained here ({self.trained_here}), not the published model's")
         if self.preset:
             out.append(f"protocol preset {self.preset!r}")
         if self.params:
@@ -239,6 +242,10 @@ def _cell_from_result(path: Path, res: dict[str, Any], split: str) -> Cell:
     cell.weights = ident.get("weights")
     if cell.weights is None and str((res.get("model") or {}).get("revision", "")).startswith(RANDOM_INIT):
         cell.weights = RANDOM_INIT     # a model built without weights (e.g. esm2-tiny): its numbers are random-init
+    training = ((res.get("model") or {}).get("parameters") or {}).get("training")
+    if isinstance(training, dict) and training.get("by"):
+        cell.trained_here = (f"{training['by']}: {training.get('steps', '?')} steps on "
+                             f"{training.get('device', '?')}")
     cell.preset = proto.get("preset") or (ident.get("protocol") or {}).get("preset")
     cell.params = dict(proto.get("params") or {})
     if res["status"] == "ok":

@@ -47,6 +47,7 @@ from .config import ProtCLIPConfig
 
 ZENODO = "https://zenodo.org/records/15245588"
 MODEL_FILE, CONFIG_FILE, STATE_FILE = "model.safetensors", "protclip_config.json", "training_state.pt"
+TRAINING_FILE = "training.json"     # how these weights were trained (written by `protbench pretrain`)
 
 # released prefix -> our prefix (first match wins)
 RELEASED_RENAMES: tuple[tuple[str, str], ...] = (
@@ -213,8 +214,9 @@ def set_rng_state(s: dict[str, Any]) -> None:
         torch.cuda.set_rng_state_all(s["cuda"])
 
 
-def save_model(model, folder: str | Path) -> Path:
-    """``model.safetensors`` + ``protclip_config.json`` into ``folder`` (created)."""
+def save_model(model, folder: str | Path, training: dict[str, Any] | None = None) -> Path:
+    """``model.safetensors`` + ``protclip_config.json`` (+ ``training.json`` when ``training`` is given) into
+    ``folder`` (created)."""
     from safetensors.torch import save_file
 
     folder = Path(folder)
@@ -222,16 +224,36 @@ def save_model(model, folder: str | Path) -> Path:
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     save_file(state, str(folder / MODEL_FILE))
     model.cfg.save(folder / CONFIG_FILE)
+    if training is not None:
+        write_json(folder / TRAINING_FILE, training)
     return folder
 
 
-def save_checkpoint(folder: str | Path, model, optimizer, scheduler, step: int, extra: dict[str, Any]) -> Path:
+def read_training(folder: str | Path) -> dict[str, Any] | None:
+    """The ``training.json`` of a checkpoint folder (None when absent: released weights, older checkpoints).
+
+    Plain JSON, never executed; a file that is not a JSON object raises ``ValueError`` naming it."""
+    path = Path(folder) / TRAINING_FILE
+    if not path.is_file():
+        return None
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: not valid JSON ({exc}); delete it or copy it again from the run's checkpoint") \
+            from exc
+    if not isinstance(d, dict):
+        raise ValueError(f"{path}: expected a JSON object describing the training run, got {type(d).__name__}")
+    return d
+
+
+def save_checkpoint(folder: str | Path, model, optimizer, scheduler, step: int, extra: dict[str, Any],
+                    training: dict[str, Any] | None = None) -> Path:
     """A full training checkpoint (written to ``folder.tmp`` then renamed, so a crash never leaves half a folder)."""
     folder = Path(folder)
     tmp = folder.with_name(folder.name + ".tmp")
     if tmp.exists():
         shutil.rmtree(tmp)
-    save_model(model, tmp)
+    save_model(model, tmp, training)
     torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "step": step,
                 "rng": rng_state(), **extra}, tmp / STATE_FILE)
     if folder.exists():

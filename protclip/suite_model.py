@@ -23,6 +23,12 @@ Options (``--model-opt KEY=VALUE``):
   :mod:`protbench.models.esm_fast`; pooling and projection stay fp32). UniRep
   checkpoints run in float32 only.
 
+Names: ``protclip-tiny`` (``protclip-tiny:RUN`` with weights); ``protclip:FILE`` for the released
+weights; for a checkpoint of ``protbench pretrain`` the encoders and the run, ``protclip-<protein>-<text>:<run>`` (e.g.
+``protclip-unirep1900-minilm:full.step-000500``), so a model trained here never reads as the
+paper's ProtCLIP. Its ``training.json`` (steps, minutes, device, corpus) goes to
+``parameters["training"]`` and the description; the leaderboard marks its cells as trained here.
+
 The protein encoder's kind and settings come from the checkpoint's config
 (``protein_encoder``: ESM-2 or UniRep); the results' fingerprint hashes every weight
 of the loaded model, and ``parameters`` record the encoder's provenance (for UniRep
@@ -33,6 +39,7 @@ the sha256 of the published npz it started from).
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Sequence
 
@@ -63,7 +70,7 @@ class ProtCLIPSuiteModel:
 
     def __init__(self, name: str, weights: str | Path | None = None, space: str = "encoder", device: str = "cpu",
                  seed: int = 0, text_tokenizer: str | None = None, dtype: str = "float32", max_length: int = 1022):
-        from .checkpoint import load_model
+        from .checkpoint import CONFIG_FILE, load_model, read_training
         from .config import named_config
         from .model import ProtCLIP
 
@@ -80,7 +87,7 @@ class ProtCLIPSuiteModel:
                     f"to the released ProtCLIP model.safetensors (with its config.json beside it) from Zenodo "
                     f"record 15245588 ({ZENODO})")
             self.model = ProtCLIP(named_config("tiny", seed=seed)).to(device).eval()
-            revision = f"random-init seed {seed}"
+            revision, training = f"random-init seed {seed}", None
         else:
             path = Path(weights).expanduser()
             if not path.exists():
@@ -90,6 +97,8 @@ class ProtCLIPSuiteModel:
                     f"from Zenodo record 15245588 ({ZENODO})")
             self.model = load_model(path, device=device, text_tokenizer=text_tokenizer)
             revision = str(path)
+            ours = path.is_dir() and (path / CONFIG_FILE).is_file()      # else the released (paper's) weights
+            training = read_training(path) if ours else None
         self.space, self.device = space, device
         self.dtype, self._lean = dtype, None
         cfg = self.model.cfg
@@ -106,7 +115,16 @@ class ProtCLIPSuiteModel:
         if encoder.kind != "esm2":           # ESM-2 fingerprints stay as before (cache keys)
             extra["protein_encoder"] = encoder.kind
         fp = state_fingerprint(self.model, {"arch": "protclip", "space": space, **extra})
-        label = name if weights is None else f"{name}:{Path(weights).name}"
+        if weights is None:
+            label, description = name, f"ProtCLIP ({encoder.describe()}; shared space {cfg.projection_dim}-d)"
+        elif not ours or name == "protclip-tiny":     # the tiny architecture is in its name already
+            label = f"{name}:{path.name}"
+            description = (f"ProtCLIP ({encoder.describe()}; shared space {cfg.projection_dim}-d); "
+                           + (trained_where(training) if ours else "released weights"))
+        else:           # trained by us: the name says which encoders, so it never reads as the paper's model
+            label = f"{name}-{encoder.tag()}-{text_tag(cfg)}:{run_label(path)}"
+            description = (f"ProtCLIP recipe over {encoder.describe()} and text encoder {cfg.text_model}; shared "
+                           f"space {cfg.projection_dim}-d; {trained_where(training)}")
         if space == "shared":      # result folders are keyed on the name: never mix the two spaces
             label += "@shared"
         self.meta = ModelMeta(
@@ -115,11 +133,12 @@ class ProtCLIPSuiteModel:
             max_length=int(max_length), capabilities=frozenset(caps),
             layer="encoder-last" if space == "encoder" else "shared", pooling="mean",
             text_dim=cfg.projection_dim, revision=revision,
-            description=f"ProtCLIP ({encoder.describe()}; shared space {cfg.projection_dim}-d)",
+            description=description,
             parameters={"space": space, "weights": str(weights) if weights else None, "dtype": dtype,
                         "max_length": int(max_length),
                         "seed": seed if weights is None else None, "projection_dim": cfg.projection_dim,
-                        **({} if encoder.kind == "esm2" else {"protein_encoder": encoder.provenance()})},
+                        **({} if encoder.kind == "esm2" else {"protein_encoder": encoder.provenance()}),
+                        **({"training": training} if training else {})},
         )
 
     @torch.no_grad()
@@ -159,6 +178,36 @@ class ProtCLIPSuiteModel:
         encoder.module.to(self.device).float().train()
         encoder.module.requires_grad_(True)
         return _TrainableEncoder(encoder, self.device)
+
+
+def text_tag(cfg) -> str:
+    """The text encoder in a model name: ``minilm``, ``text-random``, or its folder's name."""
+    t = str(cfg.text_model)
+    if t.lower() in ("minilm", "all-minilm-l6-v2"):
+        return "minilm"
+    if t == "random":
+        return "text-random"
+    return re.sub(r"[^a-z0-9.]+", "-", Path(t).name.lower()).strip("-.") or "text"
+
+
+def run_label(path: Path) -> str:
+    """A checkpoint folder's name in a model name; a run's ``checkpoints/step-N`` or ``best`` folder is prefixed
+    with the run folder's name (``RUN.step-000500``), so two runs' checkpoints never share a result folder."""
+    if re.fullmatch(r"step-\d+", path.name) and path.parent.name == "checkpoints":
+        return f"{path.parent.parent.name}.{path.name}"
+    if path.name == "best":
+        return f"{path.parent.name}.best"
+    return path.name
+
+
+def trained_where(training: dict | None) -> str:
+    """One phrase for descriptions: how far the weights were trained (from ``training.json``)."""
+    if not training:
+        return "trained by protbench pretrain (no training.json beside the weights)"
+    minutes = float(training.get("train_seconds") or 0) / 60
+    return (f"trained here by {training.get('by', 'protbench pretrain')}: {training.get('steps')} steps, "
+            f"{minutes:.0f} min on {training.get('device', '?')} x{training.get('processes', 1)}, "
+            f"{training.get('train_records')} training records")
 
 
 def _rotary(module: torch.nn.Module) -> bool:

@@ -447,10 +447,21 @@ class Trainer:
                      "fingerprint": self.fingerprint(), "history": _encode_history(self.history)}
             if self.scaler is not None:
                 extra["scaler"] = self.scaler.state_dict()
-            ckpt.save_checkpoint(folder, self.model, self.optimizer, self.scheduler, self.step, extra)
+            ckpt.save_checkpoint(folder, self.model, self.optimizer, self.scheduler, self.step, extra,
+                                 self.provenance())
             ckpt.prune_checkpoints(self.out, self.cfg.keep_checkpoints)
         dist_utils.barrier()
         return folder
+
+    def provenance(self) -> dict[str, Any]:
+        """``training.json`` of a checkpoint: how far these weights were trained, on what and where."""
+        c = self.cfg
+        return {"by": "protbench pretrain", "steps": self.step,
+                "train_seconds": round(sum(h.get("seconds", 0.0) for h in self.history["train"]), 1),
+                "device": str(c.device), "processes": self.world.size, "batch_size": c.batch_size,
+                "precision": c.precision, "train_records": len(self.train_records),
+                "train_data_sha256": self.fingerprint()["train_data sha256"], "seed": c.seed,
+                "loss_weights": dict(self.mcfg.loss_weights)}
 
     def restore(self, folder: Path) -> None:
         from safetensors.torch import load_file
@@ -677,7 +688,7 @@ def pretrain(cfg: PretrainConfig) -> dict[str, Any]:
                 if v["loss"] < tr.best_val - 1e-6:
                     tr.best_val, tr.bad_evals = v["loss"], 0
                     if cfg.save_best and tr.world.main:
-                        ckpt.save_model(tr.model, tr.out / "best")
+                        ckpt.save_model(tr.model, tr.out / "best", tr.provenance())
                 else:
                     tr.bad_evals += 1
                     if tr.bad_evals >= cfg.patience:

@@ -1,6 +1,8 @@
 """ProtCLIP as a registered suite model."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -53,7 +55,52 @@ def test_loads_a_pretrained_checkpoint_folder(tmp_path):
     model = reg.models.get("protclip").create(weights=str(tmp_path / "ck"), space="shared")
     got = model.embed_proteins(["MKTAYIAK"])
     assert np.allclose(got, m.eval().embed_proteins(["MKTAYIAK"]).numpy(), atol=1e-6)
-    assert model.meta.name == "protclip:ck@shared"
+    # a checkpoint of ours is named for its encoders (tiny: ESM-2 2x64, random BERT), never plain "protclip"
+    assert model.meta.name == "protclip-esm2-tiny-text-random:ck@shared"
+    assert "training" not in model.meta.parameters and "no training.json" in model.meta.description
+
+
+def test_a_model_trained_here_says_so_in_its_name_parameters_and_leaderboard(tmp_path):
+    """A `protbench pretrain` checkpoint carries training.json: the suite model names the run and the
+    encoders, records the training, and the leaderboard marks its cells as weights trained here."""
+    import protbench
+    from protbench.leaderboard.collect import collect
+    from protbench.protclip.data import ProtAnnoRecord, write_protanno
+    from protbench.protclip.train import PretrainConfig, pretrain
+
+    rng = np.random.default_rng(0)
+    recs = [ProtAnnoRecord("".join(rng.choice(list("ACDEFGHIKLMNPQRSTVWY"), int(rng.integers(20, 40)))),
+                           f"FUNCTION: binds ligand {i % 3}.") for i in range(16)]
+    write_protanno(recs, tmp_path / "c.jsonl")
+    summary = pretrain(PretrainConfig(train_data=str(tmp_path / "c.jsonl"), output_dir=str(tmp_path / "myrun"),
+                                      batch_size=4, max_steps=2, eval_every=0, threads=1, resume=None))
+    ckpt = tmp_path / "myrun" / "checkpoints" / "step-000002"
+    training = json.loads((ckpt / "training.json").read_text())
+    assert (training["by"], training["steps"], training["train_records"]) == ("protbench pretrain", 2,
+                                                                                summary["train_records"])
+    model = load_registries(entry_points=False).models.get("protclip").create(weights=str(ckpt))
+    assert model.meta.name == "protclip-esm2-tiny-text-random:myrun.step-000002"
+    assert model.meta.parameters["training"] == training
+    assert "trained here by protbench pretrain: 2 steps" in model.meta.description
+
+    df = protbench.run("protclip", tasks=["beta-lactamase"], profile="smoke", output_dir=tmp_path / "r",
+                       cache_dir=tmp_path / "cache", model_options={"weights": str(ckpt)})
+    assert set(df.status) == {"ok"}
+    board = collect(tmp_path / "r")
+    (cell,) = [c for c in board.cells.values() if c.kind == "measured"]
+    assert cell.model == "protclip-esm2-tiny-text-random:myrun.step-000002"
+    assert "weights trained here (protbench pretrain: 2 steps on cpu), not the published model's" in cell.caveats()
+
+
+def test_unreadable_training_json_is_refused_with_its_path(tmp_path):
+    from protbench.protclip.checkpoint import read_training
+
+    (tmp_path / "training.json").write_text("[1, 2]")
+    with pytest.raises(ValueError, match="training.json: expected a JSON object"):
+        read_training(tmp_path)
+    (tmp_path / "training.json").write_bytes(b"\xff\xfe")
+    with pytest.raises(ValueError, match="training.json: not valid JSON"):
+        read_training(tmp_path)
 
 
 def test_lean_engine_dtype_and_max_length_options():

@@ -202,6 +202,15 @@ def test_cli_pretrain_with_unirep_then_load(tmp_path, capsys):
     assert saved["protein_encoder"] == "unirep" and saved["unirep_size"] == 64 and saved["unirep_cells"] is None
     m = load_registries(entry_points=False).models.get("protclip").create(weights=out["checkpoint"])
     assert m.embed_proteins(["MKTAYIAKQR"]).shape == (1, 64)
+    assert m.meta.name == "protclip-unirep64-text-random:o.step-000002"       # the encoders and the run
+    assert m.meta.parameters["training"]["steps"] == 2
+    rc = main(["pretrain", "--train", str(data), "--output-dir", str(tmp_path / "r"), "--max-steps", "1",
+               "--batch-size", "4", "--protein-encoder", "unirep", "--unirep-size", "64", "--unirep-init", "random",
+               "--set", "threads=1", "--set", "valid_fraction=0"])
+    assert rc == 0
+    scratch = json.loads(capsys.readouterr().out)["checkpoint"]
+    m = load_registries(entry_points=False).models.get("protclip").create(weights=scratch)
+    assert m.meta.name == "protclip-unirep64-from-random-text-random:r.step-000001"
     # option errors are usage errors (status 2), before any work
     base = ["pretrain", "--train", str(data), "--output-dir", str(tmp_path / "x")]
     assert main(base + ["--unirep-size", "64"]) == 2

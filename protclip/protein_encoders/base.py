@@ -103,3 +103,7 @@ class ProteinEncoder(ABC):
     def provenance(self) -> dict[str, Any]:
         """Settings and weight hashes worth recording with results (JSON-serialisable)."""
         return {"protein_encoder": self.kind}
+
+    def tag(self) -> str:
+        """A short name for model names, e.g. ``"esm2-8m"`` or ``"unirep1900"`` (letters, digits, ``-``)."""
+        return self.kind

@@ -79,6 +79,14 @@ class ESM2Encoder(ProteinEncoder):
     def describe(self) -> str:
         return f"ESM-2 {self.module.config.num_hidden_layers} layers, {self.hidden_size}-d"
 
+    def tag(self) -> str:
+        """``esm2-<size>`` for an ESM-2 size's layers and width (``esm2-8m``), else ``esm2-<layers>x<width>``."""
+        from protbench.models.esm import ESM2_SIZES
+
+        shape = (self.module.config.num_hidden_layers, self.hidden_size)
+        size = next((k for k, v in ESM2_SIZES.items() if v[:2] == shape), None)
+        return f"esm2-{size}" if size else f"esm2-{shape[0]}x{shape[1]}"
+
 
 def build(cfg, attn: str = "sdpa", from_checkpoint: bool = False) -> ESM2Encoder:
     """The ESM-2 encoder (``from_checkpoint`` is ignored: ESM-2 is built exactly as before)."""

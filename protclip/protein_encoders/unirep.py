@@ -269,6 +269,11 @@ class UniRepEncoder(ProteinEncoder):
     def provenance(self) -> dict[str, Any]:
         return {"protein_encoder": self.kind, **self._provenance}
 
+    def tag(self) -> str:
+        """``unirep<units>``; ``-from-random`` when training started from random weights, not the published ones."""
+        random_start = self._provenance.get("unirep_init") == "random"
+        return f"unirep{self.hidden_size}" + ("-from-random" if random_start else "")
+
 
 def build(cfg, attn: str = "sdpa", from_checkpoint: bool = False) -> UniRepEncoder:
     """UniRep per ``cfg`` (module docstring); ``from_checkpoint``: random shapes only, the checkpoint fills them.

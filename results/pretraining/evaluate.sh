@@ -14,6 +14,7 @@ for pair in "protclip-8m-full:$full" "protclip-8m-mlm:$mlm"; do
   name=${pair%%:*}; run=${pair#*:}
   ckpt=$(python -c "import json,sys; print(json.load(open(sys.argv[1]))['checkpoint'])" "$runs/$run/summary.json")
   mkdir -p "$ev/$name" && cp "$ckpt/model.safetensors" "$ckpt/protclip_config.json" "$ev/$name/"
+  if [ -f "$ckpt/training.json" ]; then cp "$ckpt/training.json" "$ev/$name/"; fi
 done
 python -m protbench.protclip.initial "$runs/$full" "$ev/protclip-8m-init" >/dev/null
 # bf16 lean engine, proteins cropped to 256 residues (trained at 128): the same settings for all three.
@@ -36,4 +37,6 @@ protbench run --model aac --output-dir "$out" --offline --seeds 0 1 2 \
 protbench leakage --corpus "$runs/go/train6000.jsonl" --offline --json "$out/corpus_leakage.json" \
   binloc beta-lactamase "${goa[@]}" > "$out/corpus_leakage.txt"
 python -m protbench.protclip.suite_table "$out" --zero-shot results/pretraining/zero-shot --baseline aac \
-  --runs full=protclip:protclip-8m-full mlm=protclip:protclip-8m-mlm init=protclip:protclip-8m-init
+  --runs full=protclip-esm2-8m-minilm:protclip-8m-full mlm=protclip-esm2-8m-minilm:protclip-8m-mlm \
+  init=protclip-esm2-8m-minilm:protclip-8m-init
+# (result folders written before checkpoints were named for their encoders are protclip:protclip-8m-*)
