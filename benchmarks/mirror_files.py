@@ -14,3 +14,15 @@ def find_fasta(name: str = "deeploc_test_set.fasta", hint: str = "") -> Path:
         if hits:
             return hits[0]
     raise SystemExit(f"{name} not found: set PROTBENCH_MIRROR to the data mirror{hint}")
+
+
+def task_splits(task_id: str) -> dict[str, list]:
+    """A registered task's real-data splits (records), read offline from the cache or the data mirror."""
+    from protbench import stages
+    from protbench.fetch import Fetcher, default_cache_dir, mirrors_from_env
+    from protbench.registry import load_registries
+
+    task = load_registries().tasks.get(task_id)
+    fetcher = Fetcher(cache_dir=default_cache_dir(), mirrors=mirrors_from_env(), offline=True, progress=False)
+    files, _ = stages.fetch(task, "real", fetcher)
+    return stages.load(task, files, "real", None).splits

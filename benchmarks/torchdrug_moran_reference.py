@@ -39,14 +39,9 @@ AAIDX_MD5 = "ec612f4df41b93ae03c31ae376c23ce0"
 
 def stability_records() -> dict[str, list]:
     """protbench's stability splits (real data from the mirror)."""
-    from protbench import stages
-    from protbench.fetch import Fetcher, default_cache_dir, mirrors_from_env
-    from protbench.registry import load_registries
+    import mirror_files
 
-    task = load_registries().tasks.get("stability")
-    fetcher = Fetcher(cache_dir=default_cache_dir(), mirrors=mirrors_from_env(), offline=True, progress=False)
-    files, _ = stages.fetch(task, "real", fetcher)
-    return stages.load(task, files, "real", None).splits
+    return mirror_files.task_splits("stability")
 
 
 def physicochemical(aaidx: Path, hidden: list[int] | None = None):
