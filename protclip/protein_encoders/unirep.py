@@ -65,6 +65,7 @@ from protbench.models import unirep as ur
 from protbench.models.esm import ESM_ALPHABET, EOS, PAD
 
 from .base import ProteinEncoder
+from .mlstm_scan import mlstm_scan
 
 N_CLASSES = 25            # next-token classes: token k + 1 for class k (token 0, the gap/padding, has none)
 CELL_PARAMS = ("wx", "wh", "wmx", "wmh", "gx", "gh", "gmx", "gmh", "b")
@@ -119,22 +120,10 @@ class MLSTMCell(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Inputs ``(B, T, n_in)`` → hidden states ``(B, T, d)`` (scan from zero state)."""
-        B, T, _ = x.shape
-        d = self.wmh.shape[0]
         xz = x @ self.normed(self.wx, self.gx) + self.b          # (B, T, 4d)
         xm = x @ self.normed(self.wmx, self.gmx)                 # (B, T, d)
         wh, wmh = self.normed(self.wh, self.gh), self.normed(self.wmh, self.gmh)
-        h = x.new_zeros(B, d)
-        c = x.new_zeros(B, d)
-        out = []
-        for t in range(T):
-            m = xm[:, t] * (h @ wmh)
-            z = xz[:, t] + m @ wh
-            i, f, o = torch.sigmoid(z[:, :3 * d]).split(d, dim=1)
-            c = f * c + i * torch.tanh(z[:, 3 * d:])
-            h = o * torch.tanh(c)
-            out.append(h)
-        return torch.stack(out, dim=1)
+        return mlstm_scan(xz, xm, wh, wmh)                       # the recurrence, one autograd node
 
 
 class UniRepModule(nn.Module):
