@@ -5,7 +5,7 @@ allows (``spec.protocols``, default first) and offers what they read:
 
 * :class:`Task` — any benchmark (cross-modal retrieval, semantic similarity);
 * :class:`SupervisedTask` — labels per record: ``task_type`` and ``outputs(data)`` for probe,
-  finetune and alignment-knn;
+  finetune and alignment-knn; ``class_texts`` (:class:`ClassTexts`) for zero-shot-labels;
 * :class:`PpiTask` — protein pairs split by ``split_method`` for ppi-gnn and pair-mlp.
 """
 from __future__ import annotations
@@ -51,13 +51,38 @@ class Task:
         return self.spec.sources
 
 
+FIELDS = ("name", "description", "name+description")
+
+
+@dataclass(frozen=True)
+class ClassTexts:
+    """Texts that describe each class of a classification task (zero-shot classification reads them).
+
+    ``prompts`` maps a prompt set's name to one ``(name, description)`` pair per class id, in class-id order;
+    ``source`` cites where they were read (repository, commit, paths)."""
+
+    prompts: Mapping[str, tuple[tuple[str, str], ...]]
+    source: str
+
+    def texts(self, prompt: str, field: str) -> list[str]:
+        """One text per class: its ``name``, its ``description``, or both joined by a space (``name+description``)."""
+        if prompt not in self.prompts:
+            raise ValueError(f"unknown prompt set {prompt!r}; this task has {sorted(self.prompts)}")
+        if field not in FIELDS:
+            raise ValueError(f"unknown label field {field!r}; choose one of {FIELDS}")
+        rows = self.prompts[prompt]
+        return [n if field == "name" else d if field == "description" else f"{n} {d}" for n, d in rows]
+
+
 @dataclass
 class SupervisedTask(Task):
     """Records with labels: ``task_type`` is ``regression``, ``classification`` or ``multilabel``;
-    ``n_outputs`` the number of classes/labels (None: ``data.extra["n_outputs"]``)."""
+    ``n_outputs`` the number of classes/labels (None: ``data.extra["n_outputs"]``); ``class_texts``
+    the classes described in words, where a source offers them (not part of the task's identity)."""
 
     task_type: str = "regression"
     n_outputs: int | None = None
+    class_texts: ClassTexts | None = None
 
     def outputs(self, data: TaskData) -> int | None:
         return data.extra.get("n_outputs") or self.n_outputs

@@ -13,6 +13,7 @@ finetune        :mod:`protbench.protocols.finetune`    function, mutation
 alignment-knn   :mod:`protbench.protocols.alignment_knn`  function, mutation (no embeddings)
 bridge          :mod:`protbench.protocols.bridge`      cross-modal
 zero-shot       :mod:`protbench.protocols.zero_shot`   cross-modal
+zero-shot-labels :mod:`protbench.protocols.zero_shot_labels`  subloc (class descriptions, ProtST)
 semsim          :mod:`protbench.protocols.semsim`      similarity
 ppi-gnn         :mod:`protbench.protocols.ppi_gnn`     PPI
 pair-mlp        :mod:`protbench.protocols.pair_mlp`    PPI
@@ -45,6 +46,7 @@ MODULES: dict[str, str] = {
     "alignment-knn": "alignment_knn",
     "bridge": "bridge",
     "zero-shot": "zero_shot",
+    "zero-shot-labels": "zero_shot_labels",
     "semsim": "semsim",
     "ppi-gnn": "ppi_gnn",
     "pair-mlp": "pair_mlp",

@@ -13,6 +13,7 @@ from .readers import (
     peer_class_reader,
     subloc_partial_reader,
 )
+from .class_texts import SUBLOC as SUBLOC_TEXTS
 from .smoke import (
     deepfri_zip_smoke,
     ec_partial_smoke,
@@ -24,6 +25,7 @@ PEER_S3 = "https://miladeepgraphlearningproteindata.s3.us-east-2.amazonaws.com/p
 ZENODO = "https://zenodo.org/record/6622158/files"
 DEEPFRI_RAW = "https://raw.githubusercontent.com/flatironinstitute/DeepFRI/master/preprocessing/data"
 PROTOCOLS = ("probe", "finetune", "alignment-knn")
+WITH_CLASS_TEXTS = PROTOCOLS + ("zero-shot-labels",)      # tasks whose classes ProtST describes in words
 MULTILABEL_METRICS = ("fmax", "micro_aupr")
 
 
@@ -94,7 +96,7 @@ SEQUENCE_RULE = ("observed residues of the chain's PDB file: first model, ATOM g
 
 
 def _fspec(**kw) -> TaskSpec:
-    return TaskSpec(family=Family.FUNCTION, protocol="probe", protocols=PROTOCOLS, **kw)
+    return TaskSpec(family=Family.FUNCTION, protocol="probe", **{"protocols": PROTOCOLS, **kw})
 
 
 subloc = SupervisedTask(
@@ -114,8 +116,8 @@ subloc = SupervisedTask(
                 label_space="10 classes",
                 parameters={"field": "localization", "dedup_within_split": True,
                             "torchdrug_documented_sizes": [8945, 2248, 2768],
-                            "raw_rows": {"valid": 2811, "test": 2773}}),
-    task_type="classification", n_outputs=10,
+                            "raw_rows": {"valid": 2811, "test": 2773}}, protocols=WITH_CLASS_TEXTS),
+    task_type="classification", n_outputs=10, class_texts=SUBLOC_TEXTS,
     read=peer_class_reader("subcellular_localization.tar.gz", "subcellular_localization", 10),
     smoke=localization_smoke("subcellular_localization.tar.gz", "subcellular_localization", 10),
 )
@@ -134,8 +136,8 @@ subloc_partial = SupervisedTask(
                 splits={"train": 2246, "valid": 561, "test": 2768}, citation=LOC_CITE, license="Apache-2.0 (PEER)",
                 label_space="10 classes", variant="partial: train/valid carved from PEER valid; PEER test",
                 parameters={"field": "localization", "dedup_within_split": True, "partial_seed": SUBLOC_PARTIAL_SEED,
-                            "partial_train_fraction": SUBLOC_PARTIAL_FRACTION}),
-    task_type="classification", n_outputs=10,
+                            "partial_train_fraction": SUBLOC_PARTIAL_FRACTION}, protocols=WITH_CLASS_TEXTS),
+    task_type="classification", n_outputs=10, class_texts=SUBLOC_TEXTS,
     read=subloc_partial_reader("subcellular_localization_valid.csv.gz", "subcellular_localization_test.csv.gz", 10,
                                SUBLOC_PARTIAL_SEED, SUBLOC_PARTIAL_FRACTION),
     smoke=subloc_partial_smoke("subcellular_localization_valid.csv.gz", "subcellular_localization_test.csv.gz", 10),
