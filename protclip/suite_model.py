@@ -133,6 +133,7 @@ class ProtCLIPSuiteModel:
             max_length=int(max_length), capabilities=frozenset(caps),
             layer="encoder-last" if space == "encoder" else "shared", pooling="mean",
             text_dim=cfg.projection_dim, revision=revision,
+            token_budget=encoder.token_budget,
             description=description,
             parameters={"space": space, "weights": str(weights) if weights else None, "dtype": dtype,
                         "max_length": int(max_length),

@@ -74,6 +74,9 @@ class ProteinEncoder(ABC):
     def unimodal_head(self, dim: int) -> nn.Module:
         """The unimodal objective's head, ``(..., D) → (..., V)`` logits (``dim``: shared width, if used)."""
 
+    #: padded tokens per embedding batch the encoder prefers in the suite (None: the run's default)
+    token_budget: ClassVar[int | None] = None
+
     #: the unimodal term reads the unmasked ids, so the model may reuse the states it already has
     unimodal_on_clean_ids: ClassVar[bool] = False
 

@@ -175,6 +175,7 @@ def load_published(path: Path, size: int) -> dict[str, np.ndarray]:
 class UniRepEncoder(ProteinEncoder):
     kind = "unirep"
     unimodal_on_clean_ids = True
+    token_budget = ur.TOKEN_BUDGET      # as the suite's UniRep: each recurrent step streams the cell's weights
 
     def __init__(self, module: UniRepModule, train: str = "all", dense: dict[str, np.ndarray] | None = None,
                  provenance: dict[str, Any] | None = None):
