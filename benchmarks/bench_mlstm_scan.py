@@ -22,22 +22,7 @@ import statistics
 import time
 
 import torch
-from protbench.protclip.protein_encoders.mlstm_scan import mlstm_scan
-
-
-def by_autograd(xz, xm, wh, wmh):
-    """The mLSTM equations as a loop; autograd records one small graph per position."""
-    B, T, _ = xz.shape
-    d = wmh.shape[0]
-    h, c, out = xz.new_zeros(B, d), xz.new_zeros(B, d), []
-    for t in range(T):
-        m = xm[:, t] * (h @ wmh)
-        z = xz[:, t] + m @ wh
-        i, f, o = torch.sigmoid(z[:, :3 * d]).split(d, dim=1)
-        c = f * c + i * torch.tanh(z[:, 3 * d:])
-        h = o * torch.tanh(c)
-        out.append(h)
-    return torch.stack(out, dim=1)
+from protbench.protclip.protein_encoders.mlstm_scan import mlstm_loop, mlstm_scan
 
 
 def one(fn, inputs, weight, bf16: bool) -> tuple[float, list[torch.Tensor]]:
@@ -69,7 +54,7 @@ def main() -> None:
     times: dict[str, list[float]] = {"autograd": [], "scan": []}
     grads = {}
     for _ in range(args.repeats):
-        for name, fn in (("autograd", by_autograd), ("scan", mlstm_scan)):
+        for name, fn in (("autograd", mlstm_loop), ("scan", mlstm_scan)):
             s, grads[name] = one(fn, inputs, weight, args.bf16)
             times[name].append(s)
     med = {k: statistics.median(v) for k, v in times.items()}

@@ -263,26 +263,11 @@ def test_published_head_predicts_the_next_residue_in_the_documented_class_order(
     assert documented < math.log(25) < evotuning
 
 
-def _mlstm_by_autograd(xz, xm, wh, wmh):
-    """The mLSTM equations as a plain loop that autograd differentiates (the reference for the scan)."""
-    B, T, _ = xz.shape
-    d = wmh.shape[0]
-    h, c, out = xz.new_zeros(B, d), xz.new_zeros(B, d), []
-    for t in range(T):
-        m = xm[:, t] * (h @ wmh)
-        z = xz[:, t] + m @ wh
-        i, f, o = torch.sigmoid(z[:, :3 * d]).split(d, dim=1)
-        c = f * c + i * torch.tanh(z[:, 3 * d:])
-        h = o * torch.tanh(c)
-        out.append(h)
-    return torch.stack(out, dim=1)
-
-
 def test_mlstm_scan_matches_autograd_through_time():
     """The hand-written backpropagation through time: gradcheck in float64; in float32 the forward is
     bit-identical to the loop and every gradient within float rounding; under bf16 autocast it runs and
     stays close; without gradients it keeps nothing."""
-    from protbench.protclip.protein_encoders.mlstm_scan import mlstm_scan
+    from protbench.protclip.protein_encoders.mlstm_scan import mlstm_loop, mlstm_scan
 
     g = torch.Generator().manual_seed(0)
     B, T, d = 3, 6, 5
@@ -294,7 +279,7 @@ def test_mlstm_scan_matches_autograd_through_time():
     w = torch.randn(B, T, d, generator=g)
     ref = [a.float().requires_grad_() for a in base]
     got = [a.float().requires_grad_() for a in base]
-    y_ref, y_got = _mlstm_by_autograd(*ref), mlstm_scan(*got)
+    y_ref, y_got = mlstm_loop(*ref), mlstm_scan(*got)
     assert torch.equal(y_ref, y_got)
     (y_ref * w).sum().backward()
     (y_got * w).sum().backward()

@@ -27,6 +27,22 @@ def mlstm_scan(xz: torch.Tensor, xm: torch.Tensor, wh: torch.Tensor, wmh: torch.
     return _forward(xz, xm, wh, wmh, keep=False)[0]          # nothing to differentiate: keep nothing
 
 
+def mlstm_loop(xz: torch.Tensor, xm: torch.Tensor, wh: torch.Tensor, wmh: torch.Tensor) -> torch.Tensor:
+    """The same function as a plain loop that autograd differentiates (one small graph per position): the
+    reference :func:`mlstm_scan` is checked and benchmarked against (``benchmarks/bench_mlstm_scan.py``)."""
+    B, T, _ = xz.shape
+    d = wmh.shape[0]
+    h, c, out = xz.new_zeros(B, d), xz.new_zeros(B, d), []
+    for t in range(T):
+        m = xm[:, t] * (h @ wmh)
+        z = xz[:, t] + m @ wh
+        i, f, o = torch.sigmoid(z[:, :3 * d]).split(d, dim=1)
+        c = f * c + i * torch.tanh(z[:, 3 * d:])
+        h = o * torch.tanh(c)
+        out.append(h)
+    return torch.stack(out, dim=1)
+
+
 def _forward(xz, xm, wh, wmh, keep: bool):
     B, T, _ = xz.shape
     d = wmh.shape[0]
