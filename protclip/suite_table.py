@@ -8,6 +8,12 @@ metric per resample; :mod:`protbench.leaderboard.stats`) of the ProtCLIP run aga
 
     python -m protbench.protclip.suite_table RESULTS [--zero-shot DIR] --runs full=NAME mlm=NAME init=NAME
         [--baseline aac]
+
+A run trained with several seeds is one comma list, ``full=NAME_S0,NAME_S1,NAME_S2``: its cell is then the mean ±
+sample std over those training runs of each run's seed-mean metric, and the Δ column gives the 95 % interval of a
+paired bootstrap over test items in which each resample's value is the mean over the training runs (every run's
+resample uses the same items). A model without an ``@shared`` folder (``unirep``: no shared space) is read from
+its plain folder in the shared-space rows (the bridge), and shows – where it has no result (zero-shot).
 """
 from __future__ import annotations
 
@@ -18,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from protbench.leaderboard.collect import Board, Cell, collect
-from protbench.leaderboard.stats import bootstrap_distribution, paired_test
+from protbench.leaderboard.stats import Distribution, bootstrap_distribution, paired_test
 
 # (task, protocol, suffix of the run's model name: "" encoder space, "@shared" the shared space)
 ROWS = (("binloc", "probe", ""), ("beta-lactamase", "probe", ""),
@@ -26,7 +32,11 @@ ROWS = (("binloc", "probe", ""), ("beta-lactamase", "probe", ""),
         ("prot2cc-goa", "bridge", "@shared"),
         ("prot2bp-goa", "zero-shot", "@shared"), ("prot2mf-goa", "zero-shot", "@shared"),
         ("prot2cc-goa", "zero-shot", "@shared"),
-        ("simsem-bp-human", "semsim", ""), ("simsem-mf-human", "semsim", ""), ("simsem-cc-human", "semsim", ""))
+        ("simsem-bp-human", "semsim", ""), ("simsem-mf-human", "semsim", ""), ("simsem-cc-human", "semsim", ""),
+        ("subloc-partial", "zero-shot-labels", "@shared"))
+LABELS = {"full": "ProtCLIP (4 objectives)", "mlm": "MLM only", "init": "random init", "gc": "GC only (CLIP)",
+          "no-mlm": "without MLM", "no-bsr": "without BSR", "no-pda": "without PDA",
+          "scratch": "random-weight UniRep, recipe (1)", "none": "no alignment (frozen UniRep, MiniLM)"}
 
 
 def _cell(boards: list[Board], model: str, task: str, protocol: str) -> Cell | None:
@@ -68,6 +78,67 @@ def _paired_ranks(a: Cell, b: Cell, n_boot: int = 1000) -> tuple[float, float] |
     return float(d.mean()), p
 
 
+def _group(boards: list[Board], names: list[str], task: str, protocol: str, suffix: str) -> list[Cell | None]:
+    """One cell per training run (None where a run has no ok result); see the module docstring for ``suffix``."""
+    out = []
+    for name in names:
+        cell = _cell(boards, name + suffix, task, protocol)
+        if cell is None and suffix and not any(b.get(name + suffix, task, "real") for b in boards):
+            cell = _cell(boards, name, task, protocol)
+        out.append(cell)
+    return out
+
+
+def _fmt_group(cells: list[Cell | None]) -> str:
+    """One run: as :func:`_fmt`; several: mean ± sample std over the runs of their seed-mean metric."""
+    if len(cells) == 1:
+        return _fmt(cells[0])
+    means = [c.stat().mean for c in cells if c is not None and c.stat() is not None]
+    if not means:
+        return "–"
+    text = f"{np.mean(means):.3f} ± {np.std(means, ddof=1):.3f}" if len(means) > 1 else f"{means[0]:.3f}"
+    return text + (f" ({len(means)} of {len(cells)} runs)" if len(means) < len(cells) else "")
+
+
+def _pooled(cells: list[Cell]) -> Distribution | None:
+    """Bootstrap values averaged over training runs (resample by resample: same items for every run)."""
+    ds = [bootstrap_distribution(c, c.main_metric) for c in cells]
+    if any(d is None for d in ds) or len({d.key for d in ds}) != 1:
+        return None
+    n = min(d.values.size for d in ds)
+    return Distribution(values=np.mean([d.values[:n] for d in ds], axis=0), n_items=ds[0].n_items,
+                        point=float(np.mean([d.point for d in ds])), key=ds[0].key)
+
+
+def _group_ranks(cells: list[Cell]) -> np.ndarray | None:
+    rr = [_reciprocal_ranks(c) for c in cells]
+    if any(r is None for r in rr) or len({r.shape for r in rr}) != 1:
+        return None
+    return np.mean(rr, axis=0)
+
+
+def _paired_groups(a: list[Cell | None], b: list[Cell | None], n_boot: int = 1000) -> str:
+    """Δ = mean(a) − mean(b) over training runs, with a 95 % paired-bootstrap interval over test items and p."""
+    if len(a) == 1 and len(b) == 1:
+        return _paired(a[0], b[0])
+    if any(c is None or c.stat() is None for c in a + b):
+        return "–"
+    delta = float(np.mean([c.stat().mean for c in a]) - np.mean([c.stat().mean for c in b]))
+    da, db = _pooled(a), _pooled(b)
+    if da is not None and db is not None:
+        test = paired_test(da, db, a[0].higher_is_better)
+        if test is not None:
+            return f"{delta:+.3f} [{test.ci[0]:+.3f}, {test.ci[1]:+.3f}] (p = {test.p:.3g})"
+    ra, rb = _group_ranks(a), _group_ranks(b)
+    if a[0].main_metric == "mrr" and ra is not None and rb is not None and ra.shape == rb.shape:
+        d = ra - rb
+        boot = d[np.random.default_rng(0).integers(0, len(d), size=(n_boot, len(d)))].mean(axis=1)
+        p = min(1.0, (1 + 2 * min(int(np.sum(boot <= 0)), int(np.sum(boot >= 0)))) / (n_boot + 1))
+        lo, hi = np.quantile(boot, [0.025, 0.975])
+        return f"{delta:+.3f} [{lo:+.3f}, {hi:+.3f}] (p = {p:.3g})"
+    return f"{delta:+.3f} (no per-item predictions)"
+
+
 def _paired(a: Cell | None, b: Cell | None) -> str:
     """Δ = a − b with the paired bootstrap p-value (items resampled jointly), or the plain Δ without predictions."""
     if a is None or b is None or a.stat() is None or b.stat() is None:
@@ -84,18 +155,22 @@ def _paired(a: Cell | None, b: Cell | None) -> str:
     return f"{delta:+.3f} (p = {test.p:.3g})"
 
 
-def table(boards: list[Board], runs: dict[str, str], baseline: str | None) -> str:
-    """Markdown table; ``runs`` maps ``full``/``mlm``/``init`` to the model names of the result folders."""
-    labels = {"full": "ProtCLIP (4 objectives)", "mlm": "MLM only", "init": "random init"}
-    head = ["task", "protocol", "metric"] + [labels.get(k, k) for k in runs] + ([baseline] if baseline else [])
-    head += [f"Δ full − {k} (paired p)" for k in runs if k != "full"]
+def table(boards: list[Board], runs: dict[str, str | list[str]], baseline: str | None) -> str:
+    """Markdown table; ``runs`` maps ``full`` and the controls to the model name of a result folder, or to
+    several (one per training seed). Rows without any result are left out."""
+    groups = {k: [v] if isinstance(v, str) else list(v) for k, v in runs.items()}
+    seeded = any(len(v) > 1 for v in groups.values())
+    head = ["task", "protocol", "metric"] + [LABELS.get(k, k) for k in groups] + ([baseline] if baseline else [])
+    head += [f"Δ full − {k} ({'95 % interval, ' if seeded else ''}paired p)" for k in groups if k != "full"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for task, protocol, suffix in ROWS:
-        cells = {k: _cell(boards, name + suffix, task, protocol) for k, name in runs.items()}
+        cells = {k: _group(boards, names, task, protocol, suffix) for k, names in groups.items()}
+        if not any(c is not None for cs in cells.values() for c in cs):
+            continue
         base = _cell(boards, baseline, task, protocol) if baseline else None
-        metric = next((c.main_metric for c in cells.values() if c is not None), "")
-        row = [task, protocol, metric] + [_fmt(c) for c in cells.values()] + ([_fmt(base)] if baseline else [])
-        row += [_paired(cells.get("full"), cells[k]) for k in runs if k != "full"]
+        metric = next((c.main_metric for cs in cells.values() for c in cs if c is not None), "")
+        row = [task, protocol, metric] + [_fmt_group(c) for c in cells.values()] + ([_fmt(base)] if baseline else [])
+        row += [_paired_groups(cells["full"], cells[k]) for k in groups if k != "full"]
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines) + "\n"
 
@@ -104,11 +179,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("results", type=Path)
     ap.add_argument("--zero-shot", type=Path, help="folder of the zero-shot results (same models and tasks)")
-    ap.add_argument("--runs", nargs="+", metavar="KEY=MODEL", required=True,
-                    help="full=MODEL (the ProtCLIP run) and the controls, e.g. mlm=MODEL init=MODEL")
+    ap.add_argument("--runs", nargs="+", metavar="KEY=MODEL[,MODEL...]", required=True,
+                    help="full=MODEL (the ProtCLIP run) and the controls, e.g. mlm=MODEL init=MODEL; a comma "
+                         "list of models is one run trained with several seeds")
     ap.add_argument("--baseline", help="a weight-free baseline model shown beside the runs (e.g. aac)")
     args = ap.parse_args(argv)
-    runs = dict(item.split("=", 1) for item in args.runs)
+    runs = {k: v.split(",") if "," in v else v for k, v in (item.split("=", 1) for item in args.runs)}
     if "full" not in runs:
         ap.error("--runs needs full=MODEL")
     boards = [collect(args.results)] + ([collect(args.zero_shot)] if args.zero_shot else [])

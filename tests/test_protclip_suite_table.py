@@ -1,5 +1,6 @@
 """The pretraining table's paired test on retrieval: per test pair 1/rank, same resamples for both models."""
 import numpy as np
+import pytest
 
 from protbench.leaderboard.collect import Cell
 from protbench.protclip.suite_table import _paired, _paired_ranks, _reciprocal_ranks
@@ -33,3 +34,25 @@ def test_paired_rank_test_separates_a_clear_difference_and_not_noise(tmp_path):
     _, p_noise = _paired_ranks(twin, same)
     assert p_noise > 0.01
     assert "p = " in _paired(better, same)
+
+
+def test_runs_with_several_training_seeds_pool_their_resamples(tmp_path):
+    """A run trained with 3 seeds: mean ± std over the runs, and a Δ whose paired interval averages the runs
+    resample by resample; a one-seed run keeps the plain layout."""
+    from protbench.protclip.suite_table import _fmt_group, _paired_groups
+
+    rng = np.random.default_rng(1)
+    base = rng.integers(1, 50, size=300)
+    better = [_cell(tmp_path, f"b{s}", {"0": np.maximum(1, base // (3 + s))}, float(np.mean(1 / np.maximum(1, base // (3 + s)))))
+              for s in range(3)]
+    plain = [_cell(tmp_path, f"p{s}", {"0": rng.permutation(base)}, float(np.mean(1 / base))) for s in range(3)]
+    means = [c.stat().mean for c in better]
+    assert _fmt_group(better) == f"{np.mean(means):.3f} ± {np.std(means, ddof=1):.3f}"
+    assert _fmt_group([better[0], None, better[2]]).endswith("(2 of 3 runs)")
+    text = _paired_groups(better, plain)
+    delta = float(text.split()[0])
+    low, high = (float(x.strip("[],")) for x in text.split()[1:3])
+    assert delta == pytest.approx(np.mean(means) - float(np.mean(1 / base)), abs=5e-4)
+    assert 0 < low < delta < high and "p = " in text
+    assert _paired_groups(better[:1], plain[:1]) == _paired(better[0], plain[0])
+    assert _paired_groups(better, [plain[0], None, plain[2]]) == "–"
