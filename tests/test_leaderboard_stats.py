@@ -106,6 +106,21 @@ def test_paired_test_refuses_different_test_items(tmp_path):
     assert any("different test items" in n for n in rep.analysis.notes)
 
 
+def test_budget_cuts_resamples_by_size_not_by_clock(tmp_path):
+    """The resample count follows the cell's size: the same on every call (a clock-timed cut made intervals
+    depend on the machine's load)."""
+    from protbench.leaderboard.stats import SCORES_PER_S, bootstrap_distribution
+
+    rng = np.random.default_rng(4)
+    y = rng.normal(size=500)
+    write_cell(tmp_path, "m", y, {"0": y + rng.normal(size=500), "1": y + rng.normal(size=500)})
+    cell = collect(tmp_path).get("m", "beta-lactamase", "real")
+    budget = 30 * 1000 / SCORES_PER_S             # room for 30 resamples of 2 seeds x 500 scores
+    runs = [bootstrap_distribution(cell, "spearman", n_boot=1000, budget_s=budget, min_boot=10) for _ in range(2)]
+    assert [r.values.size for r in runs] == [30, 30]
+    np.testing.assert_array_equal(runs[0].values, runs[1].values)
+
+
 def test_time_budget_cuts_resamples_but_keeps_a_minimum(tmp_path):
     rng = np.random.default_rng(3)
     y = rng.normal(size=200)
