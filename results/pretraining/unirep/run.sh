@@ -14,12 +14,14 @@
 # proteins with their GO term names as property texts (python -m protbench.protclip.swissprot_corpus; 96
 # validation proteins; 500 held-out human proteins for zero-shot retrieval while training), the same corpus as
 # the 8M runs. Before training, --leakage-tasks eval counts evaluation sequences found in the corpus (exact;
-# >= 50 % identity with MMseqs2) into leakage.json. A fixed step count, so a rerun takes the same steps
-# (the time a step takes is in log.jsonl; the budget was 60 min on 2 CPU cores). Runs go to
+# >= 50 % identity with MMseqs2) into leakage.json. A fixed step count, so a rerun takes the same steps:
+# 200 steps of 32 proteins (about 1.1 epochs) fit the 60-min budget on 2 CPU cores, at the measured 17.5 s
+# per step of UniRep-1900 trained end to end (benchmarks/results/bench_protclip_step_unirep.json; texts
+# uncached there, cached here) plus validation and retrieval every 50 steps. Runs go to
 # $PROTCLIP_RUNS/NAME (default ~/protclip-runs/NAME), a folder that must belong to you.
 set -eo pipefail
 name=$1; shift
-: "${UNIREP_SIZE:=1900}" "${MAX_STEPS:=400}" "${LR:=1e-4}" "${THREADS:=2}"
+: "${UNIREP_SIZE:=1900}" "${MAX_STEPS:=200}" "${LR:=1e-4}" "${THREADS:=2}"
 runs=${PROTCLIP_RUNS:-$HOME/protclip-runs}
 mkdir -p -m 700 "$runs"
 if [ ! -O "$runs" ]; then echo "run.sh: $runs is not owned by you; set PROTCLIP_RUNS to a folder of yours" >&2; exit 2; fi
