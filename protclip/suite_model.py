@@ -205,9 +205,10 @@ def trained_where(training: dict | None) -> str:
     """One phrase for descriptions: how far the weights were trained (from ``training.json``)."""
     if not training:
         return "trained by protbench pretrain (no training.json beside the weights)"
-    minutes = float(training.get("train_seconds") or 0) / 60
+    seconds = training.get("train_seconds")
+    minutes = f"{seconds / 60:.0f} min" if isinstance(seconds, (int, float)) else "? min"
     return (f"trained here by {training.get('by', 'protbench pretrain')}: {training.get('steps')} steps, "
-            f"{minutes:.0f} min on {training.get('device', '?')} x{training.get('processes', 1)}, "
+            f"{minutes} on {training.get('device', '?')} x{training.get('processes', 1)}, "
             f"{training.get('train_records')} training records")
 
 
