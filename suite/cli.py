@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def task_selection(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--tasks", nargs="+", metavar="ID", help="task ids (see `protbench list tasks`)")
+        p.add_argument("--tasks", "--task", nargs="+", metavar="ID", help="task ids (see `protbench list tasks`)")
         p.add_argument("--families", nargs="+", metavar="NAME",
                        help="function, mutation, cross-modal, similarity, ppi")
         p.add_argument("--all", action="store_true", help="every registered task")
