@@ -59,6 +59,7 @@ class TaskInfo:
     registered: bool = False
     builtin: bool = True         # a task of protbench itself (False: a plugin task, kept out of the paper's aggregates)
     published_seeds: int = PUBLISHED_SEEDS
+    protocol: str = ""           # the task's default protocol (from the registry; "" when unknown)
 
 
 @dataclass
@@ -95,12 +96,15 @@ class Cell:
     def random_init(self) -> bool:
         return self.weights == RANDOM_INIT or self.model.endswith("@" + RANDOM_INIT)
 
-    def caveats(self, published_seeds: int = PUBLISHED_SEEDS) -> list[str]:
+    def caveats(self, published_seeds: int = PUBLISHED_SEEDS, default_protocol: str = "") -> list[str]:
         """Why this measured result is not comparable with the published setting ([] when it is): limited
-        data, fewer seeds than published, random weights, a non-default protocol preset or settings."""
+        data, fewer seeds than published, random weights, a protocol other than the task's default
+        (``default_protocol``, "" = unknown), a non-default protocol preset or settings."""
         if self.kind != "measured" or self.status != "ok":
             return []
         out = []
+        if default_protocol and self.protocol and self.protocol != default_protocol:
+            out.append(f"protocol {self.protocol!r}, not the task's default {default_protocol!r}")
         if self.limit is not None:
             out.append(f"--limit {self.limit} (not the full data)")
         need = 1 if self.protocol in SEEDLESS_PROTOCOLS else published_seeds
@@ -143,7 +147,7 @@ class Board:
 
     def caveats(self, cell: Cell) -> list[str]:
         info = self.tasks.get(cell.task)
-        return cell.caveats(info.published_seeds if info else PUBLISHED_SEEDS)
+        return cell.caveats(info.published_seeds if info else PUBLISHED_SEEDS, info.protocol if info else "")
 
     def comparable(self, cell: Cell | None) -> bool:
         """A measured ok cell whose identity matches the published setting (see :meth:`Cell.caveats`)."""
@@ -349,5 +353,6 @@ def collect(roots: Iterable[Path] | Path, split: str = "test", registry: Any = N
                                         higher_is_better=spec.higher_is_better, registered=True,
                                         builtin=str(origin).startswith("built-in"),
                                         published_seeds=int(getattr(spec, "published_seeds", None)
-                                                            or PUBLISHED_SEEDS))
+                                                            or PUBLISHED_SEEDS),
+                                        protocol=spec.protocol)
     return board

@@ -68,6 +68,20 @@ def test_each_kind_of_incomparable_result_is_named(board_root):
     assert board.caveats(board.get("zs", "simsem-mf", "real")) == []
 
 
+def test_a_protocol_other_than_the_tasks_default_is_named(board_root):
+    """`--protocol finetune` on a probe task (or zero-shot on a bridge task) is another benchmark setting: the
+    registry's default protocol decides; without a registry the default is unknown and nothing is claimed."""
+    write(board_root, "finetuned", "subloc", "function", "accuracy", [0.9, 0.9, 0.9], protocol={"name": "finetune"})
+    write(board_root, "probed", "subloc", "function", "accuracy", [0.9, 0.9, 0.9], protocol={"name": "probe"})
+    board = collect(board_root, registry=load_registries(), tasks=["subloc"])
+    assert board.tasks["subloc"].protocol == "probe"
+    assert board.caveats(board.get("finetuned", "subloc", "real")) == [
+        "protocol 'finetune', not the task's default 'probe'"]
+    assert not board.comparable(board.get("finetuned", "subloc", "real"))
+    assert board.comparable(board.get("probed", "subloc", "real"))
+    assert collect(board_root).caveats(collect(board_root).get("finetuned", "subloc", "real")) == []
+
+
 def test_task_table_marks_cells_and_lists_reasons(board_root):
     board = collect(board_root)
     t = task_table(board, "real")
