@@ -246,20 +246,54 @@ def read_training(folder: str | Path) -> dict[str, Any] | None:
     return d
 
 
-def save_checkpoint(folder: str | Path, model, optimizer, scheduler, step: int, extra: dict[str, Any],
-                    training: dict[str, Any] | None = None) -> Path:
-    """A full training checkpoint (written to ``folder.tmp`` then renamed, so a crash never leaves half a folder)."""
+def _staging(folder: Path) -> tuple[Path, Path]:
+    """The sibling folders a replacement is written to (``.tmp``) and the old copy is parked in (``.old``)."""
+    return folder.with_name(folder.name + ".tmp"), folder.with_name(folder.name + ".old")
+
+
+def recover_folder(folder: str | Path) -> None:
+    """Finish or undo a replacement of ``folder`` that a kill interrupted (see :func:`replace_folder`).
+
+    ``.old`` exists only after ``.tmp`` was completely written, so when ``folder`` itself is missing the
+    ``.tmp`` copy is complete and becomes ``folder``; a ``.tmp`` without ``.old`` may be partial and is dropped."""
     folder = Path(folder)
-    tmp = folder.with_name(folder.name + ".tmp")
+    tmp, old = _staging(folder)
+    if old.exists():
+        if not folder.exists() and tmp.exists():
+            tmp.rename(folder)
+        shutil.rmtree(old)
     if tmp.exists():
         shutil.rmtree(tmp)
-    save_model(model, tmp, training)
-    torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "step": step,
-                "rng": rng_state(), **extra}, tmp / STATE_FILE)
+
+
+def replace_folder(folder: str | Path, write) -> Path:
+    """Write a new ``folder`` with ``write(path)`` into ``folder.tmp``, then swap it in by renames, so a kill at
+    any moment leaves either the old complete folder or the new one (:func:`recover_folder` finishes the swap)."""
+    folder = Path(folder)
+    recover_folder(folder)
+    tmp, old = _staging(folder)
+    write(tmp)
     if folder.exists():
-        shutil.rmtree(folder)
+        folder.rename(old)
     tmp.rename(folder)
+    if old.exists():
+        shutil.rmtree(old)
     return folder
+
+
+def save_best(model, folder: str | Path, training: dict[str, Any] | None = None) -> Path:
+    """:func:`save_model` into ``folder`` by :func:`replace_folder`: the previous best survives a kill mid-write."""
+    return replace_folder(folder, lambda tmp: save_model(model, tmp, training))
+
+
+def save_checkpoint(folder: str | Path, model, optimizer, scheduler, step: int, extra: dict[str, Any],
+                    training: dict[str, Any] | None = None) -> Path:
+    """A full training checkpoint, written by :func:`replace_folder` (a kill never leaves half a folder)."""
+    def write(tmp: Path) -> None:
+        save_model(model, tmp, training)
+        torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "step": step,
+                    "rng": rng_state(), **extra}, tmp / STATE_FILE)
+    return replace_folder(folder, write)
 
 
 def load_model(folder: str | Path, device: str = "cpu", **cfg_overrides: Any):
@@ -290,7 +324,9 @@ def load_model(folder: str | Path, device: str = "cpu", **cfg_overrides: Any):
 def latest_checkpoint(output_dir: str | Path) -> Path | None:
     """The highest ``step-*`` folder under ``output_dir/checkpoints`` (None when there is none)."""
     root = Path(output_dir) / "checkpoints"
-    found = sorted(p for p in root.glob("step-*") if p.is_dir() and not p.name.endswith(".tmp")
+    for p in root.glob("step-*.old"):
+        recover_folder(p.with_name(p.name[:-len(".old")]))
+    found = sorted(p for p in root.glob("step-*") if p.is_dir() and not p.name.endswith((".tmp", ".old"))
                    and (p / STATE_FILE).is_file())
     return found[-1] if found else None
 
@@ -310,7 +346,7 @@ def load_training_state(folder: str | Path) -> dict[str, Any]:
 
 def prune_checkpoints(output_dir: str | Path, keep: int) -> None:
     root = Path(output_dir) / "checkpoints"
-    found = sorted(p for p in root.glob("step-*") if p.is_dir() and not p.name.endswith(".tmp"))
+    found = sorted(p for p in root.glob("step-*") if p.is_dir() and not p.name.endswith((".tmp", ".old")))
     for p in found[:-keep] if keep > 0 else []:
         shutil.rmtree(p)
 

@@ -610,6 +610,8 @@ def pretrain(cfg: PretrainConfig) -> dict[str, Any]:
     tr = Trainer(cfg)
     cfg = tr.cfg                          # recipe defaults filled in
     resumed_from = None
+    if tr.world.main:
+        ckpt.recover_folder(tr.out / "best")      # a kill while the best model was being replaced
     if cfg.resume:
         folder = ckpt.latest_checkpoint(cfg.output_dir) if cfg.resume == "auto" else Path(cfg.resume)
         if folder is not None:
@@ -688,7 +690,7 @@ def pretrain(cfg: PretrainConfig) -> dict[str, Any]:
                 if v["loss"] < tr.best_val - 1e-6:
                     tr.best_val, tr.bad_evals = v["loss"], 0
                     if cfg.save_best and tr.world.main:
-                        ckpt.save_model(tr.model, tr.out / "best", tr.provenance())
+                        ckpt.save_best(tr.model, tr.out / "best", tr.provenance())
                 else:
                     tr.bad_evals += 1
                     if tr.bad_evals >= cfg.patience:

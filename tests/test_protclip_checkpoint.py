@@ -216,3 +216,48 @@ def test_resume_refuses_changed_data_or_batches(tmp_path):
     data.write_text("\n".join(lines) + "\n")                            # back as it was: resumes
     s = pretrain(PretrainConfig(output_dir=str(tmp_path / "r"), **common))
     assert s["steps"] == 4 and s["resumed_from"].endswith("step-000002")
+
+
+class _Killed(Exception):
+    pass
+
+
+@pytest.mark.parametrize("kill_at", ["writing", "parked", "swapped"])
+def test_a_kill_while_replacing_the_best_model_keeps_a_complete_one(tmp_path, monkeypatch, kill_at):
+    """Fault injection: `best/` is replaced while training runs; a kill mid-write, after the old copy is
+    parked, or after the swap leaves one complete folder once recovered (the old or the new model)."""
+    from protbench.protclip import checkpoint as ckpt
+
+    torch.manual_seed(0)
+    old_model, new_model = ProtCLIP(named_config("tiny")), ProtCLIP(named_config("tiny"))
+    best = tmp_path / "best"
+    ckpt.save_best(old_model, best)
+    real_rename, real_rmtree = Path.rename, ckpt.shutil.rmtree
+
+    if kill_at == "writing":
+        def write_then_die(model, folder, training=None):
+            Path(folder).mkdir(parents=True)
+            (Path(folder) / "model.safetensors").write_bytes(b"half a file")
+            raise _Killed
+        monkeypatch.setattr(ckpt, "save_model", write_then_die)
+    elif kill_at == "parked":
+        def rename(self, target):
+            if Path(target).name == "best":
+                raise _Killed          # old copy parked as best.old, new one complete in best.tmp
+            return real_rename(self, target)
+        monkeypatch.setattr(Path, "rename", rename)
+    else:
+        def rmtree(path, *a, **k):
+            if Path(path).name == "best.old":
+                raise _Killed          # swapped, old copy not yet deleted
+            return real_rmtree(path, *a, **k)
+        monkeypatch.setattr(ckpt.shutil, "rmtree", rmtree)
+    with pytest.raises(_Killed):
+        ckpt.save_best(new_model, best)
+    monkeypatch.undo()
+    ckpt.recover_folder(best)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["best"]
+    loaded = load_model(best)
+    expect = old_model if kill_at == "writing" else new_model
+    for (k, a), b in zip(loaded.state_dict().items(), expect.state_dict().values()):
+        assert torch.equal(a, b), k
