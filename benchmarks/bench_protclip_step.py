@@ -132,8 +132,9 @@ def main() -> None:
               f"params {row['params'] / 1e6:6.2f} M ({row['trainable_params'] / 1e6:.2f} M trainable)", flush=True)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
+        from protbench.results import numeric_platform   # which CPU (AMX or not decides bf16's worth)
         args.json.write_text(json.dumps({"rows": rows, "note": "CPU, shared machine: times inflated by contention",
-                                         "load_avg": os.getloadavg()}, indent=2))
+                                         "load_avg": os.getloadavg(), "platform": numeric_platform()}, indent=2))
 
 
 if __name__ == "__main__":
