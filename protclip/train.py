@@ -461,7 +461,7 @@ class Trainer:
                 "device": str(c.device), "processes": self.world.size, "batch_size": c.batch_size,
                 "precision": c.precision, "train_records": len(self.train_records),
                 "train_data_sha256": self.fingerprint()["train_data sha256"], "seed": c.seed,
-                "loss_weights": dict(self.mcfg.loss_weights)}
+                "loss_weights": dict(self.mcfg.loss_weights), "platform": _platform()}
 
     def restore(self, folder: Path) -> None:
         from safetensors.torch import load_file
@@ -734,3 +734,10 @@ def pretrain(cfg: PretrainConfig) -> dict[str, Any]:
     if tr.world.main:
         ckpt.write_json(tr.out / "summary.json", summary)
     return summary
+
+
+def _platform() -> dict[str, Any]:
+    """Which CPU trained the weights (its kernels decide the last digits, AMX or not decides bf16's speed)."""
+    from protbench.results import numeric_platform
+    p = numeric_platform()
+    return {k: p.get(k) for k in ("cpu_model", "cpu", "isa", "torch_cpu_capability")}

@@ -78,6 +78,8 @@ def test_a_model_trained_here_says_so_in_its_name_parameters_and_leaderboard(tmp
     training = json.loads((ckpt / "training.json").read_text())
     assert (training["by"], training["steps"], training["train_records"]) == ("protbench pretrain", 2,
                                                                                 summary["train_records"])
+    from protbench.results import numeric_platform
+    assert training["platform"]["isa"] == numeric_platform()["isa"]      # which CPU trained it
     model = load_registries(entry_points=False).models.get("protclip").create(weights=str(ckpt))
     assert model.meta.name == "protclip-esm2-tiny-text-random:myrun.step-000002"
     assert model.meta.parameters["training"] == training
