@@ -255,13 +255,15 @@ def recover_folder(folder: str | Path) -> None:
     """Finish or undo a replacement of ``folder`` that a kill interrupted (see :func:`replace_folder`).
 
     ``.old`` exists only after ``.tmp`` was completely written, so when ``folder`` itself is missing the
-    ``.tmp`` copy is complete and becomes ``folder``; a ``.tmp`` without ``.old`` may be partial and is dropped."""
+    ``.tmp`` copy is complete and becomes ``folder`` (or, were it gone too, ``.old`` goes back); a ``.tmp``
+    without ``.old`` may be partial and is dropped."""
     folder = Path(folder)
     tmp, old = _staging(folder)
     if old.exists():
-        if not folder.exists() and tmp.exists():
-            tmp.rename(folder)
-        shutil.rmtree(old)
+        if not folder.exists():
+            (tmp if tmp.exists() else old).rename(folder)
+        if old.exists():
+            shutil.rmtree(old)
     if tmp.exists():
         shutil.rmtree(tmp)
 

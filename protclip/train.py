@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import json
 import math
 import os
@@ -461,7 +462,7 @@ class Trainer:
                 "device": str(c.device), "processes": self.world.size, "batch_size": c.batch_size,
                 "precision": c.precision, "train_records": len(self.train_records),
                 "train_data_sha256": self.fingerprint()["train_data sha256"], "seed": c.seed,
-                "loss_weights": dict(self.mcfg.loss_weights), "platform": _platform()}
+                "loss_weights": dict(self.mcfg.loss_weights), "platform": dict(_platform())}
 
     def restore(self, folder: Path) -> None:
         from safetensors.torch import load_file
@@ -736,6 +737,7 @@ def pretrain(cfg: PretrainConfig) -> dict[str, Any]:
     return summary
 
 
+@functools.lru_cache(maxsize=1)
 def _platform() -> dict[str, Any]:
     """Which CPU trained the weights (its kernels decide the last digits, AMX or not decides bf16's speed)."""
     from protbench.results import numeric_platform

@@ -261,3 +261,15 @@ def test_a_kill_while_replacing_the_best_model_keeps_a_complete_one(tmp_path, mo
     expect = old_model if kill_at == "writing" else new_model
     for (k, a), b in zip(loaded.state_dict().items(), expect.state_dict().values()):
         assert torch.equal(a, b), k
+
+
+def test_recovery_never_drops_the_only_complete_copy(tmp_path):
+    """Only `best.old` left (the new copy lost by hand or by the file system): it goes back, it is not deleted."""
+    from protbench.protclip import checkpoint as ckpt
+
+    model = ProtCLIP(named_config("tiny"))
+    ckpt.save_best(model, tmp_path / "best")
+    (tmp_path / "best").rename(tmp_path / "best.old")
+    ckpt.recover_folder(tmp_path / "best")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["best"]
+    load_model(tmp_path / "best")
