@@ -233,7 +233,7 @@ def read_training(folder: str | Path) -> dict[str, Any] | None:
     """The ``training.json`` of a checkpoint folder (None when absent: released weights, older checkpoints).
 
     Plain JSON, never executed; a file that is not a JSON object raises ``ValueError`` naming it."""
-    path = Path(folder) / TRAINING_FILE
+    path = complete_copy(folder) / TRAINING_FILE
     if not path.is_file():
         return None
     try:
@@ -266,6 +266,20 @@ def recover_folder(folder: str | Path) -> None:
             shutil.rmtree(old)
     if tmp.exists():
         shutil.rmtree(tmp)
+
+
+def complete_copy(folder: str | Path) -> Path:
+    """The folder a reader should load for ``folder``, without changing anything on disk.
+
+    After a kill between :func:`replace_folder`'s renames, ``folder`` is missing and its complete copy is
+    ``.tmp`` (the new one; complete whenever ``.old`` exists) or else ``.old``. Readers (``protbench run
+    --weights``) use this instead of repairing, so they never race a trainer that is mid-swap; the next
+    ``protbench pretrain`` or :func:`recover_folder` finishes the swap."""
+    folder = Path(folder)
+    tmp, old = _staging(folder)
+    if folder.exists() or not old.exists():
+        return folder
+    return tmp if tmp.exists() else old
 
 
 def replace_folder(folder: str | Path, write) -> Path:
@@ -304,7 +318,7 @@ def load_model(folder: str | Path, device: str = "cpu", **cfg_overrides: Any):
 
     from .model import ProtCLIP
 
-    folder = Path(folder)
+    folder = complete_copy(folder)
     if folder.is_file() and folder.suffix == ".safetensors":
         return load_released(folder, text_tokenizer=cfg_overrides.get("text_tokenizer"), device=device)
     if not (folder / CONFIG_FILE).is_file():

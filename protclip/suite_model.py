@@ -70,7 +70,7 @@ class ProtCLIPSuiteModel:
 
     def __init__(self, name: str, weights: str | Path | None = None, space: str = "encoder", device: str = "cpu",
                  seed: int = 0, text_tokenizer: str | None = None, dtype: str = "float32", max_length: int = 1022):
-        from .checkpoint import CONFIG_FILE, load_model, read_training
+        from .checkpoint import CONFIG_FILE, complete_copy, load_model, read_training
         from .config import named_config
         from .model import ProtCLIP
 
@@ -89,15 +89,15 @@ class ProtCLIPSuiteModel:
             self.model = ProtCLIP(named_config("tiny", seed=seed)).to(device).eval()
             revision, training = f"random-init seed {seed}", None
         else:
-            path = Path(weights).expanduser()
-            if not path.exists():
+            path = Path(weights).expanduser()          # named by this path; read from its complete copy
+            if not complete_copy(path).exists():
                 raise FileNotFoundError(
                     f"ProtCLIP weights not found at {path}: give a `protbench pretrain` checkpoint folder "
                     f"(protclip_config.json + model.safetensors) or the released model.safetensors + config.json "
                     f"from Zenodo record 15245588 ({ZENODO})")
             self.model = load_model(path, device=device, text_tokenizer=text_tokenizer)
             revision = str(path)
-            ours = path.is_dir() and (path / CONFIG_FILE).is_file()      # else the released (paper's) weights
+            ours = complete_copy(path).is_dir() and (complete_copy(path) / CONFIG_FILE).is_file()      # else the released (paper's) weights
             training = read_training(path) if ours else None
         self.space, self.device = space, device
         self.dtype, self._lean = dtype, None

@@ -12,6 +12,7 @@ from protbench.protclip.checkpoint import (load_model, load_released, load_state
 from protbench.protclip.config import ProtCLIPConfig, named_config
 from protbench.protclip.data import ProtAnnoRecord, write_protanno
 from protbench.protclip.model import ProtCLIP
+from protbench.protclip.suite_model import ProtCLIPSuiteModel
 
 
 def test_named_sizes_and_validation():
@@ -255,10 +256,17 @@ def test_a_kill_while_replacing_the_best_model_keeps_a_complete_one(tmp_path, mo
     with pytest.raises(_Killed):
         ckpt.save_best(new_model, best)
     monkeypatch.undo()
+    expect = old_model if kill_at == "writing" else new_model
+    left = sorted(p.name for p in tmp_path.iterdir())
+    # a reader before any repair (e.g. `protbench run --weights run/best` right after the kill) gets the
+    # complete copy and changes nothing on disk, so it cannot race a trainer that is mid-swap
+    for loaded in (load_model(best), ProtCLIPSuiteModel("protclip", weights=best).model):
+        for (k, a), b in zip(loaded.state_dict().items(), expect.state_dict().values()):
+            assert torch.equal(a, b), k
+    assert sorted(p.name for p in tmp_path.iterdir()) == left
     ckpt.recover_folder(best)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["best"]
     loaded = load_model(best)
-    expect = old_model if kill_at == "writing" else new_model
     for (k, a), b in zip(loaded.state_dict().items(), expect.state_dict().values()):
         assert torch.equal(a, b), k
 
