@@ -64,6 +64,7 @@ def _weights_check(args: argparse.Namespace) -> str | None:
 
 def cmd_pretrain(args: argparse.Namespace) -> int:
     from .config import DEFAULT_WEIGHTS
+    from .distributed import shutdown
     from .train import PretrainConfig, pretrain
 
     err = _unirep_check(args) or _weights_check(args)
@@ -113,7 +114,10 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         weights[name] = 0.0
     over["loss_weights"] = weights
     fields["model_overrides"] = over
-    summary = pretrain(PretrainConfig(**fields))
+    try:
+        summary = pretrain(PretrainConfig(**fields))
+    finally:        # under torchrun: leave the process group before exit (gloo can abort a live one at exit)
+        shutdown()
     keep = {k: summary[k] for k in ("steps", "seconds", "stopped", "mean_first", "mean_last", "checkpoint")}
     keep["valid_best"] = (summary["valid"] or {}).get("best")
     keep["retrieval"] = summary.get("retrieval")

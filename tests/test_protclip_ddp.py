@@ -14,6 +14,7 @@ import json, sys
 from pathlib import Path
 import torch
 from safetensors.torch import save_file
+from protbench.protclip.distributed import shutdown
 from protbench.protclip.train import PretrainConfig, Trainer, step_seed
 
 data, out = sys.argv[1], Path(sys.argv[2])
@@ -56,6 +57,7 @@ if W == 2:
     same = all(torch.equal(a, b) for a, b in zip(zero.model.state_dict().values(), again.model.state_dict().values()))
     if zero.world.main:
         (out / "zero.json").write_text(json.dumps({"zero": lz, "plain": lp, "resumed": lr_, "resumed_params_equal": same}))
+shutdown()      # as `protbench pretrain` does: a gloo group left alive at exit can abort the process (SIGABRT)
 '''
 
 
