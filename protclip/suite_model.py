@@ -90,14 +90,15 @@ class ProtCLIPSuiteModel:
             revision, training = f"random-init seed {seed}", None
         else:
             path = Path(weights).expanduser()          # named by this path; read from its complete copy
-            if not complete_copy(path).exists():
+            source = complete_copy(path)
+            if not source.exists():
                 raise FileNotFoundError(
                     f"ProtCLIP weights not found at {path}: give a `protbench pretrain` checkpoint folder "
                     f"(protclip_config.json + model.safetensors) or the released model.safetensors + config.json "
                     f"from Zenodo record 15245588 ({ZENODO})")
             self.model = load_model(path, device=device, text_tokenizer=text_tokenizer)
             revision = str(path)
-            ours = complete_copy(path).is_dir() and (complete_copy(path) / CONFIG_FILE).is_file()      # else the released (paper's) weights
+            ours = source.is_dir() and (source / CONFIG_FILE).is_file()      # else the released (paper's) weights
             training = read_training(path) if ours else None
         self.space, self.device = space, device
         self.dtype, self._lean = dtype, None
