@@ -545,8 +545,17 @@ def load_text_cache(path: str | None, model) -> dict:
 
 
 def _text_config(model) -> dict:
-    """The text encoder's config as JSON data (what a cache file records to detect another encoder)."""
-    return json.loads(json.dumps(model.text_model.config.to_dict(), sort_keys=True, default=str))
+    """What a cache file records to detect another text encoder: its config as JSON data, without
+    ``_name_or_path`` (where it was installed: the same weights read from another virtual environment are the
+    same encoder), and the sha256 of its weights (two checkpoints of one architecture share a config)."""
+    import hashlib
+
+    conf = {k: v for k, v in model.text_model.config.to_dict().items() if k != "_name_or_path"}
+    h = hashlib.sha256()
+    for name, t in sorted(model.text_model.state_dict().items()):
+        h.update(name.encode() + str(tuple(t.shape)).encode() + str(t.dtype).encode())
+        h.update(t.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy().tobytes())
+    return {"config": json.loads(json.dumps(conf, sort_keys=True, default=str)), "weights_sha256": h.hexdigest()}
 
 
 def fill_text_cache(tr: "Trainer", records: list[ProtAnnoRecord], batch_size: int = 64) -> int:
@@ -627,7 +636,9 @@ def pretrain(cfg: PretrainConfig) -> dict[str, Any]:
         t1 = time.time()
         added = fill_text_cache(tr, tr.train_records + tr.valid_records + retrieval_records)
         if added and tr.world.main:
-            torch.save({"text_config": _text_config(tr.model), "states": tr.model.text_cache}, cfg.text_cache_file)
+            tmp = Path(f"{cfg.text_cache_file}.tmp{os.getpid()}")      # a kill mid-write leaves the old cache
+            torch.save({"text_config": _text_config(tr.model), "states": tr.model.text_cache}, tmp)
+            os.replace(tmp, cfg.text_cache_file)
         tr.log({"step": tr.step, "event": "text_cache", "added": added, "seconds": time.time() - t1})
     if tr.model.protein_cache is not None:
         t1 = time.time()

@@ -287,3 +287,32 @@ def test_is_reviewed_reads_protanno_keys():
     assert is_reviewed(ProtAnnoRecord("MK", "x", {"source": "Swiss-Prot"})) is True
     assert is_reviewed(ProtAnnoRecord("MK", "x", {"source": "trembl"})) is False
     assert is_reviewed(ProtAnnoRecord("MK", "x", {})) is None
+
+
+@pytest.mark.realdata
+def test_swissprot_corpus_drops_evaluation_copies_and_keeps_the_rest_in_order(mirror, tmp_path):
+    """Without exclusion the files are the 8M runs' (first ids read from that corpus); with it, the records that
+    copy an evaluation sequence are gone and every other record keeps its place in the same permutation."""
+    from protbench.protclip.swissprot_corpus import build
+
+    plain = build(mirror, tmp_path / "plain", train_size=1600)
+    train = read_protanno(plain["train"])
+    valid = read_protanno(plain["valid"])
+    assert (train[0].extra["id"], train[1499].extra["id"], train[1500].extra["id"], valid[0].extra["id"]) == \
+        ("B0RU60", "Q90773", "Q23424", "P64219")
+    gone = [train[3], train[1550], valid[5]]
+    evaluation = {"task-a": {"test": [gone[0].seq.lower(), "MKVLAAGIVG"]},
+                  "task-b": {"train": [gone[1].seq, gone[2].seq]}}
+    files = build(mirror, tmp_path / "clean", train_size=1600, exclude_eval="task-a,task-b", evaluation=evaluation)
+    t2, v2 = read_protanno(files["train"]), read_protanno(files["valid"])
+    ids = [r.extra["id"] for r in t2 + v2]
+    assert len(t2) == 1600 and len(v2) == 96 and not {r.extra["id"] for r in gone} & set(ids)
+    assert [r.extra["id"] for r in t2[:1499]] == [r.extra["id"] for r in train[:1500] if r is not gone[0]]
+    # the permutation minus the three: the first validation record moves into training, two old training
+    # records move into validation
+    assert t2[1499].extra["id"] == valid[0].extra["id"]
+    assert [r.extra["id"] for r in v2] == [r.extra["id"] for r in valid[1:] if r is not gone[2]] + \
+        [train[1500].extra["id"], train[1501].extra["id"]]
+    manifest = json.loads(files["manifest"].read_text())
+    assert manifest["exclude_eval"] == ["task-a", "task-b"] and manifest["excluded"] == 3
+    assert manifest["excluded_records"][gone[0].extra["id"]] == ["task-a/test"]

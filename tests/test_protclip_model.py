@@ -82,3 +82,21 @@ def test_invalid_option_values_are_refused():
                        ("freeze_text_mode", "off"), ("bsr_span_sampler", "x"), ("protein_crop", "middle")):
         with pytest.raises(ValueError, match=field):
             named_config("tiny", **{field: bad})
+
+
+def test_text_cache_follows_the_text_weights_not_their_install_path(tmp_path):
+    """A cache is the same encoder's when its weights are, wherever they were installed; another checkpoint of
+    the same architecture is refused (its states would be wrong, silently)."""
+    from protbench.protclip.train import _text_config, load_text_cache
+
+    torch.manual_seed(0)
+    a = ProtCLIP(named_config("tiny"))
+    torch.save({"text_config": _text_config(a), "states": {"8\tx": torch.zeros(2, 3)}}, tmp_path / "c.pt")
+    b = ProtCLIP(named_config("tiny"))
+    b.text_model.load_state_dict(a.text_model.state_dict())
+    b.text_model.config._name_or_path = "/another/venv/site-packages/model"
+    assert set(load_text_cache(str(tmp_path / "c.pt"), b)) == {"8\tx"}
+    with torch.no_grad():
+        next(b.text_model.parameters())[0].add_(1e-3)             # same config, other weights
+    with pytest.raises(ValueError, match="another text encoder"):
+        load_text_cache(str(tmp_path / "c.pt"), b)

