@@ -8,7 +8,8 @@
 #     UniRep knows?), semantic similarity on simsem-{bp,mf,cc}-human;
 #   shared space: the bridge and zero-shot retrieval on prot2{bp,mf,cc}-goa, and ProtST's zero-shot
 #     classifier (zero-shot-labels, its template/name class descriptions) on subloc-partial.
-# Run (5) is the published UniRep and MiniLM with no alignment: the same probes and semsim on `unirep` cropped
+# Run (5) is the published UniRep and MiniLM with no alignment: the same probes and semsim on the published
+# UniRep of the runs' size ($UNIREP_SIZE as in run.sh, default 256: `unirep-256`; 1900: `unirep`) cropped
 # the same way, and the bridge (whose text side is MiniLM for a model without a text tower) on the GO tasks.
 # Result files go to results/pretraining/unirep/suite and zero-shot/ (no weights), kept out of the main
 # leaderboard by benchmarks/reproduce.sh.
@@ -31,5 +32,6 @@ for run in "$@"; do
   protbench run "${m[@]}" --output-dir "$out/zero-shot" --model-opt space=shared --protocol zero-shot-labels \
     --tasks subloc-partial
 done
-protbench run --model unirep --model-opt max_length="$CROP" --output-dir "$out/suite" --offline --seeds 0 1 2 \
+base=unirep; [ "${UNIREP_SIZE:-256}" = 1900 ] || base=unirep-${UNIREP_SIZE:-256}     # the size the runs trained
+protbench run --model "$base" --model-opt max_length="$CROP" --output-dir "$out/suite" --offline --seeds 0 1 2 \
   --tasks "${probes[@]}" "${semsim[@]}" "${goa[@]}"

@@ -16,13 +16,15 @@
 # minus the records that copy an evaluation sequence (--exclude-eval eval; corpus.json lists them). Before
 # training, --leakage-tasks eval counts evaluation sequences still found in the corpus (exact: none;
 # >= 50 % identity with MMseqs2) into leakage.json. A fixed step count, so a rerun takes the same steps:
-# 200 steps of 32 proteins (about 1.1 epochs) fit the 60-min budget on 2 CPU cores, at the measured 17.5 s
-# per step of UniRep-1900 trained end to end (benchmarks/results/bench_protclip_step_unirep.json; texts
-# uncached there, cached here) plus validation and retrieval every 50 steps. Runs go to
+# on 2 CPU cores the grid uses UniRep-256 (2.1 s per step measured in the pilot, texts cached), 1,200 steps of
+# 32 proteins (6.4 epochs; about 45 min with validation and retrieval) at learning rate 3e-4 (README: the
+# 300-step UniRep-64 screen of 1e-4 / 3e-4 / 1e-3 did not separate them). UniRep-1900 trained end to end takes
+# 17.5 s per step here (benchmarks/results/bench_protclip_step_unirep.json): UNIREP_SIZE=1900 MAX_STEPS=200
+# fits the budget only on a faster CPU or the GPU. Runs go to
 # $PROTCLIP_RUNS/NAME (default ~/protclip-runs/NAME), a folder that must belong to you.
 set -eo pipefail
 name=$1; shift
-: "${UNIREP_SIZE:=1900}" "${MAX_STEPS:=200}" "${LR:=1e-4}" "${THREADS:=2}"
+: "${UNIREP_SIZE:=256}" "${MAX_STEPS:=1200}" "${LR:=3e-4}" "${THREADS:=2}"
 runs=${PROTCLIP_RUNS:-$HOME/protclip-runs}
 mkdir -p -m 700 "$runs"
 if [ ! -O "$runs" ]; then echo "run.sh: $runs is not owned by you; set PROTCLIP_RUNS to a folder of yours" >&2; exit 2; fi
