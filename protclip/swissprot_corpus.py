@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from protbench.store import atomic_write_bytes
+
 from .data import read_protanno, write_protanno
 
 TABLES = (("nonhuman_t4", "swissprot_go_201401_nonhuman_sample60k.tsv.gz"),
@@ -84,8 +86,8 @@ def build(mirror: Path, out: Path, train_size: int = 1000, exclude_eval: str | N
                          "the 96 validation records")
     write_protanno([nonhuman[i] for i in train], files["train"])
     write_protanno([nonhuman[i] for i in p[1500:1596]], files["valid"])
-    files["manifest"] = out / "corpus.json"
-    files["manifest"].write_text(json.dumps(manifest, indent=1) + "\n")
+    files["manifest"] = out / "corpus.json"         # written last and atomically: its presence marks a whole corpus
+    atomic_write_bytes(files["manifest"], (json.dumps(manifest, indent=1) + "\n").encode())
     return files
 
 

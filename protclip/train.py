@@ -547,15 +547,12 @@ def load_text_cache(path: str | None, model) -> dict:
 def _text_config(model) -> dict:
     """What a cache file records to detect another text encoder: its config as JSON data, without
     ``_name_or_path`` (where it was installed: the same weights read from another virtual environment are the
-    same encoder), and the sha256 of its weights (two checkpoints of one architecture share a config)."""
-    import hashlib
+    same encoder), and the fingerprint of its weights (two checkpoints of one architecture share a config)."""
+    from protbench.models.esm import state_fingerprint
 
     conf = {k: v for k, v in model.text_model.config.to_dict().items() if k != "_name_or_path"}
-    h = hashlib.sha256()
-    for name, t in sorted(model.text_model.state_dict().items()):
-        h.update(name.encode() + str(tuple(t.shape)).encode() + str(t.dtype).encode())
-        h.update(t.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy().tobytes())
-    return {"config": json.loads(json.dumps(conf, sort_keys=True, default=str)), "weights_sha256": h.hexdigest()}
+    return {"config": json.loads(json.dumps(conf, sort_keys=True, default=str)),
+            "weights": state_fingerprint(model.text_model, {"kind": "text"})}
 
 
 def fill_text_cache(tr: "Trainer", records: list[ProtAnnoRecord], batch_size: int = 64) -> int:

@@ -30,7 +30,8 @@ mkdir -p -m 700 "$runs"
 if [ ! -O "$runs" ]; then echo "run.sh: $runs is not owned by you; set PROTCLIP_RUNS to a folder of yours" >&2; exit 2; fi
 cd "$(dirname "$0")/../../.." && export HF_HUB_OFFLINE=1 OMP_NUM_THREADS="$THREADS" MKL_NUM_THREADS="$THREADS"
 data="$runs/go-noeval"
-[ -f "$data/train6000.jsonl" ] || python -m protbench.protclip.swissprot_corpus --out "$data" --train-size 6000 \
+# corpus.json is written last, so a build killed half way is redone
+[ -f "$data/corpus.json" ] || python -m protbench.protclip.swissprot_corpus --out "$data" --train-size 6000 \
   --exclude-eval eval
 exec protbench pretrain --train "$data/train6000.jsonl" --valid-data "$data/valid96.jsonl" \
   --retrieval-data "$data/human_heldout500_t4.jsonl" --output-dir "$runs/$name" --fresh \
