@@ -372,6 +372,7 @@ class Runner:
                             **({"params": cfg.params[protocol_name]} if cfg.params.get(protocol_name) else {})}
         base["identity"] = {**identity, "seeds": list(cfg.seeds), "request_hash": S.identity_hash(identity)}
         note = ""
+        prior = None          # the stored result when only its seed list differs: its seeds are reused
         if path.exists() and cfg.overwrite != "always":
             try:
                 old = store.read_result(tid)
@@ -383,6 +384,7 @@ class Runner:
                                              or None, identity)
                 if not diff and old_id.get("seeds") != list(cfg.seeds):
                     diff = f"seeds differ ({old_id.get('seeds')} stored, {list(cfg.seeds)} now)"
+                    prior = old if old["status"] == "ok" else None
                 if old["status"] == "ok" and not diff:
                     store.clear_partials(tid)   # left by a kill between writing the result and clearing them
                     return TaskOutcome(tid, "kept", path, "result of the same identity exists (--overwrite always "
@@ -406,7 +408,8 @@ class Runner:
                           save_predictions=cfg.save_predictions,
                           compute_seeds=S.shard_seeds(list(cfg.tasks) or [tid], list(cfg.seeds), tid, cfg.shard)
                           if cfg.shard else None,
-                          claim=(lambda seed: S.claim_seed(cfg.claims, tid, seed)) if cfg.claims else None)
+                          claim=(lambda seed: S.claim_seed(cfg.claims, tid, seed)) if cfg.claims else None,
+                          prior=prior)
         timings: dict[str, float] = {}
         try:
             result = self._stages(ev, base, timings)
@@ -481,6 +484,11 @@ class Runner:
             "dataset": {"fingerprint": fingerprint, "split_sizes": data.split_sizes(),
                         "sources": S.describe_sources(files, sources), "stats": data.stats, "limit": cfg.limit},
         }
+        reused = [int(k) for k, v in seeds.items() if ev.prior and (ev.prior.get("seeds") or {}).get(k) is v]
+        if reused:          # seeds taken from the stored result this one replaces: when and where they ran
+            result["reused_seeds"] = {"seeds": reused, "created": ev.prior.get("created"),
+                                      "git": (ev.prior.get("environment") or {}).get("git"),
+                                      "reused_before": (ev.prior.get("reused_seeds") or None)}
         if emb is not None:
             result["embedding"] = {"token_budget": emb.token_budget, "policy": emb.policy("protein"),
                                    "forward_batches": emb.stats.forward_batches - before,

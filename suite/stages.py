@@ -31,7 +31,7 @@ from .progress import say
 from .protocols.params import config_dict
 from .overlap import split_overlap
 from .spec import TaskData, TaskSpec, subset_extra
-from .store import ResultStore
+from .store import ResultStore, load_arrays
 
 PROFILES = ("real", "smoke")
 
@@ -235,6 +235,7 @@ class Evaluation:
     save_predictions: bool = True
     compute_seeds: list[int] | None = None   # seeds this process may compute (--shard); None: all
     claim: Any = None                         # seed -> bool: may this process compute it (--jobs workers)
+    prior: dict[str, Any] | None = None       # a stored result of this identity with other seeds (reused)
 
     def protocol_record(self) -> dict[str, Any]:
         rec = {"name": self.protocol.name, "preset": self.preset, "config": config_dict(self.config)}
@@ -252,9 +253,10 @@ def evaluate(ev: Evaluation, data: TaskData, model: Any, emb: Any, fingerprint: 
     folder, rel = ev.store.artefact_dir(tid)
     seeds: dict[str, Any] = {}
     predictions: dict[str, dict[str, Any]] = {}
+    prior = {} if ev.recompute else prior_seeds(ev, fingerprint or data.fingerprint())
     mine = [s for s in ev.seeds if ev.compute_seeds is None or s in ev.compute_seeds]
     for seed in mine + [s for s in ev.seeds if s not in mine]:      # own seeds first, then look for the others
-        saved = None if ev.recompute and seed in mine else ev.store.load_seed(tid, seed, ident)
+        saved = prior.get(seed) or (None if ev.recompute and seed in mine else ev.store.load_seed(tid, seed, ident))
         if saved is not None:
             seeds[str(seed)], preds = saved
             if preds:
@@ -290,6 +292,29 @@ def evaluate(ev: Evaluation, data: TaskData, model: Any, emb: Any, fingerprint: 
     seeds = dict(sorted(seeds.items(), key=lambda kv: order[kv[0]]))
     predictions = dict(sorted(predictions.items(), key=lambda kv: order[kv[0]]))
     return seeds, predictions, missing
+
+
+def prior_seeds(ev: Evaluation, fingerprint: str) -> dict[int, tuple[dict[str, Any], dict[str, Any] | None]]:
+    """Seeds of ``ev.prior`` (a stored result whose identity differs from this request in its seed list only)
+    that this request asks for, with their predictions: ``{seed: (entry, predictions)}``. Empty when its data
+    differ (dataset fingerprint), or when it kept no predictions for them (the interval of the mean needs every
+    seed's) — then every seed is computed."""
+    old = ev.prior
+    if not old or (old.get("identity") or {}).get("dataset") != fingerprint:
+        return {}
+    want = [s for s in ev.seeds if str(s) in (old.get("seeds") or {})]
+    if not want:
+        return {}
+    preds: dict[str, dict[str, Any]] = {}
+    if old.get("predictions_file"):
+        try:
+            preds = load_arrays(ev.store.model_dir / old["predictions_file"])
+        except Exception as exc:     # a damaged predictions file: recompute rather than fail
+            say(f"  [{ev.task.spec.id}] stored predictions unreadable ({type(exc).__name__}); recomputing all seeds")
+            return {}
+    if any(str(s) not in preds for s in want):
+        return {}
+    return {s: (old["seeds"][str(s)], preds[str(s)]) for s in want}
 
 
 def claim_file(claims: Path, task: str, seed: int) -> Path:

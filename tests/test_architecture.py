@@ -197,3 +197,45 @@ def test_results_identity_is_json(tmp_path):
     out = Runner(_config(tmp_path, seeds=[0]), reg).run_task("simsem-mf")
     res = json.loads(out.path.read_text())
     assert res["identity"]["embedding"]["policy"] == "truncate" and res["identity"]["dataset"]
+
+
+def test_more_seeds_reuse_the_stored_ones_and_say_so(tmp_path, monkeypatch):
+    """Asking for more seeds computes only the new ones (the stored result's seeds, with their predictions, are
+    the same identity's); the result records which seeds were reused and from when. A changed identity, or a
+    stored result without predictions, recomputes every seed."""
+    from dataclasses import replace
+
+    import protbench.protocols.probe as probe
+
+    reg = load_registries(entry_points=False)
+    calls = []
+    real = probe.PROTOCOL.run
+    monkeypatch.setattr(probe, "PROTOCOL", replace(probe.PROTOCOL, run=lambda ctx: calls.append(ctx.seed) or real(ctx)))
+    first = Runner(_config(tmp_path, seeds=[0, 1]), reg).run_task("beta-lactamase")
+    assert calls == [0, 1]
+    old = R.read_result(first.path)
+    calls.clear()
+    more = Runner(_config(tmp_path, seeds=[0, 1, 2]), reg).run_task("beta-lactamase")
+    assert more.status == "ok" and "seeds differ" in more.message and calls == [2]
+    new = R.read_result(more.path)
+    assert new["seeds"]["0"] == old["seeds"]["0"] and new["seeds"]["1"] == old["seeds"]["1"]
+    assert new["reused_seeds"]["seeds"] == [0, 1] and new["reused_seeds"]["created"] == old["created"]
+    # the same three seeds computed from scratch give the same result (the interval of the mean included)
+    calls.clear()
+    fresh = Runner(_config(tmp_path / "b", seeds=[0, 1, 2]), reg).run_task("beta-lactamase")
+    assert calls == [0, 1, 2]
+    assert R.read_result(fresh.path)["summary"] == new["summary"]
+    # fewer seeds: a subset of the stored ones, nothing computed
+    calls.clear()
+    fewer = Runner(_config(tmp_path, seeds=[2]), reg).run_task("beta-lactamase")
+    assert calls == [] and R.read_result(fewer.path)["seeds"]["2"] == new["seeds"]["2"]
+    # another protocol configuration: everything recomputed
+    calls.clear()
+    Runner(_config(tmp_path, seeds=[2, 3], params={"probe.hidden": "32"}), reg).run_task("beta-lactamase")
+    assert calls == [2, 3]
+    # a stored result without its predictions file: every seed recomputed
+    store = ResultStore(tmp_path / "results", "aac", "smoke")
+    store.predictions_path("beta-lactamase").unlink()
+    calls.clear()
+    last = Runner(_config(tmp_path, seeds=[2, 3, 4], params={"probe.hidden": "32"}), reg).run_task("beta-lactamase")
+    assert calls == [2, 3, 4] and "reused_seeds" not in R.read_result(last.path)
