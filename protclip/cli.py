@@ -110,8 +110,12 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         if v is not None:
             over[name] = str(v) if isinstance(v, Path) else v
     weights = dict(over.pop("loss_weights", DEFAULT_WEIGHTS))
-    for name in args.without or ():
+    if args.terms is not None:
+        weights["terms"] = args.terms
+    for name in args.without or ():          # after --terms: `--terms 1 --without terms` is the ablation
         weights[name] = 0.0
+    if args.go_obo:
+        fields["go_obo"] = str(args.go_obo)
     over["loss_weights"] = weights
     fields["model_overrides"] = over
     try:
@@ -214,8 +218,12 @@ def add_commands(sub) -> None:
     p.add_argument("--leakage-identity", type=float, help="identity threshold of --leakage-tasks (default 0.5)")
     p.add_argument("--random-init", action="store_true",
                    help="allow a paper size with randomly initialised encoders (smoke runs)")
-    p.add_argument("--without", action="append", choices=("gc", "mlm", "bsr", "pda"),
+    p.add_argument("--without", action="append", choices=("gc", "mlm", "bsr", "pda", "terms"),
                    help="switch an objective off (ablation; repeatable)")
+    p.add_argument("--terms", type=float, metavar="WEIGHT",
+                   help="add the GO-term objective with this weight (not the paper's; needs --go-obo and a corpus "
+                        "whose records carry their GO ids: protclip/terms.py, docs/protclip.md)")
+    p.add_argument("--go-obo", type=Path, help="go-basic.obo(.gz): the term texts of --terms")
     p.add_argument("--valid-data", type=Path)
     p.add_argument("--retrieval-data", type=Path, help="ProtAnno file for zero-shot retrieval before/after")
     p.add_argument("--max-steps", type=int, help="default: epochs x steps per epoch")

@@ -20,7 +20,8 @@ Named sizes (:func:`named_config`):
   512 prototypes of 512-d (the paper's setting).
 
 Loss weights default to the paper's L = GC + 0.7·BSR + 0.3·MLM + 1.0·PDA; a
-weight of 0 switches an objective off (its heads are frozen and skipped).
+weight of 0 switches an objective off (its heads are frozen and skipped). ``terms`` (the GO-term objective,
+:mod:`protbench.protclip.terms`; not the paper's) is off unless given a weight.
 
 Objective options default to what the official code does; every field whose
 default is not the official behaviour, and every alternative, is listed with
@@ -35,6 +36,10 @@ from pathlib import Path
 from typing import Any
 
 OBJECTIVES = ("gc", "mlm", "bsr", "pda")
+# objectives beyond the paper's four, off unless given a weight (then kept in loss_weights; absent otherwise, so
+# the configs of models without them are unchanged): "terms", the GO-term objective (protbench.protclip.terms)
+EXTRA_OBJECTIVES = ("terms",)
+ALL_OBJECTIVES = OBJECTIVES + EXTRA_OBJECTIVES
 DEFAULT_WEIGHTS = {"gc": 1.0, "mlm": 0.3, "bsr": 0.7, "pda": 1.0}
 SIZES = ("tiny", "8m", "35m", "150m", "650m")
 PAPER_SIZES = ("8m", "35m", "150m", "650m")   # the paper's architecture (ESM-2 + BERT-base, 512-d) at ESM-2 sizes
@@ -155,10 +160,11 @@ class ProtCLIPConfig:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        unknown = set(self.loss_weights) - set(OBJECTIVES)
+        unknown = set(self.loss_weights) - set(ALL_OBJECTIVES)
         if unknown:
-            raise ValueError(f"unknown objectives in loss_weights: {sorted(unknown)}; known: {OBJECTIVES}")
-        self.loss_weights = {k: float(self.loss_weights.get(k, 0.0)) for k in OBJECTIVES}
+            raise ValueError(f"unknown objectives in loss_weights: {sorted(unknown)}; known: {ALL_OBJECTIVES}")
+        self.loss_weights = {k: float(self.loss_weights.get(k, 0.0)) for k in OBJECTIVES} | {
+            k: float(self.loss_weights[k]) for k in EXTRA_OBJECTIVES if float(self.loss_weights.get(k, 0.0))}
         if self.proto_dim != self.projection_dim:
             raise ValueError(f"proto_dim ({self.proto_dim}) must equal projection_dim ({self.projection_dim}): "
                              "prototypes live in the shared space")

@@ -215,6 +215,11 @@ class GoTextBuilder:
                ("go_cc", "cellular_component", 2))
 
     def names(self, ids: Iterable[str], namespace: str) -> list[str]:
+        """Names of the first ``max_terms`` usable terms of ``ids``, most specific first."""
+        return [self.terms[g].name for g in self.ids(ids, namespace)[: self.max_terms]]
+
+    def ids(self, ids: Iterable[str], namespace: str) -> list[str]:
+        """Every usable term of ``ids`` (primary ids, no duplicates), most specific first; drops are counted."""
         seen: dict[str, None] = {}
         for raw in ids:
             raw = raw.strip()
@@ -230,8 +235,7 @@ class GoTextBuilder:
                 self.dropped["wrong aspect"] += 1
             else:
                 seen.setdefault(gid, None)
-        order = sorted(seen, key=lambda g: ((self.counts or {}).get(g, 0) if self.counts else 0, g))
-        return [self.terms[g].name for g in order[: self.max_terms]]
+        return sorted(seen, key=lambda g: ((self.counts or {}).get(g, 0) if self.counts else 0, g))
 
     def subtexts(self, row: dict[str, str]) -> list[str]:
         out = [""] * len(PROPERTIES)
@@ -239,14 +243,23 @@ class GoTextBuilder:
             out[slot] = "; ".join(self.names((row.get(col) or "").split(";"), ns))
         return out
 
+    def go_ids(self, row: dict[str, str]) -> dict[str, list[str]]:
+        """``{"mf": [...], "bp": [...], "cc": [...]}``: all usable primary ids per aspect (not capped), for the
+        GO-term objective (:mod:`protbench.protclip.terms`). Counts no drops (:meth:`subtexts` counted them)."""
+        saved = Counter(self.dropped)
+        out = {col[3:]: self.ids((row.get(col) or "").split(";"), ns) for col, ns, _ in self.ASPECTS}
+        self.dropped = saved
+        return out
+
 
 def build_from_go_table(table: str | Path, obo: str | Path, counts: str | Path | None = None,
                         max_terms: int = 8, limit: int | None = None) -> tuple[list[ProtAnnoRecord], dict[str, Any]]:
     """ProtAnno records from a Swiss-Prot+GO TSV(.gz) (``uniprot_id, sequence, go_mf, go_bp, go_cc``).
 
-    Returns ``(records, report)``; records carry ``id`` and ``coverage`` in
-    ``extra``. ``report`` counts rows read, kept, dropped (invalid sequence, no
-    terms) and GO ids dropped (unknown / obsolete / wrong aspect).
+    Returns ``(records, report)``; records carry ``id``, ``coverage`` and ``go`` (every usable GO id per
+    aspect, ``{"mf": [...], "bp": [...], "cc": [...]}``, not capped by ``max_terms``) in ``extra``. ``report``
+    counts rows read, kept, dropped (invalid sequence, no terms) and GO ids dropped (unknown / obsolete / wrong
+    aspect).
     """
     terms, alt = read_obo(obo)
     cnt = json.loads(Path(counts).read_text()) if counts else None
@@ -269,7 +282,8 @@ def build_from_go_table(table: str | Path, obo: str | Path, counts: str | Path |
                 report["dropped: no usable GO term"] += 1
                 continue
             records.append(ProtAnnoRecord(seq, join_properties(subs),
-                                          {"id": row["uniprot_id"], "coverage": coverage(subs)}))
+                                          {"id": row["uniprot_id"], "coverage": coverage(subs),
+                                           "go": builder.go_ids(row)}))
             if limit and len(records) >= limit:
                 break
     report["kept"] = len(records)

@@ -15,7 +15,9 @@ the same module): ``protein_model`` (the encoder's module), ``text_model`` (BERT
 ``protein_projection``/``text_projection`` (→ D), ``logit_scale`` (log 1/T),
 ``mlm_head`` (the encoder's unimodal head: ESM-2's MLM head, UniRep's next-residue head),
 ``bsr_decoder`` + ``bsr_head`` (released ``decoder`` / ``t2p_mlm_head``),
-``prototypes`` (released ``proto_bank.prototype``), ``local_logit_scale``.
+``prototypes`` (released ``proto_bank.prototype``), ``local_logit_scale``; with the GO-term objective
+(``loss_weights["terms"]``, not the paper's) also ``term_logit_scale``, and the trainer sets ``term_bank``
+(the frozen text encoder's pooled states of the vocabulary's term texts, :mod:`protbench.protclip.terms`).
 """
 from __future__ import annotations
 
@@ -33,7 +35,8 @@ from . import distributed as dist_utils
 from .config import ProtCLIPConfig
 from .encoders import build_text_encoder, tokenize_texts
 from .heads import CrossAttentionDecoder, projection, token_head
-from .objectives import bsr_loss, gc_loss, gumbel_assign, mlm_loss, pda_loss, pda_segments, pda_weights
+from .objectives import (bsr_loss, gc_loss, gumbel_assign, mlm_loss, pda_loss, pda_segments, pda_weights,
+                         term_loss)
 from .protein_encoders import build_protein_encoder
 
 VOCAB = 33
@@ -65,6 +68,9 @@ class ProtCLIP(nn.Module):
         self.bsr_head = token_head(d, d, VOCAB)
         self.prototypes = nn.Embedding(cfg.proto_num, cfg.proto_dim)
         self.local_logit_scale = nn.Parameter(torch.tensor(math.log(1 / cfg.local_logit_scale_init)))
+        if cfg.enabled("terms"):
+            self.term_logit_scale = nn.Parameter(torch.tensor(math.log(1 / cfg.logit_scale_init)))
+        self.term_bank: tuple[torch.Tensor, torch.Tensor] | None = None   # (pooled (V, Dt), aspect (V,)), trainer
         self.text_cache: dict[str, torch.Tensor] | None = None
         self.protein_cache = None     # a protein_cache.ProteinStateCache (frozen encoder only), set by the trainer
         self.apply_freezing()
@@ -88,9 +94,9 @@ class ProtCLIP(nn.Module):
             self.local_logit_scale.requires_grad_(False)
         if not self.cfg.enabled("gc"):
             self.logit_scale.requires_grad_(False)
-        if not (self.cfg.enabled("gc") or self.cfg.enabled("bsr")):
+        if not (self.cfg.enabled("gc") or self.cfg.enabled("bsr") or self.cfg.enabled("terms")):
             self.text_projection.requires_grad_(False)
-        if not (self.cfg.enabled("gc") or self.cfg.enabled("bsr") or self.cfg.enabled("pda")):
+        if not any(self.cfg.enabled(k) for k in ("gc", "bsr", "pda", "terms")):
             self.protein_projection.requires_grad_(False)
 
     def train(self, mode: bool = True):
@@ -121,6 +127,8 @@ class ProtCLIP(nn.Module):
             hi = math.log(self.cfg.max_logit_scale)
             self.logit_scale.clamp_(0.0, hi)
             self.local_logit_scale.clamp_(0.0, hi)
+            if self.cfg.enabled("terms"):
+                self.term_logit_scale.clamp_(0.0, hi)
 
     # -- encoders -----------------------------------------------------------------------------------
     def protein_states(self, ids: torch.Tensor) -> torch.Tensor:
@@ -176,6 +184,18 @@ class ProtCLIP(nn.Module):
         return F.normalize(self.text_projection(masked_mean(states, word_mask)), dim=-1)
 
     @torch.no_grad()
+    def pooled_texts(self, texts: Sequence[str], batch_size: int = 64) -> torch.Tensor:
+        """``(N, Dt)`` frozen text-encoder means over word pieces (what :meth:`shared_text` projects), at
+        ``max_text_length``, in batches of similar length (through ``text_cache`` when set)."""
+        order = sorted(range(len(texts)), key=lambda i: (len(texts[i]), i))
+        out = torch.zeros(len(texts), self.text_model.config.hidden_size)
+        for lo in range(0, len(order), batch_size):
+            idx = order[lo:lo + batch_size]
+            states, _, words = self.text_states([texts[i] for i in idx], self.cfg.max_text_length)
+            out[idx] = masked_mean(states, words).float().cpu()
+        return out
+
+    @torch.no_grad()
     def embed_proteins(self, seqs: Sequence[str], space: str = "shared") -> torch.Tensor:
         """``(B, D)`` shared-space vectors (``space="shared"``) or ``(B, Dp)`` encoder means (``"encoder"``)."""
         ids = tokenize(list(seqs)).to(next(self.parameters()).device)
@@ -211,14 +231,24 @@ class ProtCLIP(nn.Module):
         total = zero
         need_text = cfg.enabled("gc") or cfg.enabled("bsr")
         reuse = self.protein_encoder.unimodal_on_clean_ids      # unimodal term reads the unmasked ids
-        need_states = cfg.enabled("gc") or cfg.enabled("pda") or (cfg.enabled("mlm") and reuse)
+        need_states = (any(cfg.enabled(k) for k in ("gc", "pda", "terms"))
+                       or (cfg.enabled("mlm") and reuse))
         if need_text:
             t_states, t_attn, t_words = self.text_states(batch["texts"], cfg.max_text_length)
         if need_states:          # the unmasked ids: cached when protein_cache is set (GC, PDA, clean unimodal term)
             states, pooled = self.clean_protein_states(ids)
-        if cfg.enabled("gc"):
+        if cfg.enabled("gc") or cfg.enabled("terms"):
             p = (self.shared_protein(states, self.protein_encoder.pool_mask(ids)) if pooled is None
                  else F.normalize(self.protein_projection(pooled), dim=-1))
+        if cfg.enabled("terms"):
+            if self.term_bank is None:
+                raise RuntimeError("the GO-term objective needs term_bank (set by the trainer from the vocabulary)")
+            bank, aspect = (x.to(p.device) for x in self.term_bank)
+            terms["terms"] = term_loss(p, F.normalize(self.text_projection(bank), dim=-1), aspect,
+                                       batch["term_targets"].to(p.device), self.scale(self.term_logit_scale),
+                                       denom["terms"])
+            total = total + w["terms"] * scale * terms["terms"]
+        if cfg.enabled("gc"):
             t = self.shared_text(t_states, t_words)
             p_all, t_all = dist_utils.gather_with_grad(p), dist_utils.gather_with_grad(t)
             terms["gc"] = gc_loss(p_all, t_all, self.scale(self.logit_scale)) * batch.get("gc_weight", 1.0)

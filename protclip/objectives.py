@@ -202,3 +202,40 @@ def pda_loss(segments: torch.Tensor, prototypes: torch.Tensor, logit_scale: torc
     if denominator is None:
         denominator = contributes.sum()
     return total / torch.as_tensor(denominator, dtype=total.dtype, device=total.device).clamp_min(1)
+
+
+def term_loss(protein: torch.Tensor, terms: torch.Tensor, aspect: torch.Tensor, targets: torch.Tensor,
+              logit_scale: torch.Tensor, denominator=None, aspects: int = 3) -> torch.Tensor:
+    """GO-term objective (not one of the paper's four; :mod:`protbench.protclip.terms`): per ontology, a softmax
+    over all of its vocabulary terms, every annotated term a positive.
+
+    protein ``(B, D)`` and terms ``(V, D)`` L2-normalised; aspect ``(V,)`` long in ``[0, aspects)``; targets
+    ``(B, V)`` bool. For protein i and aspect a with positives Pᵢₐ ≠ ∅, logits ``s·pᵢ·tₖ`` over the terms k of
+    aspect a and ``lossᵢₐ = logsumexp_k(logits) − mean_{k∈Pᵢₐ}(logits_k)`` (the cross-entropy against the
+    uniform distribution over Pᵢₐ). Returns Σ lossᵢₐ / denominator (default: the number of (i, a) with
+    positives); zero when there are none.
+    """
+    logits = (logit_scale * protein @ terms.t()).float()                 # (B, V)
+    total = logits.new_zeros(())
+    rows = 0
+    for a in range(aspects):
+        cols = aspect == a
+        if not bool(cols.any()):
+            continue
+        lg, pos = logits[:, cols], targets[:, cols]
+        n = pos.sum(1)
+        has = n > 0
+        if not bool(has.any()):
+            continue
+        per = torch.logsumexp(lg, 1) - (lg * pos).sum(1) / n.clamp_min(1)
+        total = total + per[has].sum()
+        rows += int(has.sum())
+    if denominator is None:
+        denominator = rows
+    return total / torch.as_tensor(denominator, dtype=total.dtype).clamp_min(1)
+
+
+def term_rows(aspect: torch.Tensor, targets: torch.Tensor, aspects: int = 3) -> int:
+    """How many (protein, aspect) rows of ``targets`` ``(B, V)`` have a positive: :func:`term_loss`'s default
+    denominator, counted over a global batch."""
+    return sum(int(targets[:, aspect == a].any(1).sum()) for a in range(aspects))

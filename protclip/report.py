@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-TERMS = ("loss", "gc", "mlm", "bsr", "pda")
+TERMS = ("loss", "gc", "mlm", "bsr", "pda", "terms")     # "terms": the GO-term objective, when a run has it
 
 
 def run_row(folder: Path) -> dict[str, Any]:

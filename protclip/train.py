@@ -50,14 +50,14 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import torch
 
 from . import checkpoint as ckpt
 from . import distributed as dist_utils
-from .config import OBJECTIVES, PAPER_SIZES, ProtCLIPConfig, named_config
+from .config import ALL_OBJECTIVES, PAPER_SIZES, ProtCLIPConfig, named_config
 from .data import ProtAnnoRecord, collate, denominators, read_protanno, slice_batch
 from .recipe import RECIPES
 
@@ -120,6 +120,8 @@ class PretrainConfig:
     ``leakage_tasks``: task ids whose evaluation sequences are checked against the training corpus
     before training (:mod:`protbench.protclip.leakage`; exact copies always, ≥ ``leakage_identity``
     identity when MMseqs2 is installed); the report is written to ``leakage.json``.
+    ``go_obo``: the go-basic OBO file whose ``"name: definition"`` texts form the vocabulary of the GO-term
+    objective (``loss_weights["terms"]``; :mod:`protbench.protclip.terms`); needed only with it.
     ``resume``: ``"auto"`` continues from the latest checkpoint in ``output_dir``
     when one exists; a folder path resumes from it; ``None`` starts fresh.
     """
@@ -161,6 +163,7 @@ class PretrainConfig:
     protein_cache_dtype: str = "float32"
     leakage_tasks: list[str] | None = None
     leakage_identity: float = 0.5
+    go_obo: str | None = None
     device: str = "cpu"
     seed: int = 0
     threads: int | None = None
@@ -300,6 +303,16 @@ class Trainer:
                 setattr(cfg, k, self.steps_per_epoch)
         self.max_steps = cfg.max_steps or cfg.epochs * self.steps_per_epoch
         self.model = ProtCLIP(self.mcfg).to(cfg.device)
+        self.terms = None                  # the GO-term objective's vocabulary (protclip/terms.py)
+        if self.mcfg.enabled("terms"):
+            from .terms import build_vocabulary
+
+            if not cfg.go_obo:
+                raise ValueError("the GO-term objective (loss_weights terms) needs go_obo: the go-basic OBO file "
+                                 "of its term texts (--go-obo PATH)")
+            self.terms = build_vocabulary(self.train_records, cfg.go_obo)
+            self.term_index = self.terms.index()
+            self.term_aspect = self.terms.aspect_tensor()
         if cfg.gradient_checkpointing:
             self.model.protein_encoder.enable_gradient_checkpointing()
         if cfg.cache_text or cfg.text_cache_file:
@@ -350,6 +363,8 @@ class Trainer:
                 "batch_size": c.batch_size, "grad_accum": c.grad_accum, "processes": self.world.size,
                 "micro_batch_per_process": self.micro, "seed": c.seed, "valid_fraction": c.valid_fraction,
                 "max_valid": c.max_valid, "token_loss_mean": c.token_loss_mean}
+            if self.terms is not None:
+                self._fingerprint["term vocabulary sha256"] = self.terms.sha256()
         return self._fingerprint
 
     # -- data -----------------------------------------------------------------------------------
@@ -375,16 +390,26 @@ class Trainer:
         """
         gen = torch.Generator().manual_seed(seed)
         gb = collate(records, self.mcfg, gen)
+        if self.terms is not None:
+            from .objectives import term_rows
+            from .terms import term_targets
+
+            gb["term_targets"] = term_targets(records, self.terms, self.term_index)
+            gb["denominators"]["terms"] = term_rows(self.term_aspect, gb["term_targets"])
         W, b = self.world.size, self.micro
         A = len(records) // (W * b)
         device_mean = self.cfg.token_loss_mean == "device"
-        sums = {k: 0.0 for k in ("loss",) + OBJECTIVES}
+        sums = {k: 0.0 for k in ("loss",) + ALL_OBJECTIVES}
         for m in range(A):
             lo = (m * W + self.world.rank) * b
             local = slice_batch(gb, lo, lo + b, self.cfg.device)
             if device_mean:       # per-process means; DDP averages processes, 1/A averages micro-batches
                 local["denominators"] = denominators(local["mlm_labels"], local["bsr_labels"], local["present"],
                                                      self.mcfg)
+                if self.terms is not None:
+                    from .objectives import term_rows
+
+                    local["denominators"]["terms"] = term_rows(self.term_aspect, local["term_targets"])
                 local["scale"] = 1.0 / A
             else:                 # shares of the global mean, times W to undo DDP's averaging
                 local["scale"] = float(W)
@@ -399,10 +424,11 @@ class Trainer:
                 v = float(v.detach())
                 # gc is identical on every rank (already / A); token terms: local means or local shares
                 sums[k] += v / W if k == "gc" else (v / (W * A) if device_mean else v)
-        vec = dist_utils.all_reduce_sum(torch.tensor([sums[k] for k in ("loss",) + OBJECTIVES], dtype=torch.float64))
-        out = dict(zip(("loss",) + OBJECTIVES, vec.tolist()))
+        vec = dist_utils.all_reduce_sum(torch.tensor([sums[k] for k in ("loss",) + ALL_OBJECTIVES],
+                                                     dtype=torch.float64))
+        out = dict(zip(("loss",) + ALL_OBJECTIVES, vec.tolist()))
         w = self.mcfg.loss_weights
-        out["loss"] = sum(w[k] * out[k] for k in OBJECTIVES if self.mcfg.enabled(k))
+        out["loss"] = sum(w[k] * out[k] for k in ALL_OBJECTIVES if self.mcfg.enabled(k))
         return {k: v for k, v in out.items() if k == "loss" or self.mcfg.enabled(k)}
 
     def optimizer_step(self) -> None:
@@ -555,13 +581,15 @@ def _text_config(model) -> dict:
             "weights": state_fingerprint(model.text_model, {"kind": "text"})}
 
 
-def fill_text_cache(tr: "Trainer", records: list[ProtAnnoRecord], batch_size: int = 64) -> int:
-    """Compute (once) the text and subtext states of ``records`` into the model's cache; returns new entries."""
+def fill_text_cache(tr: "Trainer", records: list[ProtAnnoRecord], batch_size: int = 64,
+                    texts: Sequence[str] = ()) -> int:
+    """Compute (once) the text and subtext states of ``records``, and of ``texts`` (at ``max_text_length``: the
+    GO-term vocabulary), into the model's cache; returns new entries."""
     from .data import pda_subtexts
 
     m, c = tr.model, tr.mcfg
     before = len(m.text_cache)
-    texts = sorted({r.text for r in records}, key=lambda t: (len(t), t))       # similar lengths batch together
+    texts = sorted({r.text for r in records} | set(texts), key=lambda t: (len(t), t))   # similar lengths batch
     subs = sorted({s for r in records for s in pda_subtexts(r.text, c.pda_subtext_headers)},
                   key=lambda t: (len(t), t))
     with torch.no_grad():
@@ -631,12 +659,17 @@ def pretrain(cfg: PretrainConfig) -> dict[str, Any]:
     retrieval_records = read_protanno(cfg.retrieval_data)[: cfg.max_retrieval] if cfg.retrieval_data else []
     if cfg.text_cache_file:
         t1 = time.time()
-        added = fill_text_cache(tr, tr.train_records + tr.valid_records + retrieval_records)
+        added = fill_text_cache(tr, tr.train_records + tr.valid_records + retrieval_records,
+                                texts=tr.terms.texts if tr.terms is not None else ())
         if added and tr.world.main:
             tmp = Path(f"{cfg.text_cache_file}.tmp{os.getpid()}")      # a kill mid-write leaves the old cache
             torch.save({"text_config": _text_config(tr.model), "states": tr.model.text_cache}, tmp)
             os.replace(tmp, cfg.text_cache_file)
         tr.log({"step": tr.step, "event": "text_cache", "added": added, "seconds": time.time() - t1})
+    if tr.terms is not None:          # the frozen text encoder's pooled term texts, once per run
+        t1 = time.time()
+        tr.model.term_bank = (tr.model.pooled_texts(list(tr.terms.texts)).to(cfg.device), tr.term_aspect)
+        tr.log({"step": tr.step, "event": "term_bank", "terms": len(tr.terms), "seconds": time.time() - t1})
     if tr.model.protein_cache is not None:
         t1 = time.time()
         added = fill_protein_cache(tr, tr.train_records + tr.valid_records, retrieval_records)
@@ -658,6 +691,11 @@ def pretrain(cfg: PretrainConfig) -> dict[str, Any]:
                                "training": training,
                                "train_records": len(tr.train_records), "valid_records": len(tr.valid_records),
                                "max_steps": tr.max_steps, "retrieval": {}}
+    if tr.terms is not None:
+        from .terms import ASPECTS
+
+        summary["term_vocabulary"] = {"go_obo": cfg.go_obo, "sha256": tr.terms.sha256(),
+                                      **{a: tr.terms.aspect.count(k) for k, a in enumerate(ASPECTS)}}
     if retrieval_records and tr.step == 0:
         tr.history["retrieval_init"] = _retrieval(tr, retrieval_records)
     if tr.history["retrieval_init"] is not None:          # measured at step 0, also when this run resumed
@@ -724,7 +762,7 @@ def pretrain(cfg: PretrainConfig) -> dict[str, Any]:
     if retrieval_records:
         summary["retrieval"]["final"] = _retrieval(tr, retrieval_records)
     k = max(1, len(train_hist) // 10)
-    keys = [x for x in ("loss",) + OBJECTIVES if train_hist and x in train_hist[0]]
+    keys = [x for x in ("loss",) + ALL_OBJECTIVES if train_hist and x in train_hist[0]]
     summary.update({
         "steps": tr.step, "seconds": time.time() - t0, "stopped": stopped,
         "first": train_hist[0] if train_hist else None, "final": train_hist[-1] if train_hist else None,

@@ -113,10 +113,14 @@ def test_go_builder_maps_aspects_and_orders_by_specificity(tmp_path):
     assert recs[0].text == ("PROTEIN NAME: kinase activity; ATP binding. FUNCTION: glycolysis. "
                             "SUBCELLULAR LOCATION: cytoplasm.")
     assert recs[0].extra["coverage"] == 0.75
+    # every usable id per aspect, primary ids, most specific first, not capped (the GO-term objective's targets)
+    assert recs[0].extra["go"] == {"mf": ["GO:0000001", "GO:0000002"], "bp": ["GO:0000003"], "cc": ["GO:0000004"]}
+    assert recs[1].extra["go"] == {"mf": ["GO:0000001"], "bp": [], "cc": []}
     assert report["dropped: no usable GO term"] == 1 and report["dropped: invalid sequence"] == 1
     assert report["go ids dropped"] == {"obsolete": 2, "unknown id": 1}
     recs, _ = build_from_go_table(table, obo, None, max_terms=1)
     assert recs[0].properties()[0] == "kinase activity."      # GO id order without counts
+    assert recs[0].extra["go"]["mf"] == ["GO:0000001", "GO:0000002"]     # the cap applies to the text only
 
 
 @pytest.mark.realdata
