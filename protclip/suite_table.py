@@ -36,6 +36,7 @@ ROWS = (("binloc", "probe", ""), ("beta-lactamase", "probe", ""),
         ("subloc-partial", "zero-shot-labels", "@shared"))
 LABELS = {"full": "ProtCLIP (4 objectives)", "mlm": "MLM only", "init": "random init", "gc": "GC only (CLIP)",
           "no-mlm": "without MLM", "no-bsr": "without BSR", "no-pda": "without PDA",
+          "no-terms": "without the GO-term objective", "terms": "GO-term objective",
           "scratch": "random-weight UniRep, recipe (1)", "none": "no alignment (frozen UniRep, MiniLM)"}
 
 
@@ -155,12 +156,15 @@ def _paired(a: Cell | None, b: Cell | None) -> str:
     return f"{delta:+.3f} (p = {test.p:.3g})"
 
 
-def table(boards: list[Board], runs: dict[str, str | list[str]], baseline: str | None) -> str:
+def table(boards: list[Board], runs: dict[str, str | list[str]], baseline: str | None,
+          labels: dict[str, str] | None = None) -> str:
     """Markdown table; ``runs`` maps ``full`` and the controls to the model name of a result folder, or to
-    several (one per training seed). Rows without any result are left out."""
+    several (one per training seed); ``labels`` replace :data:`LABELS`' column titles. Rows without any result
+    are left out."""
     groups = {k: [v] if isinstance(v, str) else list(v) for k, v in runs.items()}
     seeded = any(len(v) > 1 for v in groups.values())
-    head = ["task", "protocol", "metric"] + [LABELS.get(k, k) for k in groups] + ([baseline] if baseline else [])
+    names = {**LABELS, **(labels or {})}
+    head = ["task", "protocol", "metric"] + [names.get(k, k) for k in groups] + ([baseline] if baseline else [])
     head += [f"Δ full − {k} ({'95 % interval, ' if seeded else ''}paired p)" for k in groups if k != "full"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for task, protocol, suffix in ROWS:
@@ -183,12 +187,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="full=MODEL (the ProtCLIP run) and the controls, e.g. mlm=MODEL init=MODEL; a comma "
                          "list of models is one run trained with several seeds")
     ap.add_argument("--baseline", help="a weight-free baseline model shown beside the runs (e.g. aac)")
+    ap.add_argument("--label", action="append", metavar="KEY=TITLE", default=[],
+                    help="column title of a run key (e.g. full='ProtCLIP + GO-term objective')")
     args = ap.parse_args(argv)
     runs = {k: v.split(",") if "," in v else v for k, v in (item.split("=", 1) for item in args.runs)}
     if "full" not in runs:
         ap.error("--runs needs full=MODEL")
     boards = [collect(args.results)] + ([collect(args.zero_shot)] if args.zero_shot else [])
-    print(table(boards, runs, args.baseline), end="")
+    labels = dict(item.split("=", 1) for item in args.label)
+    print(table(boards, runs, args.baseline, labels), end="")
     return 0
 
 

@@ -56,3 +56,11 @@ def test_runs_with_several_training_seeds_pool_their_resamples(tmp_path):
     assert 0 < low < delta < high and "p = " in text
     assert _paired_groups(better[:1], plain[:1]) == _paired(better[0], plain[0])
     assert _paired_groups(better, [plain[0], None, plain[2]]) == "–"
+
+
+def test_column_titles_name_what_each_run_trained():
+    from protbench.protclip.suite_table import table
+
+    head = table([], {"full": "m0", "gc": "m1"}, None, {"full": "ProtCLIP + GO-term objective"}).splitlines()[0]
+    assert "| ProtCLIP + GO-term objective | GC only (CLIP) |" in head
+    assert "ProtCLIP (4 objectives)" in table([], {"full": "m0"}, None).splitlines()[0]

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Downstream evaluation of the ProtCLIP-over-UniRep runs of run.sh (issue 28) and of run (5), no alignment.
 #   evaluate.sh RUN...            (folder names under $PROTCLIP_RUNS, default ~/protclip-runs)
-# Each run's final checkpoint is evaluated as protclip-unirep<size>-minilm:RUN (the name says which encoders;
+# Each run's best checkpoint (lowest validation loss, best/; the official Trainer's load_best_model_at_end, and
+# the final one when the run kept no best) is evaluated as protclip-unirep<size>-minilm:RUN (the name says which encoders;
 # the leaderboard marks its cells as weights trained here), proteins cropped to $CROP residues (default 256;
 # the runs trained on 128), 3 seeds where a protocol is seeded:
 #   encoder space (UniRep's mean hidden state): probes on binloc and beta-lactamase (does alignment keep what
@@ -22,7 +23,9 @@ ev="$runs/eval-unirep"; mkdir -p -m 700 "$ev"
 probes=(binloc beta-lactamase); semsim=(simsem-bp-human simsem-mf-human simsem-cc-human)
 goa=(prot2bp-goa prot2mf-goa prot2cc-goa)
 for run in "$@"; do
-  ckpt=$(python -c "import json,sys; print(json.load(open(sys.argv[1]))['checkpoint'])" "$runs/$run/summary.json")
+  ckpt="$runs/$run/best"
+  [ -f "$ckpt/model.safetensors" ] || \
+    ckpt=$(python -c "import json,sys; print(json.load(open(sys.argv[1]))['checkpoint'])" "$runs/$run/summary.json")
   mkdir -p "$ev/$run" && cp "$ckpt/model.safetensors" "$ckpt/protclip_config.json" "$ckpt/training.json" "$ev/$run/"
   m=(--model protclip --weights "$ev/$run" --model-opt max_length="$CROP" --offline)
   protbench run "${m[@]}" --output-dir "$out/suite" --seeds 0 1 2 --tasks "${probes[@]}" "${semsim[@]}"
