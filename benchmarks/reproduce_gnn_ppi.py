@@ -2,7 +2,7 @@
 model embeddings under the protocol PLM papers run on GNN-PPI's splits — SHS27k BFS / DFS / random.
 
     python benchmarks/reproduce_gnn_ppi.py [--tasks shs27k shs27k-dfs shs27k-random] [--seeds 0 1 2 3 4]
-                                           [--choice-seeds 0 1 2] [--plm-models aac unirep] [--jobs 2]
+                                           [--choice-seeds 0 1 2 3 4] [--plm-models aac unirep] [--jobs 2]
                                            [--out benchmarks/results/gnn_ppi] [--only GROUP ...] [--table-only]
 
 Groups of runs, each into its own folder under ``--out`` (a rerun resumes: results of the same identity are
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--tasks", nargs="+", default=["shs27k", "shs27k-dfs", "shs27k-random"])
     ap.add_argument("--seeds", nargs="+", default=["0", "1", "2", "3", "4"], help="reproduction and plm runs")
-    ap.add_argument("--choice-seeds", nargs="+", default=["0", "1", "2"], help="runs with one choice changed")
+    ap.add_argument("--choice-seeds", nargs="+", default=["0", "1", "2", "3", "4"], help="runs with one choice changed")
     ap.add_argument("--plm-models", nargs="+", default=["aac", "unirep"])
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "gnn_ppi")
