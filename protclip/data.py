@@ -214,10 +214,6 @@ class GoTextBuilder:
     ASPECTS = (("go_mf", "molecular_function", 0), ("go_bp", "biological_process", 1),
                ("go_cc", "cellular_component", 2))
 
-    def names(self, ids: Iterable[str], namespace: str) -> list[str]:
-        """Names of the first ``max_terms`` usable terms of ``ids``, most specific first."""
-        return [self.terms[g].name for g in self.ids(ids, namespace)[: self.max_terms]]
-
     def ids(self, ids: Iterable[str], namespace: str) -> list[str]:
         """Every usable term of ``ids`` (primary ids, no duplicates), most specific first; drops are counted."""
         seen: dict[str, None] = {}
@@ -237,18 +233,16 @@ class GoTextBuilder:
                 seen.setdefault(gid, None)
         return sorted(seen, key=lambda g: ((self.counts or {}).get(g, 0) if self.counts else 0, g))
 
-    def subtexts(self, row: dict[str, str]) -> list[str]:
-        out = [""] * len(PROPERTIES)
-        for col, ns, slot in self.ASPECTS:
-            out[slot] = "; ".join(self.names((row.get(col) or "").split(";"), ns))
-        return out
-
     def go_ids(self, row: dict[str, str]) -> dict[str, list[str]]:
-        """``{"mf": [...], "bp": [...], "cc": [...]}``: all usable primary ids per aspect (not capped), for the
-        GO-term objective (:mod:`protbench.protclip.terms`). Counts no drops (:meth:`subtexts` counted them)."""
-        saved = Counter(self.dropped)
-        out = {col[3:]: self.ids((row.get(col) or "").split(";"), ns) for col, ns, _ in self.ASPECTS}
-        self.dropped = saved
+        """``{"mf": [...], "bp": [...], "cc": [...]}``: every usable primary id per aspect, most specific first,
+        not capped (the GO-term objective's targets, :mod:`protbench.protclip.terms`); drops are counted."""
+        return {col[3:]: self.ids((row.get(col) or "").split(";"), ns) for col, ns, _ in self.ASPECTS}
+
+    def subtexts(self, go: dict[str, list[str]]) -> list[str]:
+        """The property subtexts of :meth:`go_ids`' output: the first ``max_terms`` names per aspect."""
+        out = [""] * len(PROPERTIES)
+        for col, _, slot in self.ASPECTS:
+            out[slot] = "; ".join(self.terms[g].name for g in go[col[3:]][: self.max_terms])
         return out
 
 
@@ -277,13 +271,14 @@ def build_from_go_table(table: str | Path, obo: str | Path, counts: str | Path |
             if not VALID_RESIDUES.match(seq):
                 report["dropped: invalid sequence"] += 1
                 continue
-            subs = builder.subtexts(row)
+            go = builder.go_ids(row)
+            subs = builder.subtexts(go)
             if not any(subs):
                 report["dropped: no usable GO term"] += 1
                 continue
             records.append(ProtAnnoRecord(seq, join_properties(subs),
                                           {"id": row["uniprot_id"], "coverage": coverage(subs),
-                                           "go": builder.go_ids(row)}))
+                                           "go": go}))
             if limit and len(records) >= limit:
                 break
     report["kept"] = len(records)
