@@ -347,6 +347,27 @@ def latest_checkpoint(output_dir: str | Path) -> Path | None:
     return found[-1] if found else None
 
 
+RUN_OUTPUTS = ("checkpoints", "best", "best.old", "best.tmp", "summary.json", "log.jsonl")
+
+
+def clear_run(output_dir: str | Path) -> list[str]:
+    """Remove what an earlier pretraining run left in ``output_dir`` (its checkpoints, best model, summary and
+    log) before a fresh run writes there: left in place, a kill of the new run followed by a resume would
+    continue the old run's latest checkpoint, and pruning would keep the old run's higher steps. Other files
+    (data, reports a user put there) stay. Returns the names removed."""
+    root, removed = Path(output_dir), []
+    for name in RUN_OUTPUTS:
+        p = root / name
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p)
+        elif p.exists() or p.is_symlink():
+            p.unlink()
+        else:
+            continue
+        removed.append(name)
+    return removed
+
+
 def load_training_state(folder: str | Path) -> dict[str, Any]:
     """The ``training_state.pt`` of a checkpoint folder, loaded with ``weights_only=True`` (never runs code)."""
     path = Path(folder) / STATE_FILE

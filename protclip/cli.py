@@ -250,7 +250,8 @@ def add_commands(sub) -> None:
     p.add_argument("--seed", type=int)
     p.add_argument("--bf16", action="store_true", help="same as --precision bf16")
     p.add_argument("--resume", type=Path, help="checkpoint folder to resume from (default: latest in output dir)")
-    p.add_argument("--fresh", action="store_true", help="ignore existing checkpoints in the output dir")
+    p.add_argument("--fresh", action="store_true", help="start over: remove the earlier run's checkpoints, best/, "
+                                                        "summary.json and log.jsonl from the output dir")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="any PretrainConfig field (JSON values), e.g. zero1=false, token_loss_mean=global")
     p.add_argument("--model-set", action="append", metavar="KEY=VALUE", help="any ProtCLIPConfig field")

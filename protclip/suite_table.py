@@ -37,7 +37,8 @@ ROWS = (("binloc", "probe", ""), ("beta-lactamase", "probe", ""),
 LABELS = {"full": "ProtCLIP (4 objectives)", "mlm": "MLM only", "init": "random init", "gc": "GC only (CLIP)",
           "no-mlm": "without MLM", "no-bsr": "without BSR", "no-pda": "without PDA",
           "no-terms": "without the GO-term objective", "terms": "GO-term objective",
-          "scratch": "random-weight UniRep, recipe (1)", "none": "no alignment (frozen UniRep, MiniLM)"}
+          "scratch": "random-weight UniRep, recipe (1)", "none": "no alignment (frozen UniRep, MiniLM)",
+          "clip": "GC only (CLIP), no GO-term objective"}
 
 
 def _cell(boards: list[Board], model: str, task: str, protocol: str) -> Cell | None:
@@ -157,15 +158,21 @@ def _paired(a: Cell | None, b: Cell | None) -> str:
 
 
 def table(boards: list[Board], runs: dict[str, str | list[str]], baseline: str | None,
-          labels: dict[str, str] | None = None) -> str:
+          labels: dict[str, str] | None = None, pairs: list[tuple[str, str]] = ()) -> str:
     """Markdown table; ``runs`` maps ``full`` and the controls to the model name of a result folder, or to
-    several (one per training seed); ``labels`` replace :data:`LABELS`' column titles. Rows without any result
-    are left out."""
+    several (one per training seed); ``labels`` replace :data:`LABELS`' column titles. One Δ column per
+    control against ``full``, then one per ``(a, b)`` of ``pairs`` (Δ a − b, e.g. ``no-terms`` − ``clip``:
+    ProtCLIP's four objectives against CLIP without the GO-term objective). Rows without any result are left
+    out."""
+    unknown = sorted({k for pair in pairs for k in pair} - set(runs))
+    if unknown:
+        raise ValueError(f"pair names {unknown} are not among the runs ({sorted(runs)})")
+    deltas = [("full", k) for k in runs if k != "full"] + [tuple(pair) for pair in pairs]
     groups = {k: [v] if isinstance(v, str) else list(v) for k, v in runs.items()}
     seeded = any(len(v) > 1 for v in groups.values())
     names = {**LABELS, **(labels or {})}
     head = ["task", "protocol", "metric"] + [names.get(k, k) for k in groups] + ([baseline] if baseline else [])
-    head += [f"Δ full − {k} ({'95 % interval, ' if seeded else ''}paired p)" for k in groups if k != "full"]
+    head += [f"Δ {a} − {b} ({'95 % interval, ' if seeded else ''}paired p)" for a, b in deltas]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for task, protocol, suffix in ROWS:
         cells = {k: _group(boards, names, task, protocol, suffix) for k, names in groups.items()}
@@ -174,7 +181,7 @@ def table(boards: list[Board], runs: dict[str, str | list[str]], baseline: str |
         base = _cell(boards, baseline, task, protocol) if baseline else None
         metric = next((c.main_metric for cs in cells.values() for c in cs if c is not None), "")
         row = [task, protocol, metric] + [_fmt_group(c) for c in cells.values()] + ([_fmt(base)] if baseline else [])
-        row += [_paired_groups(cells["full"], cells[k]) for k in groups if k != "full"]
+        row += [_paired_groups(cells[a], cells[b]) for a, b in deltas]
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines) + "\n"
 
@@ -189,13 +196,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--baseline", help="a weight-free baseline model shown beside the runs (e.g. aac)")
     ap.add_argument("--label", action="append", metavar="KEY=TITLE", default=[],
                     help="column title of a run key (e.g. full='ProtCLIP + GO-term objective')")
+    ap.add_argument("--pair", action="append", metavar="A=B", default=[],
+                    help="one more Δ column, run A − run B (e.g. no-terms=clip); the others are full − each run")
     args = ap.parse_args(argv)
     runs = {k: v.split(",") if "," in v else v for k, v in (item.split("=", 1) for item in args.runs)}
     if "full" not in runs:
         ap.error("--runs needs full=MODEL")
     boards = [collect(args.results)] + ([collect(args.zero_shot)] if args.zero_shot else [])
     labels = dict(item.split("=", 1) for item in args.label)
-    print(table(boards, runs, args.baseline, labels), end="")
+    pairs = [tuple(item.split("=", 1)) for item in args.pair]
+    try:
+        text = table(boards, runs, args.baseline, labels, pairs)
+    except ValueError as e:
+        ap.error(str(e))
+    print(text, end="")
     return 0
 
 

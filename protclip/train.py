@@ -61,6 +61,12 @@ from .config import ALL_OBJECTIVES, PAPER_SIZES, ProtCLIPConfig, named_config
 from .data import ProtAnnoRecord, collate, denominators, read_protanno, slice_batch
 from .recipe import RECIPES
 
+# PretrainConfig fields that change the trained weights (the resume check's "recipe"); the model configuration's
+# fields join them, less the paths below (a checkpoint may move; the weights it started from are kept by sha256)
+RECIPE_FIELDS = ("recipe", "lr", "weight_decay", "betas", "warmup_fraction", "max_steps", "epochs", "max_grad_norm",
+                 "eval_every", "patience", "precision", "bf16", "protein_cache_dtype")
+MODEL_PATH_FIELDS = ("protein_weights", "unirep_weights", "text_tokenizer")
+
 
 @dataclass
 class PretrainConfig:
@@ -365,7 +371,17 @@ class Trainer:
                 "max_valid": c.max_valid, "token_loss_mean": c.token_loss_mean}
             if self.terms is not None:
                 self._fingerprint["term vocabulary sha256"] = self.terms.sha256()
+            self._fingerprint["recipe"] = self.recipe()
         return self._fingerprint
+
+    def recipe(self) -> dict[str, Any]:
+        """What shapes the weights besides the data: the optimisation settings and the model configuration
+        (objectives and their weights, architecture, initialisation; paths left out, the weights' sha256 kept),
+        as JSON values. Operational settings (threads, checkpoint cadence, time budgets) are not in it."""
+        c = self.cfg
+        rec = {k: getattr(c, k) for k in RECIPE_FIELDS}
+        rec.update({f"model.{k}": v for k, v in self.mcfg.to_dict().items() if k not in MODEL_PATH_FIELDS})
+        return json.loads(json.dumps(rec, sort_keys=True, default=str))
 
     # -- data -----------------------------------------------------------------------------------
     def batch_records(self, step: int) -> list[ProtAnnoRecord]:
@@ -499,6 +515,14 @@ class Trainer:
             raise ValueError(f"cannot resume from {folder}: its training state has no data/batch fingerprint "
                              "(written by an older protbench); start over with --fresh")
         for key, now in self.fingerprint().items():
+            if key == "recipe" and isinstance(saved.get(key), dict) and saved[key] != now:
+                was = saved[key]
+                diff = ", ".join(f"{k} {was.get(k)!r} in the checkpoint, {now.get(k)!r} now"
+                                 for k in sorted(set(was) | set(now)) if was.get(k) != now.get(k))
+                raise ValueError(
+                    f"cannot resume from {folder}: the recipe changed ({diff}). A resumed run must train the "
+                    f"same model the same way as the run it continues; restore the original settings, or start "
+                    f"over with --fresh (or another --output-dir)")
             if saved.get(key) != now:
                 raise ValueError(
                     f"cannot resume from {folder}: {key} changed ({saved.get(key)!r} in the checkpoint, {now!r} "
@@ -639,7 +663,10 @@ def pretrain(cfg: PretrainConfig) -> dict[str, Any]:
 
     Resuming refuses (``ValueError`` naming the field) a checkpoint whose training
     data (SHA-256 of the file), validation data, batch configuration (``batch_size``,
-    ``grad_accum``, processes, micro-batch), seed or validation split differ from now.
+    ``grad_accum``, processes, micro-batch), seed, validation split or recipe (optimisation
+    settings and model configuration: :data:`RECIPE_FIELDS`, objectives and their weights) differ
+    from now. Starting fresh (``resume=None``) removes what an earlier run left in ``output_dir``
+    (checkpoints, ``best/``, ``summary.json``), so nothing of it is taken for this run's.
     """
     t0 = time.time()
     tr = Trainer(cfg)
@@ -652,8 +679,8 @@ def pretrain(cfg: PretrainConfig) -> dict[str, Any]:
         if folder is not None:
             tr.restore(folder)
             resumed_from = str(folder)
-    elif tr.world.main and tr.log_path.exists():
-        tr.log_path.unlink()
+    elif tr.world.main:
+        ckpt.clear_run(tr.out)                    # an earlier run's checkpoints would be taken for this one's
     if tr.world.main:
         ckpt.write_json(tr.out / "pretrain_config.json", cfg.to_dict())
     retrieval_records = read_protanno(cfg.retrieval_data)[: cfg.max_retrieval] if cfg.retrieval_data else []

