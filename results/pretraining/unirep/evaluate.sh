@@ -13,13 +13,14 @@
 # UniRep of the runs' size ($UNIREP_SIZE as in run.sh, default 256: `unirep-256`; 1900: `unirep`) cropped
 # the same way, and the bridge (whose text side is MiniLM for a model without a text tower) on the GO tasks.
 # Result files go to results/pretraining/unirep/suite and zero-shot/ (no weights), kept out of the main
-# leaderboard by benchmarks/reproduce.sh. Threads: $THREADS (default: all cores), as run.sh.
+# leaderboard by benchmarks/reproduce.sh; or under $PROTCLIP_RESULTS (e.g. outside the checkout, so that files
+# written during a long grid do not make the checkout dirty for the results written after them). Threads: $THREADS (default: all cores), as run.sh.
 set -eo pipefail
 runs=${PROTCLIP_RUNS:-$HOME/protclip-runs}
 CROP=${CROP:-256}
 th=(); [ -z "$THREADS" ] || th=(--threads "$THREADS")
 cd "$(dirname "$0")/../../.." && export HF_HUB_OFFLINE=1
-out=results/pretraining/unirep
+out=${PROTCLIP_RESULTS:-results/pretraining/unirep}
 ev="$runs/eval-unirep"; mkdir -p -m 700 "$ev"
 probes=(binloc beta-lactamase); semsim=(simsem-bp-human simsem-mf-human simsem-cc-human)
 goa=(prot2bp-goa prot2mf-goa prot2cc-goa)

@@ -10,11 +10,16 @@
 # resumes from its last checkpoint (run.sh), and finished evaluation cells are kept by the result store.
 # Progress: $PROTCLIP_RUNS/grid.log; each job's output: $PROTCLIP_RUNS/NAME.log and NAME.eval.log. Each trained
 # run's small files (summary, log, configuration, leakage report, training.json of its best checkpoint) are
-# copied to runs/NAME beside this script, the result files go where evaluate.sh puts them.
+# copied to runs/NAME, the result files to suite/ and zero-shot/, beside this script or under $PROTCLIP_RESULTS
+# (evaluate.sh): results record the checkout's revision, "+dirty" once a tracked file changed, so a grid that
+# replaces committed results should write them outside the checkout and copy them in when it is done.
 set -o pipefail
 lanes=${1:-2}
 here=$(cd "$(dirname "$0")" && pwd)
 runs=${PROTCLIP_RUNS:-$HOME/protclip-runs}
+results=${PROTCLIP_RESULTS:-$here}
+case $results in /*) ;; *) results=$(cd "$here/../../.." && pwd)/$results ;; esac   # evaluate.sh: from the root
+export PROTCLIP_RESULTS=$results
 : "${SEEDS:=0 1 2}" "${RECIPES:=full gc no-mlm no-bsr no-pda no-terms scratch clip}"
 cores=$(nproc); per=$(( cores / lanes )); [ "$per" -ge 1 ] || per=1
 export THREADS=${THREADS:-$per} PROTCLIP_RUNS=$runs
@@ -50,9 +55,9 @@ lane() {
           say "$i" "FAILED train $name (see $runs/$name.log)"; continue
         fi
       fi
-      mkdir -p "$here/runs/$name"
-      cp "$runs/$name"/{summary.json,log.jsonl,pretrain_config.json,leakage.json} "$here/runs/$name/"
-      [ ! -f "$runs/$name/best/training.json" ] || cp "$runs/$name/best/training.json" "$here/runs/$name/"
+      mkdir -p "$results/runs/$name"
+      cp "$runs/$name"/{summary.json,log.jsonl,pretrain_config.json,leakage.json} "$results/runs/$name/"
+      [ ! -f "$runs/$name/best/training.json" ] || cp "$runs/$name/best/training.json" "$results/runs/$name/"
     fi
     say "$i" "evaluate $name"
     if ! bash "$here/evaluate.sh" "$name" >> "$runs/$name.eval.log" 2>&1; then
