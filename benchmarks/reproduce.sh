@@ -4,6 +4,8 @@
 #
 #   bash benchmarks/reproduce.sh            # -> results/ (the previous measured results are replaced)
 #   OUT=/tmp/r bash benchmarks/reproduce.sh # -> /tmp/r, results/ untouched
+#   WORK=DIR bash benchmarks/reproduce.sh   # work in DIR: a rerun after a kill keeps every finished cell there
+#                                           # (the result store resumes; the first lines of the output name DIR)
 #
 # Torch/BLAS threads are pinned (THREADS, default 2) and recorded in every result's environment block, so a
 # rerun on the same machine reproduces every number bit for bit. Needs the data mirror ($PROTBENCH_MIRROR,
@@ -15,8 +17,10 @@ export OMP_NUM_THREADS="$THREADS" MKL_NUM_THREADS="$THREADS" OPENBLAS_NUM_THREAD
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 export PROTBENCH_MIRROR="${PROTBENCH_MIRROR:-$(cd ../shared/data 2>/dev/null && pwd)}"
 FINAL="${OUT:-results}"
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/protbench-reproduce.XXXXXX")"
+WORK="${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/protbench-reproduce.XXXXXX")}"
+mkdir -p "$WORK"
 LOG="$WORK/reproduce.log"
+echo "working in $WORK (killed? rerun with WORK=$WORK to keep what finished; log: $LOG)"
 run() { echo "+ protbench run $*" >>"$LOG"; protbench run --output-dir "$WORK/results" --offline "$@" 2>>"$LOG"; }
 
 SEEDS="0 1 2"
