@@ -40,6 +40,10 @@ data="$runs/go-noeval-ids"    # records carry their GO ids (extra "go"), which t
 # corpus.json is written last, so a build killed half way is redone
 [ -f "$data/corpus.json" ] || python -m protbench.protclip.swissprot_corpus --out "$data" --train-size 6000 \
   --exclude-eval eval
+# Early stopping as the paper's recipe has it, 4 evaluations of one epoch each without improvement, counted in
+# this run's 50-step evaluations: 4 epochs of 187 steps = 15 evaluations (the default patience of 4 would
+# stop after 200 steps without improvement on 96 validation proteins, about one epoch: recipe (1), seed 0, ran
+# all 1,200 steps at 2 threads and stopped at step 600 at 1 thread). The best checkpoint is kept (best/).
 # A run killed part way (checkpoints, no summary.json) resumes from its last checkpoint, which continues it bit
 # for bit (protbench pretrain refuses if data or recipe differ); otherwise the run starts fresh, replacing an
 # earlier run of that name.
@@ -48,7 +52,7 @@ exec protbench pretrain --train "$data/train6000.jsonl" --valid-data "$data/vali
   --retrieval-data "$data/human_heldout500_t4.jsonl" --output-dir "$runs/$name" $start \
   --size 8m --protein-encoder unirep --unirep-size "$UNIREP_SIZE" --text-model minilm --leakage-tasks eval \
   --batch-size 32 --grad-accum 1 --lr "$LR" --betas 0.9 0.98 --max-steps "$MAX_STEPS" --eval-every 50 \
-  --save-every 50 --precision fp32 \
+  --save-every 50 --precision fp32 --set patience=15 \
   --set text_cache_file="$runs/textcache.pt" --set threads="$THREADS" --model-set freeze_text_mode=eval \
   --model-set max_protein_length=128 --model-set max_text_length=80 --model-set max_subtext_length=32 \
   --terms 1 --go-obo "${PROTBENCH_MIRROR:-../shared/data}/go/go-basic.obo.gz" "$@"
