@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Regenerate every committed result under results/ (except the ProtCLIP pretraining logs, see
-# results/pretraining/README.md) from the current revision, into a fresh folder, then replace results/.
+# Regenerate every committed measured result from the current revision, into a fresh folder, then replace the
+# committed ones: results/ (except reported/ and pretraining/, see results/pretraining/README.md), PEER's
+# feature-baseline reproduction (benchmarks/results/peer) and GNN-PPI's reproduction, protocol choices and PLM
+# protocol (benchmarks/results/gnn_ppi), then the leaderboard.
 #
-#   bash benchmarks/reproduce.sh            # -> results/ (the previous measured results are replaced)
-#   OUT=/tmp/r bash benchmarks/reproduce.sh # -> /tmp/r, results/ untouched
+#   bash benchmarks/reproduce.sh            # -> results/, benchmarks/results/{peer,gnn_ppi}, leaderboard/out
+#   OUT=/tmp/r bash benchmarks/reproduce.sh # -> /tmp/r (the published-protocol tables in /tmp/r/benchmarks),
+#                                           #    nothing committed touched
 #   WORK=DIR bash benchmarks/reproduce.sh   # work in DIR: a rerun after a kill keeps every finished cell there
 #                                           # (the result store resumes; the first lines of the output name DIR)
 #
-# Torch/BLAS threads are pinned (THREADS, default 2) and recorded in every result's environment block, so a
-# rerun on the same machine reproduces every number bit for bit. Needs the data mirror ($PROTBENCH_MIRROR,
-# default ../shared/data) and no network.
+# Torch/BLAS threads are pinned (THREADS, default 2; the GNN-PPI runs: 2 one-thread workers) and recorded in every
+# result's environment block, so a rerun on the same machine reproduces every number bit for bit. Needs the data
+# mirror ($PROTBENCH_MIRROR, default ../shared/data) and no network.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 THREADS="${THREADS:-2}"
@@ -60,19 +63,30 @@ for task in beta-lactamase fluorescence stability binloc; do
   run --model align-knn --tasks $task --seeds $SEEDS --param alignment-knn.candidates=8
 done
 
+# published protocols, each its own script (resumable in its --out): PEER's DDE and Moran rows (--preset peer), and
+# GNN-PPI's own model, its protocol's choices one at a time and encoders under the PLM papers' protocol
+python benchmarks/reproduce_peer.py --out "$WORK/peer" >>"$LOG" 2>&1
+python benchmarks/reproduce_gnn_ppi.py --out "$WORK/gnn_ppi" --jobs "$THREADS" >>"$LOG" 2>&1
+
 if [ "$FINAL" = results ]; then
   keep="$WORK/keep"; mkdir -p "$keep"
   cp -r results/reported results/pretraining "$keep"/
   rm -rf results && mv "$WORK/results" results && cp -r "$keep"/* results/
+  BENCH=benchmarks/results
 else
   mkdir -p "$FINAL" && cp -r "$WORK/results"/. "$FINAL"/
+  BENCH="$FINAL/benchmarks"
 fi
-# the main leaderboard: every model folder except pretraining/ (small CPU pretraining runs, their own table),
-# plus, where present, GNN-PPI's reproduction and the encoders under the PLM protocol (MODEL@plm-ppi rows) from
-# benchmarks/reproduce_gnn_ppi.py (its own command: ~2 h on 2 cores); its runs with one protocol choice changed
-# share the reproduction's model and tasks, so they stay in its own table (benchmarks/results/gnn_ppi/table.md)
-protbench leaderboard $(find "$FINAL" -mindepth 1 -maxdepth 1 -type d ! -name pretraining | sort) \
-  $(ls -d benchmarks/results/gnn_ppi/gnn-ppi 2>/dev/null) \
-  $(find benchmarks/results/gnn_ppi/plm-ppi -mindepth 1 -maxdepth 1 -type d ! -name '.*' 2>/dev/null | sort) \
+mkdir -p "$BENCH"
+for t in peer gnn_ppi; do rm -rf "${BENCH:?}/$t" && cp -r "$WORK/$t" "$BENCH/$t"; done
+# the main leaderboard: every model folder except pretraining/ (small CPU pretraining runs, their own table), plus
+# GNN-PPI's reproduction and the encoders under the PLM protocol (MODEL@plm-ppi rows); its runs with one protocol
+# choice changed share the reproduction's model and tasks, so they stay in its own table ($BENCH/gnn_ppi/table.md);
+# and ProtCLIP trained here on UniRep + MiniLM, recipe (1), where present (its zero-shot cells share the shared-space
+# model's name with its bridge cells, so they stay in results/pretraining/unirep/README.md's table)
+protbench leaderboard $(find "$FINAL" -mindepth 1 -maxdepth 1 -type d ! -name pretraining ! -name benchmarks | sort) \
+  "$BENCH/gnn_ppi/gnn-ppi" \
+  $(find "$BENCH/gnn_ppi/plm-ppi" -mindepth 1 -maxdepth 1 -type d ! -name '.*' | sort) \
+  $(ls -d results/pretraining/unirep/suite/protclip-unirep256-minilm:full-s[0-9]* 2>/dev/null) \
   --out "${LEADERBOARD_OUT:-leaderboard/out}" --reference aac -q
-echo "reproduced into $FINAL (log: $LOG)"
+echo "reproduced into $FINAL and $BENCH (log: $LOG)"
