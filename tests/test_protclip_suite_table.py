@@ -83,3 +83,20 @@ def test_a_pair_adds_its_own_delta_column(tmp_path, monkeypatch):
     assert first.split("|")[-2].strip() == suite_table._paired(runs["no-terms"], runs["clip"])
     with pytest.raises(ValueError, match="pair names \\['gc'\\]"):
         suite_table.table([], {"full": "f", "clip": "c"}, None, pairs=[("gc", "clip")])
+
+
+def test_zero_shot_mrr_is_also_given_as_a_multiple_of_chance(tmp_path):
+    """Chance MRR is H_N / N (a uniformly random rank among N candidates: mean of 1/r), checked by simulation;
+    the zero-shot cell reads N from its result file."""
+    import json
+
+    from protbench.protclip.suite_table import _times_chance, chance_mrr
+
+    assert chance_mrr(1) == 1.0 and chance_mrr(2) == pytest.approx(0.75)
+    ranks = np.random.default_rng(3).integers(1, 101, size=200_000)
+    assert chance_mrr(100) == pytest.approx(np.mean(1.0 / ranks), rel=0.02)
+    c = _cell(tmp_path, "z", {"0": np.array([1, 2])}, 20 * chance_mrr(1000))
+    assert _times_chance([c]) == ""                       # no result file: no candidate count, no claim
+    (tmp_path / "z.json").write_text(json.dumps({"dataset": {"stats": {"candidates": 1000}}}))
+    c.files = [tmp_path / "z.json"]
+    assert _times_chance([c, None]) == " (20× chance)"
