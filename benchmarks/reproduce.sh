@@ -10,7 +10,7 @@
 #   WORK=DIR bash benchmarks/reproduce.sh   # work in DIR: a rerun after a kill keeps every finished cell there
 #                                           # (the result store resumes; the first lines of the output name DIR)
 #
-# Torch/BLAS threads are pinned (THREADS, default 2; the GNN-PPI runs: 2 one-thread workers) and recorded in every
+# Torch/BLAS threads are pinned (THREADS, default 2; the GNN-PPI runs: THREADS one-thread workers) and recorded in every
 # result's environment block, so a rerun on the same machine reproduces every number bit for bit. Needs the data
 # mirror ($PROTBENCH_MIRROR, default ../shared/data) and no network.
 set -euo pipefail
