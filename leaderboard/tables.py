@@ -267,7 +267,7 @@ def family_table(board: Board, profile: str) -> Table:
                       if not board.tasks[t].higher_is_better)
     core = set(board.task_ids(profile=profile, core_only=True))
     partial = [t for t in board.task_ids(profile=profile) if t not in core and board.tasks[t].builtin]
-    rows, left_out = [], []
+    rows, left_out, unranked = [], [], []
     for model, kind in pairs:
         entries, fam_means = [], []
         for fam in families:
@@ -291,6 +291,9 @@ def family_table(board: Board, profile: str) -> Table:
         mrr = Entry(status="ok" if ranks else "missing", kind=kind,
                     stat=Stat(mean=float(np.sum(ranks) / n_tasks), n=sum(1 for r in ranks if r > 0))
                     if ranks else None, coverage=(sum(1 for r in ranks if r > 0), n_tasks))
+        if not any(e.stat is not None for e in entries):
+            unranked.append(row_label(model, kind))
+            continue
         rows.append(Row(row_label(model, kind), kind, entries + [overall, mrr], model=model, kind=kind))
     cols = [Header(f, "family mean") for f in families] + [Header("overall", "mean of families"),
                                                            Header("MRR", "across tasks")]
@@ -298,6 +301,9 @@ def family_table(board: Board, profile: str) -> Table:
     if left_out:
         notes.append("results not comparable with the published setting, left out of family means and MRR:")
         notes += list(dict.fromkeys(left_out))
+    if unranked:
+        notes.append(f"rows left out, none of their results counts toward a family score (none here, or only § "
+                     f"results or task variants; see the per-task tables): {', '.join(unranked)}")
     plugins = [t for t in board.task_ids(profile=profile) if not board.tasks[t].builtin]
     if plugins:
         notes.append(f"plugin tasks (not part of the benchmark) left out of family means and MRR: "
