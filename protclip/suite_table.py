@@ -12,7 +12,8 @@ metric per resample; :mod:`protbench.leaderboard.stats`) of the ProtCLIP run aga
 A run trained with several seeds is one comma list, ``full=NAME_S0,NAME_S1,NAME_S2``: its cell is then the mean ±
 sample std over those training runs of each run's seed-mean metric, and the Δ column gives the 95 % interval of a
 paired bootstrap over test items in which each resample's value is the mean over the training runs (every run's
-resample uses the same items). A model without an ``@shared`` folder (``unirep``: no shared space) is read from
+resample uses the same items), then ``runs [lo, hi]``, the 95 % Welch t interval over the training runs: the first
+says how sure the test set makes the difference of these runs, the second whether it exceeds training-seed spread. A model without an ``@shared`` folder (``unirep``: no shared space) is read from
 its plain folder in the shared-space rows (the bridge), and shows – where it has no result (zero-shot).
 """
 from __future__ import annotations
@@ -20,9 +21,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
+from scipy import stats
 
 from protbench.leaderboard.collect import Board, Cell, collect
 from protbench.leaderboard.stats import Distribution, bootstrap_distribution, paired_test
@@ -123,7 +126,10 @@ def _times_chance(cells: list[Cell | None]) -> str:
     """`` (16× chance)``: the runs' mean MRR over :func:`chance_mrr` of their candidate count; "" when unknown."""
     means = [c.stat().mean for c in cells if c is not None and c.stat() is not None]
     n = next((k for k in map(_candidates, cells) if k), None)
-    return f" ({np.mean(means) / chance_mrr(n):.0f}× chance)" if means and n else ""
+    if not means or not n:
+        return ""
+    ratio = float(np.mean(means)) / chance_mrr(n)
+    return f" ({ratio:.0f}× chance)" if ratio >= 10 else f" ({ratio:.1f}× chance)"
 
 
 def _pooled(cells: list[Cell]) -> Distribution | None:
@@ -143,26 +149,48 @@ def _group_ranks(cells: list[Cell]) -> np.ndarray | None:
     return np.mean(rr, axis=0)
 
 
+def _p(p: float, n_boot: int = 1000) -> str:
+    """``p = 0.217``, or ``p ≤ 0.001`` when no resample of ``n_boot`` crossed 0 (p = 1 / (n_boot + 1): the
+    resolution of the bootstrap, not a measured 0.000999)."""
+    return f"p ≤ {1 / (n_boot + 1):.1g}" if p <= 1 / (n_boot + 1) else f"p = {p:.3g}"
+
+
+def runs_interval(a: list[float], b: list[float]) -> tuple[float, float] | None:
+    """95 % Welch t interval of mean(a) − mean(b), each value one training run's test metric; None with fewer
+    than two runs on a side or no spread at all. The spread between training runs is what this interval holds and
+    the bootstrap over test items (which averages the runs resample by resample) does not."""
+    if len(a) < 2 or len(b) < 2 or (np.std(a) == 0 and np.std(b) == 0):
+        return None
+    with warnings.catch_warnings():     # near-identical runs: scipy warns of precision, the interval is ~0 wide
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ci = stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
+    return float(ci.low), float(ci.high)
+
+
 def _paired_groups(a: list[Cell | None], b: list[Cell | None], n_boot: int = 1000) -> str:
-    """Δ = mean(a) − mean(b) over training runs, with a 95 % paired-bootstrap interval over test items and p."""
+    """Δ = mean(a) − mean(b) over training runs, with a 95 % paired-bootstrap interval over test items and p,
+    then ``runs [lo, hi]``: the Welch t interval over the training runs (:func:`runs_interval`)."""
     if len(a) == 1 and len(b) == 1:
         return _paired(a[0], b[0])
     if any(c is None or c.stat() is None for c in a + b):
         return "–"
-    delta = float(np.mean([c.stat().mean for c in a]) - np.mean([c.stat().mean for c in b]))
+    ma, mb = [c.stat().mean for c in a], [c.stat().mean for c in b]
+    delta = float(np.mean(ma) - np.mean(mb))
+    between = runs_interval(ma, mb)
+    runs = f"; runs [{between[0]:+.3f}, {between[1]:+.3f}]" if between else ""
     da, db = _pooled(a), _pooled(b)
     if da is not None and db is not None:
         test = paired_test(da, db, a[0].higher_is_better)
         if test is not None:
-            return f"{delta:+.3f} [{test.ci[0]:+.3f}, {test.ci[1]:+.3f}] (p = {test.p:.3g})"
+            return f"{delta:+.3f} [{test.ci[0]:+.3f}, {test.ci[1]:+.3f}] ({_p(test.p, test.n_boot)}){runs}"
     ra, rb = _group_ranks(a), _group_ranks(b)
     if a[0].main_metric == "mrr" and ra is not None and rb is not None and ra.shape == rb.shape:
         d = ra - rb
         boot = d[np.random.default_rng(0).integers(0, len(d), size=(n_boot, len(d)))].mean(axis=1)
         p = min(1.0, (1 + 2 * min(int(np.sum(boot <= 0)), int(np.sum(boot >= 0)))) / (n_boot + 1))
         lo, hi = np.quantile(boot, [0.025, 0.975])
-        return f"{delta:+.3f} [{lo:+.3f}, {hi:+.3f}] (p = {p:.3g})"
-    return f"{delta:+.3f} (no per-item predictions)"
+        return f"{delta:+.3f} [{lo:+.3f}, {hi:+.3f}] ({_p(p, n_boot)}){runs}"
+    return f"{delta:+.3f} (no per-item predictions){runs}"
 
 
 def _paired(a: Cell | None, b: Cell | None) -> str:
@@ -175,10 +203,10 @@ def _paired(a: Cell | None, b: Cell | None) -> str:
     if test is None and a.main_metric == "mrr":
         ranks = _paired_ranks(a, b)
         if ranks is not None:
-            return f"{delta:+.3f} (p = {ranks[1]:.3g})"
+            return f"{delta:+.3f} ({_p(ranks[1])})"
     if test is None:
         return f"{delta:+.3f} (no per-item predictions)"
-    return f"{delta:+.3f} (p = {test.p:.3g})"
+    return f"{delta:+.3f} ({_p(test.p, test.n_boot)})"
 
 
 def table(boards: list[Board], runs: dict[str, str | list[str]], baseline: str | None,
@@ -196,7 +224,8 @@ def table(boards: list[Board], runs: dict[str, str | list[str]], baseline: str |
     seeded = any(len(v) > 1 for v in groups.values())
     names = {**LABELS, **(labels or {})}
     head = ["task", "protocol", "metric"] + [names.get(k, k) for k in groups] + ([baseline] if baseline else [])
-    head += [f"Δ {a} − {b} ({'95 % interval, ' if seeded else ''}paired p)" for a, b in deltas]
+    head += [f"Δ {a} − {b} ({'95 % interval over test items, ' if seeded else ''}paired p"
+             f"{'; runs: 95 % Welch t interval over training runs' if seeded else ''})" for a, b in deltas]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for task, protocol, suffix in ROWS:
         cells = {k: _group(boards, names, task, protocol, suffix) for k, names in groups.items()}

@@ -33,7 +33,7 @@ def test_paired_rank_test_separates_a_clear_difference_and_not_noise(tmp_path):
     assert delta > 0 and p < 0.01
     _, p_noise = _paired_ranks(twin, same)
     assert p_noise > 0.01
-    assert "p = " in _paired(better, same)
+    assert "(p ≤ 0.001)" in _paired(better, same)        # no resample crossed 0: the bootstrap's resolution
 
 
 def test_runs_with_several_training_seeds_pool_their_resamples(tmp_path):
@@ -53,7 +53,9 @@ def test_runs_with_several_training_seeds_pool_their_resamples(tmp_path):
     delta = float(text.split()[0])
     low, high = (float(x.strip("[],")) for x in text.split()[1:3])
     assert delta == pytest.approx(np.mean(means) - float(np.mean(1 / base)), abs=5e-4)
-    assert 0 < low < delta < high and "p = " in text
+    assert 0 < low < delta < high and "(p ≤ 0.001)" in text
+    lo_runs, hi_runs = (float(x) for x in text.split("; runs [")[1].rstrip("]").split(", "))
+    assert lo_runs < delta < hi_runs
     assert _paired_groups(better[:1], plain[:1]) == _paired(better[0], plain[0])
     assert _paired_groups(better, [plain[0], None, plain[2]]) == "–"
 
@@ -100,3 +102,21 @@ def test_zero_shot_mrr_is_also_given_as_a_multiple_of_chance(tmp_path):
     (tmp_path / "z.json").write_text(json.dumps({"dataset": {"stats": {"candidates": 1000}}}))
     c.files = [tmp_path / "z.json"]
     assert _times_chance([c, None]) == " (20× chance)"
+
+
+def test_runs_interval_is_welchs_t_interval_over_training_runs():
+    """By hand: Welch's standard error and Welch-Satterthwaite degrees of freedom, t quantile 0.975."""
+    from scipy.stats import t
+
+    from protbench.protclip.suite_table import runs_interval
+
+    a, b = [0.835, 0.841, 0.829], [0.810, 0.823, 0.797, 0.815]
+    va, vb = np.var(a, ddof=1) / 3, np.var(b, ddof=1) / 4
+    df = (va + vb) ** 2 / (va ** 2 / 2 + vb ** 2 / 3)
+    half = t.ppf(0.975, df) * np.sqrt(va + vb)
+    delta = np.mean(a) - np.mean(b)
+    np.testing.assert_allclose(runs_interval(a, b), (delta - half, delta + half), rtol=1e-10)
+    assert runs_interval(a, b[:1]) is None                 # one run on a side: no spread to measure
+    assert runs_interval([0.2, 0.2], [0.1, 0.1]) is None   # no spread at all: no interval claimed
+    wide = runs_interval([0.5, 0.9, 0.1], [0.4, 0.6, 0.5])
+    assert wide[0] < 0 < wide[1]                           # seeds that disagree: the interval covers 0
