@@ -3,7 +3,7 @@
 vs PEER 0.322 ± 0.011 Spearman) comes from the features or from the training.
 
     python benchmarks/torchdrug_moran_reference.py --aaidx AAidx.txt [--n 2000] [--train --seeds 0 1 2]
-        [--epochs 100] [--json benchmarks/results/peer/torchdrug_moran_stability.json]
+        [--epochs 100] [--json benchmarks/results/torchdrug_moran_stability.json]
 
 Runs in an environment with the PyPI package torchdrug (0.2.1) next to protbench; see docs/reproducing-published.md
 §2 for how it installs on Python 3.11 / torch 2.13 (torchdrug declares Requires-Python < 3.11). ``--aaidx`` is
