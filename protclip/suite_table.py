@@ -13,8 +13,8 @@ A run trained with several seeds is one comma list, ``full=NAME_S0,NAME_S1,NAME_
 sample std over those training runs of each run's seed-mean metric, and the Δ column gives the 95 % interval of a
 paired bootstrap over test items in which each resample's value is the mean over the training runs (every run's
 resample uses the same items), then ``runs [lo, hi]``, the 95 % Welch t interval over the training runs: the first
-says how sure the test set makes the difference of these runs, the second whether it exceeds training-seed spread. A model without an ``@shared`` folder (``unirep``: no shared space) is read from
-its plain folder in the shared-space rows (the bridge), and shows – where it has no result (zero-shot).
+says how sure the test set makes the difference of these runs, the second whether it exceeds training-seed spread.
+A model without an ``@shared`` folder (``unirep``: no shared space) is read from its plain folder in the shared-space rows (the bridge), and shows – where it has no result (zero-shot).
 """
 from __future__ import annotations
 
@@ -78,10 +78,15 @@ def _paired_ranks(a: Cell, b: Cell, n_boot: int = 1000) -> tuple[float, float] |
     if ra is None or rb is None or ra.shape != rb.shape:
         return None
     d = ra - rb
-    idx = np.random.default_rng(0).integers(0, len(d), size=(n_boot, len(d)))
-    boot = d[idx].mean(axis=1)
+    return float(d.mean()), _bootstrap_mean(d, n_boot)[0]
+
+
+def _bootstrap_mean(d: np.ndarray, n_boot: int) -> tuple[float, float, float]:
+    """Bootstrap of the mean of per-item differences ``d`` (seeded resamples): (two-sided p, 2.5 %, 97.5 %)."""
+    boot = d[np.random.default_rng(0).integers(0, len(d), size=(n_boot, len(d)))].mean(axis=1)
     p = min(1.0, (1 + 2 * min(int(np.sum(boot <= 0)), int(np.sum(boot >= 0)))) / (n_boot + 1))
-    return float(d.mean()), p
+    lo, hi = np.quantile(boot, [0.025, 0.975])
+    return p, float(lo), float(hi)
 
 
 def _group(boards: list[Board], names: list[str], task: str, protocol: str, suffix: str) -> list[Cell | None]:
@@ -185,10 +190,7 @@ def _paired_groups(a: list[Cell | None], b: list[Cell | None], n_boot: int = 100
             return f"{delta:+.3f} [{test.ci[0]:+.3f}, {test.ci[1]:+.3f}] ({_p(test.p, test.n_boot)}){runs}"
     ra, rb = _group_ranks(a), _group_ranks(b)
     if a[0].main_metric == "mrr" and ra is not None and rb is not None and ra.shape == rb.shape:
-        d = ra - rb
-        boot = d[np.random.default_rng(0).integers(0, len(d), size=(n_boot, len(d)))].mean(axis=1)
-        p = min(1.0, (1 + 2 * min(int(np.sum(boot <= 0)), int(np.sum(boot >= 0)))) / (n_boot + 1))
-        lo, hi = np.quantile(boot, [0.025, 0.975])
+        p, lo, hi = _bootstrap_mean(ra - rb, n_boot)
         return f"{delta:+.3f} [{lo:+.3f}, {hi:+.3f}] ({_p(p, n_boot)}){runs}"
     return f"{delta:+.3f} (no per-item predictions){runs}"
 
