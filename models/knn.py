@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from protbench.spec import ModelMeta
 
-VERSION = "2"   # bump when the alignment-knn protocol's results can change for the same config
+VERSION = "3"   # bump when the alignment-knn protocol's results can change for the same config
 
 
 class AlignmentKNN:

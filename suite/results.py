@@ -120,6 +120,8 @@ def environment() -> dict[str, Any]:
         "torch": version("torch"),
         "numpy": version("numpy"),
         "scikit-learn": version("scikit-learn"),
+        "scipy": version("scipy"),
+        "parasail": version("parasail"),          # alignment kNN's Smith-Waterman (None where not installed)
         "transformers": version("transformers"),
         "host": socket.gethostname(),
         "platform": platform.platform(),

@@ -459,12 +459,15 @@ class Runner:
         emb = self.embeddings if ev.protocol.needs_embeddings else None
         t = time.perf_counter()
         before = emb.stats.forward_batches if emb else 0
+        warmed = {}
         if emb is not None:
             seqs = data.protein_sequences()
             new0, hits0 = emb.stats.embedded, emb.stats.cache_hits
             emb.warm(seqs)
-            say(f"{tag} embed: {len(seqs):,} distinct sequences, {emb.stats.embedded - new0:,} embedded, "
-                f"{emb.stats.cache_hits - hits0:,} from cache, {time.perf_counter() - t:.1f} s")
+            warmed = {"sequences": len(seqs), "embedded": emb.stats.embedded - new0,
+                      "from_cache": emb.stats.cache_hits - hits0}
+            say(f"{tag} embed: {len(seqs):,} distinct sequences, {warmed['embedded']:,} embedded, "
+                f"{warmed['from_cache']:,} from cache, {time.perf_counter() - t:.1f} s")
         timings["embed"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -489,8 +492,8 @@ class Runner:
             result["reused_seeds"] = {"seeds": reused, "created": ev.prior.get("created"),
                                       "git": (ev.prior.get("environment") or {}).get("git"),
                                       "reused_before": (ev.prior.get("reused_seeds") or None)}
-        if emb is not None:
-            result["embedding"] = {"token_budget": emb.token_budget, "policy": emb.policy("protein"),
+        if emb is not None:     # timings_s.embed covers the "embedded" sequences only; the rest came from the cache
+            result["embedding"] = {"token_budget": emb.token_budget, "policy": emb.policy("protein"), **warmed,
                                    "forward_batches": emb.stats.forward_batches - before,
                                    "truncated": emb.stats.truncated, "chunked": emb.stats.chunked}
         if predictions and cfg.save_predictions:

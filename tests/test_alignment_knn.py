@@ -32,6 +32,29 @@ def test_prefilter_finds_the_mutant_first():
     assert K.prefilter(["AAA"], refs, m=10).shape == (1, 4)      # fewer refs than m: exhaustive
 
 
+
+def test_prefilter_breaks_ties_by_train_order():
+    """Single mutants of one parent tie in 2-mer distance; the survivors at the cut must be the earliest in train
+    order (a brute-force sort by (distance, index)), whatever the block size — not whichever a partition leaves."""
+    rng = np.random.default_rng(0)
+    aa = np.array(list("ACDEFGHIKLMNPQRSTVWY"))
+    parents = ["".join(rng.choice(aa, 40)) for _ in range(3)]
+    refs = []
+    for _ in range(300):                       # many exact duplicates and one-site mutants: heavy ties
+        s = list(parents[rng.integers(3)])
+        if rng.random() < 0.7:
+            s[rng.integers(40)] = rng.choice(aa)
+        refs.append("".join(s))
+    queries = [parents[0], parents[2], refs[5], "".join(rng.choice(aa, 30))]
+    counts_q, counts_r = K.kmer_counts(queries).astype(np.int64), K.kmer_counts(refs).astype(np.int64)
+    d = ((counts_q[:, None, :] - counts_r[None, :, :]) ** 2).sum(-1)
+    for m in (1, 7, 32, 299):
+        want = np.stack([np.lexsort((np.arange(len(refs)), row))[:m] for row in d])
+        ties = [(np.sort(row)[m - 1] == np.sort(row)[m]) for row in d]
+        assert any(ties)                       # the cut does fall inside a tie
+        for block in (1, 3, 512):
+            assert np.array_equal(K.prefilter(queries, refs, m, block=block), want)
+
 def _nb():
     return K.Neighbours(index=np.array([[0, 1, 2], [2, 1, 0]]), identity=np.array([[0.9, 0.6, 0.3], [1.0, 0.0, 0.0]]),
                         score=np.zeros((2, 3)))

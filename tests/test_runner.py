@@ -149,6 +149,9 @@ def test_beta_lactamase_smoke_end_to_end_reproducible_and_cached(tmp_path):
     second = runner2.run_task("beta-lactamase")
     r2 = R.read_result(second.path)
     assert runner2.embeddings.stats.forward_batches == 0 and runner2.embeddings.stats.embedded == 0
+    n = r1["embedding"]["sequences"]       # what the embed time covered: computed on the first run, cached after
+    assert n > 0 and (r1["embedding"]["embedded"], r1["embedding"]["from_cache"]) == (n, 0)
+    assert (r2["embedding"]["embedded"], r2["embedding"]["from_cache"]) == (0, n)
     assert r1["seeds"]["0"]["scores"] == r2["seeds"]["0"]["scores"], "same seed, data and model: identical scores"
     assert r1["dataset"]["fingerprint"] == r2["dataset"]["fingerprint"]
     preds = load_arrays(first.path.with_name("beta-lactamase.predictions.npz"))
