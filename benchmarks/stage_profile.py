@@ -56,9 +56,10 @@ def profile(results: Path, log: Path | None = None, models: list[str] | None = N
         r = json.loads(path.read_text())
         emb, env = r.get("embedding") or {}, r.get("environment") or {}
         counts = {k: emb[k] for k in ("sequences", "embedded", "from_cache") if k in emb} or logged.get((model, task))
+        source = "result" if "embedded" in emb else ("log" if counts else None)
         rows.append({"model": model, "task": task, "git": (env.get("git") or "")[:12], "created": r.get("created"),
-                     "cpu": (env.get("numeric_platform") or {}).get("cpu_model"), "torch_threads": env.get("torch_threads"),
-                     "embed_counts": counts, "counts_from": "result" if "embedded" in emb else ("log" if counts else None),
+                     "cpu": (env.get("numeric_platform") or {}).get("cpu_model"),
+                     "torch_threads": env.get("torch_threads"), "embed_counts": counts, "counts_from": source,
                      "timings_s": {k: round(v, 1) for k, v in (r.get("timings_s") or {}).items()}})
     return rows
 
@@ -72,10 +73,10 @@ def main() -> None:
     a = ap.parse_args()
     rows = profile(a.results, a.log, a.models)
     for row in rows:
-        c = row["embed_counts"] or {}
-        t = row["timings_s"]
-        print(f"{row['model']:<22} {row['task']:<18} seqs {c.get('sequences', '?'):>7} embedded {c.get('embedded', '?'):>7} "
-              f"cached {c.get('from_cache', '?'):>7}  embed {t.get('embed', 0):>8.1f} s  evaluate {t.get('evaluate', 0):>7.1f} s")
+        c, t = row["embed_counts"] or {}, row["timings_s"]
+        print(f"{row['model']:<22} {row['task']:<18} seqs {c.get('sequences', '?'):>7} "
+              f"embedded {c.get('embedded', '?'):>7} cached {c.get('from_cache', '?'):>7}  "
+              f"embed {t.get('embed', 0):>8.1f} s  evaluate {t.get('evaluate', 0):>7.1f} s")
     if a.json:
         a.json.write_text(json.dumps({"results": str(a.results), "rows": rows}, indent=1) + "\n")
 

@@ -44,7 +44,8 @@ class KnnConfig(ScoringConfig):
     def to_dict(self) -> dict[str, Any]:
         return {"aligner": "parasail sw_stats_striped (16/32-bit)", "matrix": "BLOSUM62",
                 "gap_open": self.gap_open, "gap_extend": self.gap_extend, "candidates": self.candidates,
-                "prefilter": "2-mer count vectors, squared Euclidean, ties by train order", "identity": "matches / shorter length",
+                "prefilter": "2-mer count vectors, squared Euclidean, ties by train order",
+                "identity": "matches / shorter length",
                 "ks": list(self.ks), "weightings": list(self.weightings)}
 
 

@@ -65,8 +65,7 @@ def prefilter(queries: Sequence[str], refs: Sequence[str], m: int, block: int = 
         cut = np.partition(d, m - 1, axis=1)[:, m - 1:m]    # the m-th smallest distance: a value, tie-free
         below, at = d < cut, d == cut
         keep = below | (at & (np.cumsum(at, axis=1) <= m - below.sum(1, keepdims=True)))
-        rows, cols = np.nonzero(keep)                 # m per row, in train order
-        cols = cols.reshape(len(qb), m)
+        cols = np.nonzero(keep)[1].reshape(len(qb), m)    # m per row, in train order
         order = np.argsort(np.take_along_axis(d, cols, 1), axis=1, kind="stable")
         out[i:i + block] = np.take_along_axis(cols, order, 1)
     return out
