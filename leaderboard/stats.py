@@ -16,7 +16,9 @@ pairs). From these:
   lower-is-better metrics, so δ > 0 always means "better"); the two-sided
   p-value is ``(1 + 2·min(#δ* ≤ 0, #δ* ≥ 0)) / (n_boot + 1)`` capped at 1.
 
-Metrics come from :data:`protbench.metrics.METRICS`. Large cells get fewer
+Metrics come from :data:`protbench.metrics.METRICS`; Fmax, micro-AUPR and Spearman are served per resample
+from one sort of each seed's test set (:mod:`protbench.metrics.resampled`, bit for bit the direct values), the
+others are recomputed on every resample. Large cells get fewer
 resamples: ``n_boot`` is cut so that a cell scores at most ``budget_s`` ×
 :data:`SCORES_PER_S` prediction elements (the ``y_score`` entries of all its
 seeds, once per resample; never below ``min_boot``). The cut depends on the
@@ -96,14 +98,27 @@ def resample_indices(n_items: int, n_boot: int, seed: int = 0) -> np.ndarray:
     return rng.integers(0, n_items, size=(n_boot, n_items))
 
 
-def _safe(fn, t, s) -> float:
+def _safe(fn, *args) -> float:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            v = float(fn(t, s))
+            v = float(fn(*args))
         except Exception:   # a metric undefined on a degenerate resample, or arrays it cannot take
             return float("nan")
     return v if np.isfinite(v) else float("nan")
+
+
+def _resampler(fn, y_true, y_score) -> Callable[[np.ndarray], float] | None:
+    """``idx -> fn(y_true[idx], y_score[idx])`` from one sort of the test set, or None (no such path for
+    ``fn``, or arrays it cannot take: the direct call then gives NaN per resample, as before)."""
+    from protbench.metrics.resampled import resampler
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return resampler(fn, y_true, y_score)
+        except Exception:
+            return None
 
 
 def _mean(values: list[float]) -> float:
@@ -143,12 +158,14 @@ def bootstrap_distribution(cell: Cell, metric: str, split: str = "test", n_boot:
     point = _mean([_safe(fn, *preds[s]) for s in seeds])
     scores = sum(int(np.size(preds[s][1])) for s in seeds)
     limit = int(min(n_boot, max(min_boot, budget_s * SCORES_PER_S // max(scores, 1))))
+    fast = {s: _resampler(fn, *preds[s]) for s in seeds}
     values = np.full(limit, np.nan)
     for b in range(limit):
         vals = []
         for s in seeds:
             i = idx[sets[s]][b]
-            vals.append(_safe(fn, preds[s][0][i], preds[s][1][i]))
+            one = fast[s]
+            vals.append(_safe(one, i) if one is not None else _safe(fn, preds[s][0][i], preds[s][1][i]))
         values[b] = _mean(vals)
     n_items = sum(len(preds[next(s for s in seeds if sets[s] == sid)][0]) for sid in idx)
     return Distribution(values=values, n_items=n_items, point=point, key=frozenset(idx))

@@ -163,3 +163,25 @@ def test_per_seed_test_sets_are_resampled_separately_and_still_paired(tmp_path):
     assert good.ci is not None and good.ci[0] < good.mean < good.ci[1]
     t = rep.analysis.tests[("good", "beta-lactamase", "real")]
     assert t.n_items == 80 + 95 and t.p < 0.01
+
+
+@pytest.mark.parametrize("metric", ["spearman", "fmax", "micro_aupr", "mae"])
+def test_bootstrap_values_equal_the_metric_on_each_resample(tmp_path, metric):
+    """Every resample's value is the metric recomputed on that resample's items, averaged over seeds, bit for
+    bit (ranking metrics are served from one sort of the test set; ties and repeated items included)."""
+    from protbench.leaderboard.stats import bootstrap_distribution, test_set_id
+    from protbench.metrics import METRICS
+
+    rng = np.random.default_rng(7)
+    if metric in ("fmax", "micro_aupr"):
+        y = (rng.random((60, 9)) < 0.2).astype(np.int64)
+        scores = {s: np.round(rng.random((60, 9)), 1) for s in ("0", "1")}      # rounded: many tied scores
+    else:
+        y = np.round(rng.normal(size=70), 1)
+        scores = {s: np.round(y + rng.normal(size=70), 1) for s in ("0", "1")}
+    write_cell(tmp_path, "m", y, scores, metric=metric)
+    d = bootstrap_distribution(collect(tmp_path).get("m", "beta-lactamase", "real"), metric, n_boot=40)
+    idx = resample_indices(len(y), 40, int(test_set_id(y)[:8], 16))
+    fn = METRICS[metric]
+    expected = [np.mean([fn(y[i], scores[s][i]) for s in ("0", "1")]) for i in idx]
+    np.testing.assert_array_equal(d.values, np.array(expected))
