@@ -123,6 +123,16 @@ class Cell:
         return out
 
     @property
+    def published_preset(self) -> str:
+        """For a reported cell: the protbench preset that runs the publication's protocol ("" = none does)."""
+        return str(self.source.get("preset") or "")
+
+    def same_protocol(self, reported: "Cell") -> bool:
+        """Whether this measured cell ran the protocol of ``reported``'s publication (its preset), so that
+        measured − reported is a difference of models, not of protocols."""
+        return bool(reported.published_preset) and (self.preset or "") == reported.published_preset
+
+    @property
     def key(self) -> tuple[str, str, str, str]:
         return (self.model, self.task, self.profile, self.kind)
 

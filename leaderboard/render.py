@@ -10,7 +10,7 @@ Numbers are printed with three decimals.
 Cell text: ``mean ± std`` (std over seeds, when more than one), ``[lo, hi]``
 bootstrap CI where asked, then markers: † reported (copied from a paper),
 ‡ partial variant, ▲/▼ significantly better/worse than the reference model
-(paired bootstrap), ``Δ`` = measured − reported, ``(k/n)`` coverage of an
+(paired bootstrap), ``Δ`` = measured − reported (same protocol only), ``(k/n)`` coverage of an
 aggregate. ``–`` no result, ``failed`` / ``skipped`` / ``n/a`` with the reason
 in the notes.
 """
@@ -45,7 +45,7 @@ LEGEND = (f"{MARK_REPORTED} reported in a paper (not measured here); {MARK_PARTI
           f"protocol settings; reasons under the table), "
           f"left out of family means and MRR; "
           f"{MARK_BETTER}/{MARK_WORSE} significantly better/worse than the reference model (paired bootstrap); "
-          f"Δ = measured − reported; ± = std over seeds; [lo, hi] = bootstrap CI; (k/n) = tasks covered; "
+          f"Δ = measured − reported, where both ran the publication's protocol; ± = std over seeds; [lo, hi] = bootstrap CI; (k/n) = tasks covered; "
           f"– = no result")
 
 

@@ -75,7 +75,7 @@ def reproductions(board: Board) -> list[Reproduction]:
         for metric in sorted(rep.stats):
             if rep.stat(metric) is not None and meas.stat(metric) is not None:
                 out.append(Reproduction(model, task, metric, meas.stat(metric), rep.stat(metric), meas.preset,
-                                        str(rep.source.get("preset") or "")))
+                                        rep.published_preset))
     return sorted(out, key=lambda r: (r.model, order.get(r.task, len(order)), r.task, r.metric))
 
 

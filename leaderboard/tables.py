@@ -11,7 +11,9 @@ Rules that hold in every table:
 * measured and reported numbers sit in separate rows and are aggregated
   separately (a reported number never enters a measured mean);
 * a measured cell whose model also has a reported number shows
-  Δ = measured − reported;
+  Δ = measured − reported, where the measured cell ran the publication's
+  protocol (the reported file's ``source.preset``); a number published under
+  another protocol gets no Δ (the reproduction table says why);
 * aggregates say how many tasks (families) they cover, ``(k/n)``; a model
   missing tasks is never silently averaged as if complete;
 * MRR: per task, the rows of one kind with a score are ranked (ties share the
@@ -157,7 +159,7 @@ def entry_for(board: Board, model: str, task: str, profile: str, kind: str, metr
               caveats=tuple(caveats_of(board, cell, profile)))
     if kind == "measured":
         rep = board.get(model, task, profile, "reported")
-        if rep is not None and rep.stat(metric) is not None:
+        if rep is not None and rep.stat(metric) is not None and cell.same_protocol(rep):
             e.delta = e.stat.mean - rep.stat(metric).mean
         if analysis is not None and metric == cell.main_metric:
             e.paired = analysis.tests.get((model, task, profile))

@@ -93,11 +93,25 @@ def test_reported_cells_are_marked_and_never_enter_measured_means(report):
     assert fam[("esm2-650m †", "function")].coverage == (1, 3)
 
 
-def test_measured_minus_reported_is_shown(report):
+def test_measured_minus_reported_only_where_the_measured_run_used_the_papers_protocol(report, tmp_path):
+    # the fixture's esm2-650m × ec: measured with the task's default protocol, published after ProtST's
+    # fine-tuning, which no protbench preset runs: no Δ (a difference of protocols, not of models)
     e = entries(report, "tasks-real")[("esm2-650m", "ec")]
+    assert e.stat.mean == pytest.approx(0.86) and e.delta is None and "Δ" not in render.entry_text(e)
+    # the same numbers where the reported file names the preset that runs its paper's protocol and the
+    # measured run used it
+    root = tmp_path / "r"
+    shutil.copytree(FIXTURE, root)
+    for path, edit in ((root / "reported" / "esm2-650m" / "ec.json", lambda r: r["source"].update(preset="peer")),
+                       (root / "esm2-650m" / "ec.json", lambda r: r.update(protocol={"name": "probe", "preset": "peer"}))):
+        res = json.loads(path.read_text())
+        edit(res)
+        path.write_text(json.dumps(res))
+    same = build_report(root, out_dir=None, reference="aac", n_boot=20)
+    e = entries(same, "tasks-real")[("esm2-650m", "ec")]
     assert e.delta == pytest.approx(0.86 - 0.874)
     assert "Δ -0.014" in render.entry_text(e)
-    f = entries(report, "paper-function-real")
+    f = entries(same, "paper-function-real")
     assert f[("esm2-650m", "Fmax")].delta == pytest.approx(-0.014)
     assert f[("esm2-650m", "AUPR")].delta is None    # no reported AUPR for ESM-2
 
