@@ -128,9 +128,10 @@ class Cell:
         return str(self.source.get("preset") or "")
 
     def same_protocol(self, reported: "Cell") -> bool:
-        """Whether this measured cell ran the protocol of ``reported``'s publication (its preset), so that
-        measured − reported is a difference of models, not of protocols."""
-        return bool(reported.published_preset) and (self.preset or "") == reported.published_preset
+        """Whether this measured cell ran the protocol of ``reported``'s publication (its preset, no setting
+        changed on top), so that measured − reported is a difference of models, not of protocols."""
+        return bool(reported.published_preset) and (self.preset or "") == reported.published_preset \
+            and not self.params
 
     @property
     def key(self) -> tuple[str, str, str, str]:

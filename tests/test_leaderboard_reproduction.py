@@ -129,3 +129,28 @@ def test_reproduce_gnn_ppi_table_only_writes_every_section(tmp_path):
     assert "| graph: training pairs only (GCT), at training and test time | gnn-ppi | shs27k | 3 | 0.630 ± 0.030 " \
            "| 0.450 ± 0.050 | -0.180 " in text
     assert "| aac@plm-ppi | plm-ppi | 0.350 ± 0.050 (3) |" in text
+
+
+def test_a_setting_changed_on_top_of_the_papers_preset_is_another_protocol(tmp_path):
+    """GNN-PPI's preset with its message-passing graph cut to training pairs is not GNN-PPI's protocol: no
+    verdict, and no Δ beside the published number in the tables."""
+    from protbench.leaderboard.report import build_report
+
+    write_reported(tmp_path)
+    write_measured(tmp_path, "gnn-ppi", "shs27k", "gnn-ppi", [0.60, 0.63, 0.66, 0.62, 0.64],
+                   [0.55, 0.60, 0.61, 0.58, 0.56])
+    path = tmp_path / "gnn-ppi" / "shs27k.json"
+    res = json.loads(path.read_text())
+    res["protocol"]["params"] = {"graph": "train"}
+    path.write_text(json.dumps(res))
+    roots = [tmp_path / "gnn-ppi", tmp_path / "reported"]
+    (row,) = [r for r in reproductions(collect(roots)) if r.task == "shs27k"]
+    assert row.verdict == "other protocol (preset 'gnn-ppi' with settings changed: graph=train)"
+    table = {t.key: t for t in build_report(roots, n_boot=10).all_tables()}["tasks-real"]
+    (entry,) = [e for r in table.rows for h, e in zip(table.columns, r.entries)
+                if h.label == "gnn-ppi" and e.task == "shs27k"]
+    assert entry.stat.mean == pytest.approx(0.63) and entry.delta is None
+    res["protocol"]["params"] = None        # the preset as published: Δ and a verdict again
+    path.write_text(json.dumps(res))
+    (row,) = [r for r in reproductions(collect(roots)) if r.task == "shs27k"]
+    assert row.verdict == "within 2σ"
