@@ -447,21 +447,29 @@ class Trainer:
         out["loss"] = sum(w[k] * out[k] for k in ALL_OBJECTIVES if self.mcfg.enabled(k))
         return {k: v for k, v in out.items() if k == "loss" or self.mcfg.enabled(k)}
 
-    def optimizer_step(self) -> None:
-        """Unscale (fp16), clip, step (skipped by the loss scaler on inf/NaN), clamp logit scales, advance the LR."""
+    def optimizer_step(self) -> bool:
+        """Unscale (fp16), clip, step, clamp logit scales, advance the LR; False when the fp16 loss scaler skipped
+        the step (inf/NaN gradients). A skipped step leaves the LR schedule where it was, as the official recipe's
+        DeepSpeed engine does (``DeepSpeedEngine._take_model_step``: on overflow it counts a skipped step and does
+        not step the LR scheduler)."""
         if self.scaler is not None:
             self.scaler.unscale_(self.optimizer)
         if self.cfg.max_grad_norm:
             torch.nn.utils.clip_grad_norm_([p for p in self.model.parameters() if p.requires_grad],
                                            self.cfg.max_grad_norm)
+        applied = True
         if self.scaler is not None:
+            scale = self.scaler.get_scale()
             self.scaler.step(self.optimizer)
             self.scaler.update()
+            applied = self.scaler.get_scale() >= scale      # the scaler backs its scale off exactly when it skips
         else:
             self.optimizer.step()
         self.model.clamp_logit_scales()
-        self.scheduler.step()
+        if applied:
+            self.scheduler.step()
         self.optimizer.zero_grad(set_to_none=True)
+        return applied
 
     @torch.no_grad()
     def validate(self) -> dict[str, float] | None:
@@ -566,9 +574,13 @@ def _encode_history(h: dict[str, Any]) -> dict[str, Any]:
     return {"train_keys": keys, "train": values, "valid": h["valid"], "retrieval_init": h["retrieval_init"]}
 
 
+INT_RECORD_KEYS = ("step", "skipped")     # per-step record fields that are whole numbers (the rest are floats)
+
+
 def _decode_history(d: dict[str, Any]) -> dict[str, Any]:
     keys = d["train_keys"]
-    train = [{k: (int(v) if k == "step" else float(v)) for k, v in zip(keys, row)} for row in d["train"].tolist()]
+    train = [{k: (int(v) if k in INT_RECORD_KEYS else float(v)) for k, v in zip(keys, row)}
+             for row in d["train"].tolist()]
     return {"train": train, "valid": list(d["valid"]), "retrieval_init": d["retrieval_init"]}
 
 
@@ -747,10 +759,12 @@ def pretrain(cfg: PretrainConfig) -> dict[str, Any]:
         ts = time.time()
         terms = tr.run_batch(tr.batch_records(tr.step), step_seed(cfg.seed, tr.step), train=True)
         lr = tr.optimizer.param_groups[0]["lr"]
-        tr.optimizer_step()
+        applied = tr.optimizer_step()
         tr.step += 1
         rec = {"step": tr.step, **terms, "lr": lr, "logit_scale": float(tr.model.logit_scale.detach().exp()),
                "local_logit_scale": float(tr.model.local_logit_scale.detach().exp()), "seconds": time.time() - ts}
+        if tr.scaler is not None:          # fp16: whether the loss scaler applied this step, and its scale after it
+            rec.update(skipped=int(not applied), loss_scale=float(tr.scaler.get_scale()))
         train_hist.append(rec)
         tr.log(rec)
         if bar is not None:
@@ -795,6 +809,7 @@ def pretrain(cfg: PretrainConfig) -> dict[str, Any]:
         "first": train_hist[0] if train_hist else None, "final": train_hist[-1] if train_hist else None,
         "mean_first": {x: float(np.mean([h[x] for h in train_hist[:k]])) for x in keys},
         "mean_last": {x: float(np.mean([h[x] for h in train_hist[-k:]])) for x in keys},
+        **({"skipped_steps": sum(h["skipped"] for h in train_hist)} if tr.scaler is not None else {}),
         "valid": {"first": valid_hist[0] if valid_hist else None,
                   "best": min(valid_hist, key=lambda h: h["loss"]) if valid_hist else None,
                   "last": valid_hist[-1] if valid_hist else None},

@@ -80,3 +80,26 @@ def test_fp16_loss_scaling_trains_and_resumes(tmp_path):
     log = lambda d: [{k: v for k, v in json.loads(x).items() if k != "seconds"}
                      for x in (tmp_path / d / "log.jsonl").read_text().splitlines() if "split" not in x]
     assert log("a") == log("b")          # loss-scaler state resumed exactly
+
+
+def test_fp16_steps_skipped_on_overflow_leave_the_lr_schedule_where_it_was(tmp_path):
+    """The official recipe's DeepSpeed engine does not step the LR scheduler when the fp16 loss scaler skips a step
+    (overflow): the LR of each step is the schedule at the number of steps applied before it, not taken."""
+    from protbench.protclip.train import lr_lambda
+
+    recs = [ProtAnnoRecord("MKTAYIAKQRQISFVKSHFSRQ"[i % 4:], f"PROTEIN NAME: p{i % 3}. FUNCTION: f{i % 2}.")
+            for i in range(16)]
+    write_protanno(recs, tmp_path / "c.jsonl")
+    cfg = PretrainConfig(output_dir=str(tmp_path / "a"), train_data=str(tmp_path / "c.jsonl"), batch_size=8,
+                         eval_every=0, save_every=0, valid_fraction=0.0, threads=1, precision="fp16", max_steps=6,
+                         lr=1e-3, warmup_fraction=0.5, resume=None)
+    s = pretrain(cfg)
+    log = [json.loads(x) for x in (tmp_path / "a" / "log.jsonl").read_text().splitlines() if "split" not in x]
+    skipped = [r["skipped"] for r in log]
+    assert 0 < sum(skipped) < len(log)          # the first steps overflow at the initial scale 2^16, later ones apply
+    assert s["skipped_steps"] == sum(skipped)
+    f = lr_lambda(3, 6)
+    for i, r in enumerate(log):
+        assert r["lr"] == pytest.approx(cfg.lr * f(i - sum(skipped[:i])))
+    scales = [r["loss_scale"] for r in log]
+    assert all(b < a for a, b, k in zip([2.0 ** 16] + scales, scales, skipped) if k)   # a skip halves the scale
