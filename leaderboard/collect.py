@@ -118,8 +118,7 @@ class Cell:
         if self.preset:
             out.append(f"protocol preset {self.preset!r}")
         if self.params:
-            out.append("protocol settings changed (" + ", ".join(f"{k}={v}" for k, v in sorted(
-                _flat(self.params).items())) + ")")
+            out.append(f"protocol settings changed ({settings_text(self.params)})")
         return out
 
     @property
@@ -195,6 +194,11 @@ class Board:
     def families(self, profile: str | None = None) -> list[str]:
         seen = {self.tasks[t].family for t in self.task_ids(profile=profile)}
         return [f for f in FAMILY_ORDER if f in seen] + sorted(seen - set(FAMILY_ORDER))
+
+
+def settings_text(params: dict[str, Any]) -> str:
+    """Protocol settings changed on the command line as ``k=v, ...`` (nested keys dotted, sorted)."""
+    return ", ".join(f"{k}={v}" for k, v in sorted(_flat(params).items()))
 
 
 def _flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:

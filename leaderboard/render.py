@@ -45,7 +45,8 @@ LEGEND = (f"{MARK_REPORTED} reported in a paper (not measured here); {MARK_PARTI
           f"protocol settings; reasons under the table), "
           f"left out of family means and MRR; "
           f"{MARK_BETTER}/{MARK_WORSE} significantly better/worse than the reference model (paired bootstrap); "
-          f"Δ = measured − reported, where both ran the publication's protocol; ± = std over seeds; [lo, hi] = bootstrap CI; (k/n) = tasks covered; "
+          f"Δ = measured − reported, where both ran the publication's protocol; ± = std over seeds; "
+          f"[lo, hi] = bootstrap CI; (k/n) = tasks covered; "
           f"– = no result")
 
 

@@ -4,7 +4,8 @@
 real-data cell gives one row: Δ = measured mean − published mean, and a verdict. The verdict is
 ``within 2σ`` when |Δ| ≤ 2 σ, σ being the published std over the paper's runs, and ``outside 2σ`` otherwise;
 it is given only where the measured cell ran the publication's protocol (the reported file's ``source.preset``
-equals the measured cell's preset, and no setting was changed on top of it) and the paper gives its spread. Other rows say why there is no verdict.
+equals the measured cell's preset, and no setting was changed on top of it) and the paper gives its spread.
+Other rows say why there is no verdict.
 
 **PPI protocol readings.** A ``ppi-gnn`` / ``ppi-gnn-finetune`` result also records, from the same runs, the
 held-out scores at the last epoch (``info.test_last_epoch``) and split by whether a test pair's proteins occur
@@ -25,7 +26,7 @@ import math
 import statistics
 from dataclasses import dataclass, field
 
-from .collect import Board, Cell, Stat, _flat
+from .collect import Board, Cell, Stat, settings_text
 
 SUBSETS = (("both", "BS"), ("one", "ES"), ("none", "NS"))
 
@@ -61,8 +62,8 @@ class Reproduction:
             ran = f"preset {self.measured_preset!r}" if self.measured_preset else "the default protocol"
             return f"other protocol (measured with {ran}, paper's is preset {self.published_preset!r})"
         if self.measured_params:
-            changed = ", ".join(f"{k}={v}" for k, v in sorted(_flat(self.measured_params).items()))
-            return f"other protocol (preset {self.published_preset!r} with settings changed: {changed})"
+            return (f"other protocol (preset {self.published_preset!r} with settings changed: "
+                    f"{settings_text(self.measured_params)})")
         if self.sigmas is None:
             return "no published spread"
         return "within 2σ" if self.sigmas <= 2 else "outside 2σ"

@@ -103,7 +103,8 @@ def test_measured_minus_reported_only_where_the_measured_run_used_the_papers_pro
     root = tmp_path / "r"
     shutil.copytree(FIXTURE, root)
     for path, edit in ((root / "reported" / "esm2-650m" / "ec.json", lambda r: r["source"].update(preset="peer")),
-                       (root / "esm2-650m" / "ec.json", lambda r: r.update(protocol={"name": "probe", "preset": "peer"}))):
+                       (root / "esm2-650m" / "ec.json",
+                        lambda r: r.update(protocol={"name": "probe", "preset": "peer"}))):
         res = json.loads(path.read_text())
         edit(res)
         path.write_text(json.dumps(res))
