@@ -337,6 +337,10 @@ def collect(roots: Iterable[Path] | Path, split: str = "test", registry: Any = N
                 continue
             if keep is not None and cell.task not in keep:
                 continue
+            elsewhere = res.get("seeds_run_elsewhere") if res.get("status") == "ok" else None
+            if isinstance(elsewhere, dict) and elsewhere:     # a killed run resumed on another machine or revision
+                board.notes.append(f"{path}: seeds {', '.join(sorted(elsewhere))} ran at another revision or on "
+                                   f"another numeric platform than the rest of the result (seeds_run_elsewhere)")
             old = board.cells.get(cell.key)
             board.cells[cell.key] = cell if old is None else _merge(old, cell, board)
             t = res["task"]

@@ -245,6 +245,19 @@ def same_numeric_platform(env_a: dict[str, Any] | None, env_b: dict[str, Any] | 
         (env_a or {}).get(v) == (env_b or {}).get(v) for v in PLATFORM_ENV_KEYS)
 
 
+def seed_origin(env: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Where one seed ran, as a finished seed's partial file keeps it: the revision, the numeric platform and the
+    versions and threads :func:`same_numeric_platform` compares, and when (``env`` defaults to this process's)."""
+    env = environment() if env is None else env
+    return {"git": env.get("git"), "numeric_platform": env.get("numeric_platform"),
+            **{k: env.get(k) for k in PLATFORM_ENV_KEYS}, "created": now_iso()}
+
+
+def same_origin(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
+    """True when two seeds ran at the same revision on the same numeric platform (their ``created`` aside)."""
+    return bool(a and b) and a.get("git") == b.get("git") and same_numeric_platform(a, b)
+
+
 def git_revision() -> str | None:
     """``HEAD`` of the checkout protbench runs from (with ``+dirty``), or None outside git."""
     here = Path(__file__).resolve().parent

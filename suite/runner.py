@@ -473,7 +473,7 @@ class Runner:
         t = time.perf_counter()
         say(f"{tag} evaluate: {ev.protocol.name}, seeds {', '.join(map(str, ev.seeds))} ...")
         fingerprint = data.fingerprint()          # hashes every record once: the identity and the result share it
-        seeds, predictions, missing = S.evaluate(ev, data, self.model, emb, fingerprint)
+        seeds, predictions, missing, elsewhere = S.evaluate(ev, data, self.model, emb, fingerprint)
         timings["evaluate"] = time.perf_counter() - t
         if missing:
             return {"missing_seeds": missing}
@@ -491,7 +491,11 @@ class Runner:
         if reused:          # seeds taken from the stored result this one replaces: when and where they ran
             result["reused_seeds"] = {"seeds": reused, "created": ev.prior.get("created"),
                                       "git": (ev.prior.get("environment") or {}).get("git"),
+                                      "same_numeric_platform": R.same_numeric_platform(
+                                          ev.prior.get("environment"), base.get("environment")),
                                       "reused_before": (ev.prior.get("reused_seeds") or None)}
+        if elsewhere:       # finished seeds of a killed run on another revision or numeric platform
+            result["seeds_run_elsewhere"] = elsewhere
         if emb is not None:     # timings_s.embed covers the "embedded" sequences only; the rest came from the cache
             result["embedding"] = {"token_budget": emb.token_budget, "policy": emb.policy("protein"), **warmed,
                                    "forward_batches": emb.stats.forward_batches - before,

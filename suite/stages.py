@@ -245,9 +245,11 @@ class Evaluation:
 
 
 def evaluate(ev: Evaluation, data: TaskData, model: Any, emb: Any, fingerprint: str | None = None
-             ) -> tuple[dict[str, Any], dict[str, Any], list[int]]:
-    """Run every seed (reusing finished seeds of the same identity); return ``(seeds, predictions, missing)``,
-    ``missing`` being the seeds left to other shards (``ev.compute_seeds``) that are not finished yet."""
+             ) -> tuple[dict[str, Any], dict[str, Any], list[int], dict[str, Any]]:
+    """Run every seed (reusing finished seeds of the same identity); return ``(seeds, predictions, missing,
+    elsewhere)``, ``missing`` being the seeds left to other shards (``ev.compute_seeds``) that are not finished
+    yet, ``elsewhere`` the finished seeds taken over from a run at another revision or on another numeric
+    platform (``{seed: origin}``; a resume on the same machine and code adds nothing), which the result records."""
     tid = ev.task.spec.id
     ident = identity_hash({**ev.identity, "dataset": fingerprint or data.fingerprint()})
     folder, rel = ev.store.artefact_dir(tid)
@@ -255,8 +257,19 @@ def evaluate(ev: Evaluation, data: TaskData, model: Any, emb: Any, fingerprint: 
     predictions: dict[str, dict[str, Any]] = {}
     prior = {} if ev.recompute else prior_seeds(ev, fingerprint or data.fingerprint())
     mine = [s for s in ev.seeds if ev.compute_seeds is None or s in ev.compute_seeds]
+    here = R.seed_origin()
+    elsewhere: dict[str, Any] = {}
+
+    def take_partial(seed: int) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
+        saved = ev.store.load_seed(tid, seed, ident)
+        if saved is not None:
+            origin = ev.store.seed_origin(tid, seed)
+            if not R.same_origin(origin, here):
+                elsewhere[str(seed)] = origin or "not recorded (a partial written by an older protbench)"
+        return saved
+
     for seed in mine + [s for s in ev.seeds if s not in mine]:      # own seeds first, then look for the others
-        saved = prior.get(seed) or (None if ev.recompute and seed in mine else ev.store.load_seed(tid, seed, ident))
+        saved = prior.get(seed) or (None if ev.recompute and seed in mine else take_partial(seed))
         if saved is not None:
             seeds[str(seed)], preds = saved
             if preds:
@@ -277,12 +290,12 @@ def evaluate(ev: Evaluation, data: TaskData, model: Any, emb: Any, fingerprint: 
         preds = {f"{split}.{k}": v for split, arrs in (res.predictions or {}).items() for k, v in arrs.items()}
         if preds:
             predictions[str(seed)] = preds
-        ev.store.save_seed(tid, seed, ident, entry, preds or None)
+        ev.store.save_seed(tid, seed, ident, entry, preds or None, here)
         main = res.scores.get("test", {}).get(ev.task.spec.main_metric)
         say(f"  [{tid}] seed {seed} done" + (f": test {ev.task.spec.main_metric} {main:.4f}" if main is not None
                                             else ""))
     for seed in [s for s in ev.seeds if str(s) not in seeds]:     # finished elsewhere while this process worked
-        saved = ev.store.load_seed(tid, seed, ident)
+        saved = take_partial(seed)
         if saved is not None:
             seeds[str(seed)], preds = saved
             if preds:
@@ -291,7 +304,7 @@ def evaluate(ev: Evaluation, data: TaskData, model: Any, emb: Any, fingerprint: 
     order = {str(s): i for i, s in enumerate(ev.seeds)}
     seeds = dict(sorted(seeds.items(), key=lambda kv: order[kv[0]]))
     predictions = dict(sorted(predictions.items(), key=lambda kv: order[kv[0]]))
-    return seeds, predictions, missing
+    return seeds, predictions, missing, elsewhere
 
 
 def prior_seeds(ev: Evaluation, fingerprint: str) -> dict[int, tuple[dict[str, Any], dict[str, Any] | None]]:

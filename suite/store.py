@@ -132,15 +132,24 @@ class ResultStore:
 
     # -- per-seed partials -----------------------------------------------------------------------
     def save_seed(self, task: str, seed: int, identity_hash: str, entry: dict[str, Any],
-                  predictions: dict[str, Any] | None) -> None:
-        """A finished seed: predictions first, then the JSON that marks the seed done."""
+                  predictions: dict[str, Any] | None, origin: dict[str, Any] | None = None) -> None:
+        """A finished seed: predictions first, then the JSON that marks the seed done (with ``origin``, where it
+        ran: :func:`protbench.results.seed_origin`)."""
         d = self.partial_dir(task)
         if predictions:
             save_arrays(d / f"seed{seed}.npz", {str(seed): predictions})
         else:
             (d / f"seed{seed}.npz").unlink(missing_ok=True)
         atomic_write_json(d / f"seed{seed}.json", {"identity": identity_hash, "result": entry,
-                                                    "predictions": bool(predictions)})
+                                                    "predictions": bool(predictions), "origin": origin})
+
+    def seed_origin(self, task: str, seed: int) -> dict[str, Any] | None:
+        """Where a finished seed of ``task`` ran (its partial file's ``origin``), or None when not recorded."""
+        try:
+            origin = json.loads((self.partial_dir(task) / f"seed{seed}.json").read_text()).get("origin")
+        except (OSError, ValueError, AttributeError):
+            return None
+        return origin if isinstance(origin, dict) else None
 
     def load_seed(self, task: str, seed: int, identity_hash: str
                   ) -> tuple[dict[str, Any], dict[str, Any] | None] | None:

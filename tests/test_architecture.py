@@ -146,8 +146,8 @@ def test_corrupt_partial_is_reported_and_recomputed_and_predictions_cover_every_
     saved: dict = {}
     real_save = S.ResultStore.save_seed
 
-    def save_then_die(self, task, seed, identity_hash, entry, predictions):
-        real_save(self, task, seed, identity_hash, entry, predictions)
+    def save_then_die(self, task, seed, identity_hash, entry, predictions, origin=None):
+        real_save(self, task, seed, identity_hash, entry, predictions, origin)
         saved[seed] = identity_hash
         if seed == 1:
             (self.partial_dir(task) / "seed1.json").write_text("")      # torn write
@@ -172,6 +172,46 @@ def test_corrupt_partial_is_reported_and_recomputed_and_predictions_cover_every_
 
     preds = load_arrays(again.path.with_name("beta-lactamase.predictions.npz"))
     assert set(preds) == {"0", "1"}
+
+
+def test_a_seed_finished_on_another_platform_is_named_in_the_result(tmp_path, monkeypatch):
+    """A killed run resumed elsewhere takes over its finished seeds; the result says which seeds ran where, and
+    a resume on the same machine and code adds nothing."""
+    import protbench.protocols.probe as probe
+    from dataclasses import replace
+
+    reg = load_registries(entry_points=False)
+    store = ResultStore(tmp_path / "results", "aac", "smoke")
+    real = probe.PROTOCOL.run
+
+    def die_at_seed_1(ctx):
+        if ctx.seed == 1:
+            raise RuntimeError("killed")
+        return real(ctx)
+
+    def kill_after_seed_0():
+        with monkeypatch.context() as m:
+            m.setattr(probe, "PROTOCOL", replace(probe.PROTOCOL, run=die_at_seed_1))
+            assert Runner(_config(tmp_path, seeds=[0, 1]), reg).run_task("beta-lactamase").status == "failed"
+        return store.partial_dir("beta-lactamase") / "seed0.json"
+
+    partial = kill_after_seed_0()
+    here = json.loads(partial.read_text())["origin"]
+    assert here["git"] == R.git_revision() and here["numeric_platform"] == R.numeric_platform()
+    same = Runner(_config(tmp_path, seeds=[0, 1]), reg).run_task("beta-lactamase")
+    assert same.status == "ok" and "seeds_run_elsewhere" not in R.read_result(same.path)
+
+    for origin, expected in (
+            ({**here, "numeric_platform": {**here["numeric_platform"], "cpu": {"vendor_id": "OtherCPU"}}}, None),
+            ({**here, "git": "0" * 40}, None),
+            ({**here, "torch_threads": (here["torch_threads"] or 1) + 7}, None),
+            (None, "not recorded (a partial written by an older protbench)")):
+        store.result_path("beta-lactamase").unlink()
+        partial = kill_after_seed_0()
+        saved = json.loads(partial.read_text())
+        partial.write_text(json.dumps({**saved, "origin": origin}))
+        res = R.read_result(Runner(_config(tmp_path, seeds=[0, 1]), reg).run_task("beta-lactamase").path)
+        assert res["seeds_run_elsewhere"] == {"0": expected or origin}, origin
 
 
 def test_output_dir_that_is_a_file_fails_before_any_work(tmp_path, capsys):

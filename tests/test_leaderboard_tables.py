@@ -228,6 +228,17 @@ def test_collect_merges_seeds_across_folders(tmp_path):
     assert any("different protocols (? vs finetune)" in n for n in board.notes)
 
 
+def test_a_result_with_seeds_run_elsewhere_is_named_in_the_notes(tmp_path):
+    d = json.loads((FIXTURE / "aac" / "binloc.json").read_text())
+    (tmp_path / "aac").mkdir()
+    (tmp_path / "aac" / "binloc.json").write_text(json.dumps(d))
+    assert not any("seeds_run_elsewhere" in n for n in collect([tmp_path]).notes)
+    d["seeds_run_elsewhere"] = {"1": {"git": "0" * 40}, "0": "not recorded"}
+    (tmp_path / "aac" / "binloc.json").write_text(json.dumps(d))
+    notes = [n for n in collect([tmp_path]).notes if "seeds_run_elsewhere" in n]
+    assert len(notes) == 1 and "binloc.json: seeds 0, 1 ran at another revision" in notes[0]
+
+
 def test_cli_writes_all_formats(tmp_path, capsys):
     from protbench.cli import main
 

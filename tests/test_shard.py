@@ -39,6 +39,7 @@ def test_two_shards_in_parallel_give_the_unsharded_results(tmp_path):
         assert list(a["seeds"]) == ["0", "1", "2"]
         assert {s: v["scores"] for s, v in a["seeds"].items()} == {s: v["scores"] for s, v in b["seeds"].items()}
         assert a["summary"] == b["summary"] and a["identity"]["hash"] == b["identity"]["hash"]
+        assert "seeds_run_elsewhere" not in a      # the other shard's seeds ran on this machine, at this revision
         assert (tmp_path / "sharded" / "aac" / "smoke" / f"{task}.predictions.npz").is_file()
 
 
@@ -90,6 +91,7 @@ def test_jobs_gives_the_results_of_one_process_with_the_same_threads(tmp_path):
         b = json.loads((tmp_path / "single" / "aac" / "smoke" / f"{task}.json").read_text())
         assert {s: v["scores"] for s, v in a["seeds"].items()} == {s: v["scores"] for s, v in b["seeds"].items()}
         assert a["summary"] == b["summary"] and a["identity"]["hash"] == b["identity"]["hash"]
+        assert "seeds_run_elsewhere" not in a      # the other shard's seeds ran on this machine, at this revision
     assert not list((tmp_path / "jobs").rglob("seed*.json")) and not list((tmp_path / "jobs").glob(".claims-*"))
 
 
