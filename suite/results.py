@@ -253,9 +253,21 @@ def seed_origin(env: dict[str, Any] | None = None) -> dict[str, Any]:
             **{k: env.get(k) for k in PLATFORM_ENV_KEYS}, "created": now_iso()}
 
 
+# What must match for two seeds to count as run alike: the BLAS list and BLAS thread counts are left out because
+# they depend on which libraries a process had loaded when it looked (numpy's OpenBLAS alone, or scipy's too),
+# which differs between two processes of one run (--shard, --jobs)
+ORIGIN_PLATFORM_KEYS = tuple(k for k in PLATFORM_KEYS if k != "blas")
+ORIGIN_ENV_KEYS = ("git", "torch", "numpy", "torch_threads")
+
+
 def same_origin(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
-    """True when two seeds ran at the same revision on the same numeric platform (their ``created`` aside)."""
-    return bool(a and b) and a.get("git") == b.get("git") and same_numeric_platform(a, b)
+    """True when two seeds ran at the same revision on the same CPU and kernels, with the same versions and torch
+    threads (:data:`ORIGIN_PLATFORM_KEYS`, :data:`ORIGIN_ENV_KEYS`; ``created`` aside)."""
+    if not a or not b:
+        return False
+    pa, pb = a.get("numeric_platform") or {}, b.get("numeric_platform") or {}
+    return all(a.get(k) == b.get(k) for k in ORIGIN_ENV_KEYS) and \
+        all(k in pa and pa.get(k) == pb.get(k) for k in ORIGIN_PLATFORM_KEYS)
 
 
 def git_revision() -> str | None:
