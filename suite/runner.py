@@ -409,7 +409,7 @@ class Runner:
                           compute_seeds=S.shard_seeds(list(cfg.tasks) or [tid], list(cfg.seeds), tid, cfg.shard)
                           if cfg.shard else None,
                           claim=(lambda seed: S.claim_seed(cfg.claims, tid, seed)) if cfg.claims else None,
-                          prior=prior)
+                          prior=prior, environment=base["environment"])
         timings: dict[str, float] = {}
         try:
             result = self._stages(ev, base, timings)

@@ -236,6 +236,7 @@ class Evaluation:
     compute_seeds: list[int] | None = None   # seeds this process may compute (--shard); None: all
     claim: Any = None                         # seed -> bool: may this process compute it (--jobs workers)
     prior: dict[str, Any] | None = None       # a stored result of this identity with other seeds (reused)
+    environment: dict[str, Any] | None = None  # the result's environment (None: this process's, looked up)
 
     def protocol_record(self) -> dict[str, Any]:
         rec = {"name": self.protocol.name, "preset": self.preset, "config": config_dict(self.config)}
@@ -257,7 +258,7 @@ def evaluate(ev: Evaluation, data: TaskData, model: Any, emb: Any, fingerprint: 
     predictions: dict[str, dict[str, Any]] = {}
     prior = {} if ev.recompute else prior_seeds(ev, fingerprint or data.fingerprint())
     mine = [s for s in ev.seeds if ev.compute_seeds is None or s in ev.compute_seeds]
-    here = R.seed_origin()
+    here = R.seed_origin(ev.environment)      # the environment the result records, not a second look-up
     elsewhere: dict[str, Any] = {}
 
     def take_partial(seed: int) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
