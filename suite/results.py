@@ -263,9 +263,11 @@ ORIGIN_ENV_KEYS = ("git", "torch", "numpy", "torch_threads")
 def same_origin(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
     """True when two seeds ran at the same revision on the same CPU and kernels, with the same versions and torch
     threads (:data:`ORIGIN_PLATFORM_KEYS`, :data:`ORIGIN_ENV_KEYS`; ``created`` aside)."""
-    if not a or not b:
+    if not isinstance(a, dict) or not isinstance(b, dict):
         return False
-    pa, pb = a.get("numeric_platform") or {}, b.get("numeric_platform") or {}
+    pa, pb = a.get("numeric_platform"), b.get("numeric_platform")
+    if not isinstance(pa, dict) or not isinstance(pb, dict):     # absent or malformed: not known to match
+        return False
     return all(a.get(k) == b.get(k) for k in ORIGIN_ENV_KEYS) and \
         all(k in pa and pa.get(k) == pb.get(k) for k in ORIGIN_PLATFORM_KEYS)
 

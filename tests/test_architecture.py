@@ -205,6 +205,7 @@ def test_a_seed_finished_on_another_platform_is_named_in_the_result(tmp_path, mo
             ({**here, "numeric_platform": {**here["numeric_platform"], "cpu": {"vendor_id": "OtherCPU"}}}, None),
             ({**here, "git": "0" * 40}, None),
             ({**here, "torch_threads": (here["torch_threads"] or 1) + 7}, None),
+            ({**here, "numeric_platform": 5}, None),      # malformed: named, not a crash
             (None, "not recorded (a partial written by an older protbench)")):
         store.result_path("beta-lactamase").unlink()
         partial = kill_after_seed_0()
